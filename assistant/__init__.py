@@ -1,0 +1,1 @@
+"""Kindly Bank assistant: banking services, identity, gateway and CLI."""

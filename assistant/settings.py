@@ -1,0 +1,72 @@
+"""Settings from environment variables, each with the embedded default when unset."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseSettings, Field
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """All configuration. Environment variables are prefixed ``ASSISTANT_`` unless named."""
+
+    home: Path = Field(PROJECT_ROOT / "var", description="Where the embedded databases live.")
+    database_url: str = Field("", env="DATABASE_URL")
+    tracker_store_url: str = Field("", env="TRACKER_STORE_URL")
+    lock_store_url: str = Field("", env="LOCK_STORE_URL")
+
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = 8000
+    rasa_host: str = "127.0.0.1"
+    rasa_port: int = 5005
+    action_host: str = "127.0.0.1"
+    action_port: int = 5055
+    rasa_token: str = Field("", description="Shared secret between gateway and Rasa channels.")
+
+    models_dir: Path = PROJECT_ROOT / "models"
+    currency: str = "USD"
+    locale: str = "en_US"
+
+    pin_max_attempts: int = 5
+    pin_lock_minutes: int = 15
+    verified_minutes_sms: int = 10
+    verified_minutes_default: int = 30
+
+    class Config:
+        env_prefix = "ASSISTANT_"
+
+    def sqlite_url(self, name: str) -> str:
+        self.home.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{self.home / name}"
+
+    @property
+    def bank_database_url(self) -> str:
+        return self.database_url or self.sqlite_url("bank.db")
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.rasa_host}:{self.rasa_port}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://{self.gateway_host}:{self.gateway_port}"
+
+    def channel_token(self) -> str:
+        """The gateway-to-Rasa token: from the environment, else a random one kept in ``home``."""
+        if self.rasa_token:
+            return self.rasa_token
+        path = self.home / "rasa-token"
+        if not path.exists():
+            self.home.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(32))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
