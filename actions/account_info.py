@@ -1,0 +1,84 @@
+"""Balances and recent payments."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.context import banking
+from actions.entities import entity_value
+from actions.formatting import account_values, date_values, money_values
+from actions.verification import require_verified
+from assistant.banking.errors import UnknownAccount
+
+
+class ActionCheckBalance(Action):
+    def name(self) -> Text:
+        return "action_check_balance"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        customer_id = require_verified(dispatcher, tracker)
+        if customer_id is None:
+            return []
+        wanted = entity_value(tracker, "account")
+        accounts = banking().list_accounts(customer_id)
+        chosen = [a for a in accounts if a.kind == wanted] or accounts
+        for account in chosen:
+            dispatcher.utter_message(
+                response="utter_balance",
+                **account_values("account", account.kind),
+                **money_values("balance", account.balance),
+            )
+        return []
+
+
+class ActionRecentTransactions(Action):
+    def name(self) -> Text:
+        return "action_recent_transactions"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        customer_id = require_verified(dispatcher, tracker)
+        if customer_id is None:
+            return []
+        payee = entity_value(tracker, "payee")
+        period = entity_value(tracker, "date_range") or {}
+        since = _day(period.get("start"))
+        until = _day(period.get("end"))
+        filter_part = f" with {payee}" if payee else ""
+        if since:
+            filter_part += " since " + date_values(since)["date"]
+        try:
+            found = banking().recent_transactions(
+                customer_id,
+                account_kind=entity_value(tracker, "account"),
+                payee=payee,
+                since=since,
+                until=until,
+                limit=5,
+            )
+        except UnknownAccount:
+            found = []
+        if not found:
+            dispatcher.utter_message(response="utter_no_transactions", filter_part=filter_part)
+            return []
+        dispatcher.utter_message(response="utter_transactions_intro", filter_part=filter_part)
+        for item in found:
+            dispatcher.utter_message(
+                response="utter_transaction_line",
+                description=item.description,
+                **date_values(item.created_at),
+                **money_values("amount", item.amount),
+            )
+        return []
+
+
+def _day(value: Optional[str]) -> Optional[date]:
+    return date.fromisoformat(value) if value else None

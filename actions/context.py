@@ -1,0 +1,37 @@
+"""What every action needs: the banking services and who is on the other end.
+
+Actions never touch tables: they call the services. The conversation record (kept by the
+gateway) says who the caller claims to be and whether they gave their PIN in this conversation.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Optional
+
+from rasa_sdk import Tracker
+
+from assistant.banking.service import BankingService, get_banking_service
+from assistant.conversations import ConversationStore
+from assistant.db import session_factory
+
+
+@lru_cache
+def banking() -> BankingService:
+    return get_banking_service()
+
+
+@lru_cache
+def conversations() -> ConversationStore:
+    return ConversationStore(session_factory())
+
+
+def claimed_customer_id(tracker: Tracker) -> Optional[int]:
+    """The customer the caller's phone number points to: identification, not proof."""
+    conversation = conversations().get(tracker.sender_id)
+    return conversation.customer_id if conversation else None
+
+
+def verified_customer_id(tracker: Tracker) -> Optional[int]:
+    """The customer who gave the right PIN in this conversation, if still within its time."""
+    return conversations().verified_customer_id(tracker.sender_id)

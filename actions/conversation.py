@@ -1,0 +1,147 @@
+"""Actions that keep the conversation easy: greeting, help, repeat, slower, fallback, cancel."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.context import banking, claimed_customer_id
+from actions.slots import reset_form_slots
+
+BOT_MESSAGE_KEYS = ("text", "buttons", "custom")
+
+
+def last_bot_turn(tracker: Tracker) -> List[Dict[str, Any]]:
+    """The bot messages between the previous two user messages (what to say again)."""
+    users_seen = 0
+    turn: List[Dict[str, Any]] = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users_seen += 1
+            if users_seen == 2:
+                break
+        elif event.get("event") == "bot" and users_seen == 1:
+            turn.append(event)
+    return list(reversed(turn))
+
+
+def say_again(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    turn = last_bot_turn(tracker)
+    for event in turn:
+        data = event.get("data") or {}
+        dispatcher.utter_message(
+            text=event.get("text"),
+            buttons=data.get("buttons") or [],
+            json_message=data.get("custom"),
+        )
+    return bool(turn)
+
+
+def consecutive_fallbacks(tracker: Tracker) -> int:
+    """How many user turns in a row (ending now) were not understood."""
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        intent = (event.get("parse_data") or {}).get("intent", {}).get("name")
+        if intent != "nlu_fallback":
+            break
+        count += 1
+    return max(count, 1)
+
+
+class ActionGreet(Action):
+    def name(self) -> Text:
+        return "action_greet"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        customer_id = claimed_customer_id(tracker)
+        name_part = ""
+        if customer_id is not None:
+            customer = banking().get_customer(customer_id)
+            name_part = f" {customer.name.split()[0]}"
+        dispatcher.utter_message(response="utter_greet", name_part=name_part)
+        return []
+
+
+class ActionHelp(Action):
+    def name(self) -> Text:
+        return "action_help"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        in_form = bool(tracker.active_loop_name)
+        dispatcher.utter_message(response="utter_help_in_form" if in_form else "utter_help")
+        return []
+
+
+class ActionRepeat(Action):
+    """Say the last turn again. Inside a form the form asks its question again itself."""
+
+    def name(self) -> Text:
+        return "action_repeat"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        if tracker.active_loop_name:
+            return []
+        if not say_again(dispatcher, tracker):
+            dispatcher.utter_message(response="utter_nothing_to_repeat")
+        return []
+
+
+class ActionSpeakSlower(Action):
+    """Remember the slow pace for this conversation (the voice channel reads the slot)."""
+
+    def name(self) -> Text:
+        return "action_speak_slower"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        dispatcher.utter_message(response="utter_slower_ok", json_message={"speech_rate": "slow"})
+        if not tracker.active_loop_name:
+            say_again(dispatcher, tracker)
+        return [SlotSet("speech_rate", "slow")]
+
+
+class ActionFallback(Action):
+    """Ask to rephrase; after two misses offer choices; after three offer a person."""
+
+    def name(self) -> Text:
+        return "action_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        misses = consecutive_fallbacks(tracker)
+        if misses >= 3:
+            dispatcher.utter_message(response="utter_fallback_person")
+        elif misses == 2:
+            dispatcher.utter_message(response="utter_fallback_choices")
+        else:
+            dispatcher.utter_message(response="utter_default")
+        return []
+
+
+class ActionCancelForm(Action):
+    """Stop whatever was being filled in; nothing moves."""
+
+    def name(self) -> Text:
+        return "action_cancel_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        if not tracker.active_loop_name:
+            dispatcher.utter_message(response="utter_nothing_to_cancel")
+            return []
+        dispatcher.utter_message(response="utter_cancelled")
+        return [ActiveLoop(None), SlotSet("requested_slot", None), *reset_form_slots()]

@@ -1,0 +1,104 @@
+"""Adding a new person or company to pay, with a read-back before it is saved."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.context import banking, verified_customer_id
+from actions.slots import NEW_PAYEE_SLOTS
+from assistant.banking.errors import BankingError
+from nlu.normalize import spoken_digits
+
+ACCOUNT_NUMBER = re.compile(r"^\d{6,12}$")
+NAME_PREFIX = re.compile(r"^(?:(?:add|new|payee|person|called|named|it'?s|is|the|name)\s+)+", re.I)
+
+
+class ActionStartAddPayee(Action):
+    def name(self) -> Text:
+        return "action_start_add_payee"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        return [SlotSet(name, None) for name in NEW_PAYEE_SLOTS]
+
+
+class ValidateAddPayeeForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_add_payee_form"
+
+    async def extract_new_payee_name(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        if tracker.get_slot("requested_slot") != "new_payee_name":
+            return {}
+        text = NAME_PREFIX.sub("", (tracker.latest_message.get("text") or "").strip())
+        return {"new_payee_name": text.strip(" .").title()} if text else {}
+
+    async def validate_new_payee_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        if not value or len(value) > 60 or not re.search(r"[A-Za-z]", value):
+            dispatcher.utter_message(response="utter_ask_new_payee_name")
+            return {"new_payee_name": None}
+        return {"new_payee_name": value}
+
+    async def extract_new_payee_account(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        if tracker.get_slot("requested_slot") != "new_payee_account":
+            return {}
+        text = tracker.latest_message.get("text") or ""
+        digits = spoken_digits(text) or re.sub(r"[\s-]", "", text)
+        return {"new_payee_account": digits}
+
+    async def validate_new_payee_account(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        if not value or not ACCOUNT_NUMBER.match(value):
+            dispatcher.utter_message(response="utter_bad_account_number")
+            return {"new_payee_account": None}
+        return {"new_payee_account": value}
+
+
+class ActionAskNewPayeeConfirmed(Action):
+    def name(self) -> Text:
+        return "action_ask_new_payee_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        dispatcher.utter_message(
+            response="utter_confirm_new_payee",
+            name=tracker.get_slot("new_payee_name"),
+            last4=(tracker.get_slot("new_payee_account") or "")[-4:],
+        )
+        return []
+
+
+class ActionSubmitAddPayee(Action):
+    def name(self) -> Text:
+        return "action_submit_add_payee"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        reset = [SlotSet(name, None) for name in NEW_PAYEE_SLOTS]
+        customer_id = verified_customer_id(tracker)
+        name = tracker.get_slot("new_payee_name")
+        if not tracker.get_slot("new_payee_confirmed") or customer_id is None:
+            dispatcher.utter_message(response="utter_payee_not_added")
+            return reset
+        try:
+            banking().add_payee(customer_id, name, tracker.get_slot("new_payee_account"))
+        except BankingError:
+            dispatcher.utter_message(response="utter_add_payee_failed")
+            return reset
+        dispatcher.utter_message(response="utter_payee_added", name=name)
+        return reset

@@ -1,0 +1,285 @@
+"""Sending money to a saved person, paying a bill, or moving money between own accounts.
+
+One form (``payment_form``) collects who, how much and from which account, then reads the
+payment back and asks yes or no. Nothing moves until the customer says yes, and the payment
+carries an idempotency key made when the form started, so a retried action moves money once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.context import banking, verified_customer_id
+from actions.entities import entity_value
+from actions.formatting import account_values, money_values, names_list
+from actions.slots import OWN_ACCOUNT_PREFIX, PAYMENT_SLOTS
+from assistant.banking.errors import BankingError, InsufficientFunds
+from assistant.money import Money
+
+TEXT_ANSWER_INTENTS = {"inform", "transfer_money", "pay_bill"}
+
+
+def payee_kind(tracker: Tracker) -> Optional[str]:
+    return "bill" if tracker.get_slot("payment_kind") == "bill" else None
+
+
+def recipient_label(recipient: str) -> str:
+    """'account:savings' -> 'your savings account'; a payee name stays as it is."""
+    if recipient.startswith(OWN_ACCOUNT_PREFIX):
+        return f"your {recipient[len(OWN_ACCOUNT_PREFIX):]} account"
+    return recipient
+
+
+def slot_money(tracker: Tracker) -> Optional[Money]:
+    value = tracker.get_slot("amount")
+    if not isinstance(value, dict):
+        return None
+    return Money(int(value["minor_units"]), value.get("currency", "USD"))
+
+
+class ActionStartPayment(Action):
+    """A fresh payment: clear leftovers, note bill or transfer, make the idempotency key."""
+
+    def name(self) -> Text:
+        return "action_start_payment"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        intent = tracker.latest_message.get("intent", {}).get("name")
+        events: List[EventType] = [SlotSet(name, None) for name in PAYMENT_SLOTS]
+        events.append(SlotSet("payment_kind", "bill" if intent == "pay_bill" else "transfer"))
+        events.append(SlotSet("payment_reference", uuid.uuid4().hex))
+        return events
+
+
+class ValidatePaymentForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_payment_form"
+
+    def _customer(self, tracker: Tracker) -> Optional[int]:
+        return verified_customer_id(tracker)
+
+    async def extract_recipient(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        asked = tracker.get_slot("requested_slot") == "recipient"
+        payee = entity_value(tracker, "payee")
+        if payee:
+            return {"recipient": payee}
+        to_account = entity_value(tracker, "account", role="to")
+        if to_account:
+            return {"recipient": OWN_ACCOUNT_PREFIX + to_account}
+        if not asked:
+            return {}
+        account = entity_value(tracker, "account")
+        if account and tracker.get_slot("payment_kind") != "bill":
+            return {"recipient": OWN_ACCOUNT_PREFIX + account}
+        intent = tracker.latest_message.get("intent", {}).get("name")
+        text = (tracker.latest_message.get("text") or "").strip()
+        if intent in TEXT_ANSWER_INTENTS and text:
+            return {"recipient": text}
+        return {}
+
+    async def validate_recipient(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        customer_id = self._customer(tracker)
+        if customer_id is None or not value:
+            return {"recipient": None}
+        if value.startswith(OWN_ACCOUNT_PREFIX):
+            kind = value[len(OWN_ACCOUNT_PREFIX):]
+            kinds = [a.kind for a in banking().list_accounts(customer_id)]
+            if kind not in kinds:
+                dispatcher.utter_message(
+                    response="utter_no_such_account", account=kind, accounts=names_list(kinds, "standard")
+                )
+                return {"recipient": None}
+            if tracker.get_slot("from_account") == kind:
+                dispatcher.utter_message(response="utter_same_account")
+                return {"recipient": value, "from_account": None}
+            return {"recipient": value}
+        matches = banking().resolve_payee(customer_id, value, kind=payee_kind(tracker))
+        if len(matches) == 1:
+            return {"recipient": matches[0].name}
+        if len(matches) > 1:
+            dispatcher.utter_message(
+                response="utter_which_payee", choices=names_list(m.name for m in matches)
+            )
+            return {"recipient": None}
+        known = banking().list_payees(customer_id, kind=payee_kind(tracker))
+        dispatcher.utter_message(
+            response="utter_unknown_payee",
+            name=value,
+            payee_names=names_list((p.name for p in known), "standard"),
+        )
+        return {"recipient": None}
+
+    async def extract_amount(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        amount = entity_value(tracker, "amount")
+        return {"amount": amount} if isinstance(amount, dict) else {}
+
+    async def validate_amount(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        if not isinstance(value, dict) or int(value.get("minor_units", 0)) <= 0:
+            dispatcher.utter_message(response="utter_amount_too_small")
+            return {"amount": None}
+        return self._check_funds(dispatcher, tracker, value, tracker.get_slot("from_account"))
+
+    async def extract_from_account(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        named = entity_value(tracker, "account", role="from")
+        if named:
+            return {"from_account": named}
+        if tracker.get_slot("requested_slot") == "from_account":
+            any_account = entity_value(tracker, "account")
+            if any_account:
+                return {"from_account": any_account}
+        if tracker.get_slot("from_account"):
+            return {}
+        customer_id = self._customer(tracker)
+        if customer_id is None:
+            return {}
+        kinds = [a.kind for a in banking().list_accounts(customer_id)]
+        recipient = tracker.get_slot("recipient") or ""
+        others = [k for k in kinds if OWN_ACCOUNT_PREFIX + k != recipient]
+        if len(others) == 1:
+            return {"from_account": others[0]}
+        return {}
+
+    async def validate_from_account(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        customer_id = self._customer(tracker)
+        if customer_id is None:
+            return {"from_account": None}
+        kinds = [a.kind for a in banking().list_accounts(customer_id)]
+        if value not in kinds:
+            dispatcher.utter_message(
+                response="utter_no_such_account", account=value, accounts=names_list(kinds, "standard")
+            )
+            return {"from_account": None}
+        if tracker.get_slot("recipient") == OWN_ACCOUNT_PREFIX + value:
+            dispatcher.utter_message(response="utter_same_account")
+            return {"from_account": None}
+        amount = tracker.get_slot("amount")
+        if isinstance(amount, dict):
+            checked = self._check_funds(dispatcher, tracker, amount, value)
+            if checked.get("amount") is None:
+                return {**checked, "from_account": value}
+        return {"from_account": value}
+
+    def _check_funds(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, amount: dict, kind: Optional[str]
+    ) -> Dict[Text, Any]:
+        """Re-ask the amount when the chosen account can't cover it."""
+        customer_id = self._customer(tracker)
+        if customer_id is None or not kind:
+            return {"amount": amount}
+        account = banking().get_account(customer_id, kind)
+        if account.available.minor < int(amount["minor_units"]):
+            dispatcher.utter_message(
+                response="utter_insufficient_funds",
+                **account_values("from_account", kind),
+                **money_values("available", account.available),
+            )
+            return {"amount": None}
+        return {"amount": amount}
+
+
+class ActionAskRecipient(Action):
+    def name(self) -> Text:
+        return "action_ask_recipient"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        customer_id = verified_customer_id(tracker)
+        kind = payee_kind(tracker)
+        payees = banking().list_payees(customer_id, kind=kind) if customer_id else []
+        if kind == "bill":
+            dispatcher.utter_message(
+                response="utter_ask_bill", payee_names=names_list(p.name for p in payees)
+            )
+        else:
+            names = [p.name for p in payees if p.kind != "bill"]
+            dispatcher.utter_message(response="utter_ask_recipient", payee_names=names_list(names))
+        return []
+
+
+class ActionAskPaymentConfirmed(Action):
+    """The read-back: exactly what will happen, then yes or no."""
+
+    def name(self) -> Text:
+        return "action_ask_payment_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        amount = slot_money(tracker)
+        if amount is None:
+            return []
+        dispatcher.utter_message(
+            response="utter_confirm_payment",
+            recipient=recipient_label(tracker.get_slot("recipient") or ""),
+            from_account=tracker.get_slot("from_account"),
+            **money_values("amount", amount),
+        )
+        return []
+
+
+class ActionSubmitPayment(Action):
+    def name(self) -> Text:
+        return "action_submit_payment"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        reset = [SlotSet(name, None) for name in PAYMENT_SLOTS]
+        customer_id = verified_customer_id(tracker)
+        amount = slot_money(tracker)
+        if not tracker.get_slot("payment_confirmed") or customer_id is None or amount is None:
+            dispatcher.utter_message(response="utter_payment_not_sent")
+            return reset
+        recipient = tracker.get_slot("recipient")
+        from_kind = tracker.get_slot("from_account")
+        key = f"conversation:{tracker.sender_id}:{tracker.get_slot('payment_reference')}"
+        service = banking()
+        try:
+            if recipient.startswith(OWN_ACCOUNT_PREFIX):
+                receipt = service.transfer_between_accounts(
+                    customer_id, from_kind, recipient[len(OWN_ACCOUNT_PREFIX):], amount, key
+                )
+            else:
+                payee = service.resolve_payee(customer_id, recipient, kind=payee_kind(tracker))[0]
+                receipt = service.pay_payee(customer_id, from_kind, payee.id, amount, key)
+        except InsufficientFunds:
+            account = service.get_account(customer_id, from_kind)
+            dispatcher.utter_message(
+                response="utter_insufficient_funds",
+                **account_values("from_account", from_kind),
+                **money_values("available", account.available),
+            )
+            return reset
+        except BankingError:
+            dispatcher.utter_message(response="utter_payment_failed")
+            return reset
+        dispatcher.utter_message(
+            response="utter_payment_done",
+            recipient=recipient_label(recipient),
+            reference=receipt.reference,
+            **account_values("from_account", from_kind),
+            **money_values("amount", receipt.amount),
+            **money_values("balance", receipt.from_account.balance),
+        )
+        return reset

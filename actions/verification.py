@@ -1,0 +1,40 @@
+"""Account details and money movement need the PIN in this conversation.
+
+The gateway checks the PIN; the action only learns "verified as customer N" from the
+conversation record. When it is missing, the action asks for it (the response carries a
+``pin_request`` marker the gateway acts on) and the gateway replays the request afterwards.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.context import claimed_customer_id, verified_customer_id
+
+
+def require_verified(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[int]:
+    """The verified customer's id, or None after asking for the PIN (or saying we can't)."""
+    customer_id = verified_customer_id(tracker)
+    if customer_id is not None:
+        return customer_id
+    if claimed_customer_id(tracker) is None:
+        dispatcher.utter_message(response="utter_not_a_customer")
+    else:
+        dispatcher.utter_message(response="utter_ask_pin")
+    return None
+
+
+class ActionCheckVerified(Action):
+    """Sets ``verified`` so the rules can start a money form or wait for the PIN."""
+
+    def name(self) -> Text:
+        return "action_check_verified"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        return [SlotSet("verified", require_verified(dispatcher, tracker) is not None)]

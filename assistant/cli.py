@@ -1,0 +1,132 @@
+"""The ``assistant`` command: run, talk to, train and seed the assistant."""
+
+from __future__ import annotations
+
+import getpass
+import signal
+import sys
+import uuid
+
+import click
+import httpx
+
+from assistant.settings import get_settings
+
+
+@click.group()
+def main() -> None:
+    """Kindly Bank's accessible banking assistant."""
+
+
+@main.command("migrate")
+def migrate_command() -> None:
+    """Create or upgrade the bank database."""
+    from assistant.db import migrate
+
+    migrate(get_settings().bank_database_url)
+    click.echo("database is up to date")
+
+
+@main.command("demo-data")
+def demo_data() -> None:
+    """Seed the demo bank of the README (safe to run again)."""
+    from assistant.db import migrate
+    from assistant.demo import seed_demo_bank
+
+    migrate(get_settings().bank_database_url)
+    seeded = seed_demo_bank()
+    click.echo("demo bank seeded" if seeded else "demo bank already present; nothing changed")
+
+
+@main.command()
+@click.option("--force", is_flag=True, help="Train even if the model is up to date.")
+def train(force: bool) -> None:
+    """Train the Rasa model if its training data, config or NLU code changed."""
+    from assistant.training import train as train_model
+
+    click.echo(f"model: {train_model(get_settings(), force=force)}")
+
+
+@main.command()
+def up() -> None:
+    """Run everything: train if needed, migrate and seed, start all processes."""
+    from assistant.db import migrate
+    from assistant.demo import seed_demo_bank
+    from assistant.processes import Stack
+    from assistant.training import train as train_model
+
+    settings = get_settings()
+    migrate(settings.bank_database_url)
+    if seed_demo_bank():
+        click.echo("seeded the demo bank")
+    model = train_model(settings)
+    click.echo(f"starting with model {model.name} (logs in {settings.home / 'logs'}) ...")
+    stack = Stack(settings, model)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    with stack:
+        click.echo(f"gateway      {settings.gateway_url}  (health: {settings.gateway_url}/healthz, API docs: {settings.gateway_url}/docs)")
+        click.echo(f"rasa server  {settings.rasa_url}  (localhost only)")
+        click.echo(f"action server http://{settings.action_host}:{settings.action_port}  (localhost only)")
+        click.echo("ready. Press Ctrl-C to stop.")
+        try:
+            signal.pause()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            click.echo("stopping ...")
+    click.echo("stopped")
+
+
+@main.command()
+@click.option("--phone", required=True, help="Talk as the customer with this number (E.164).")
+@click.option("--url", default=None, help="Gateway URL (default: the configured gateway).")
+def chat(phone: str, url: str | None) -> None:
+    """Talk to the running assistant in the terminal, through the same path as a real channel.
+
+    Reads lines typed at the prompt, or piped on standard input.
+    """
+    base = url or get_settings().gateway_url
+    interactive = sys.stdin.isatty()
+    with httpx.Client(base_url=base, timeout=60) as http:
+        try:
+            started = http.post("/api/conversations", json={"phone": phone, "channel": "chat"})
+        except httpx.HTTPError:
+            raise click.ClickException(f"cannot reach the gateway at {base}; is `assistant up` running?") from None
+        if started.status_code != 201:
+            raise click.ClickException(started.json().get("detail", started.text))
+        conversation = started.json()["conversation_id"]
+        awaiting_pin = False
+        buttons: list = []
+        while True:
+            line = _read_line(interactive, awaiting_pin)
+            if line is None:
+                break
+            if not line.strip():
+                continue
+            if not awaiting_pin and line.strip().isdigit() and 0 < int(line) <= len(buttons):
+                line = buttons[int(line) - 1]["payload"]
+            if not interactive:
+                click.echo(f"you: {'****' if awaiting_pin else line}")
+            reply = http.post(
+                f"/api/conversations/{conversation}/messages",
+                json={"text": line, "client_message_id": uuid.uuid4().hex},
+            )
+            reply.raise_for_status()
+            turn = reply.json()
+            buttons = []
+            for message in turn["messages"]:
+                click.echo(f"bank: {message['text']}")
+                for button in message.get("buttons") or []:
+                    buttons.append(button)
+                    click.echo(f"      {len(buttons)}. {button['title']}")
+            awaiting_pin = turn["awaiting_pin"]
+
+
+def _read_line(interactive: bool, secret: bool) -> str | None:
+    try:
+        if interactive:
+            return getpass.getpass("PIN (hidden): ") if secret else input("you: ")
+        line = sys.stdin.readline()
+        return line.rstrip("\n") if line else None
+    except EOFError:
+        return None

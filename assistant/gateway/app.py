@@ -1,0 +1,66 @@
+"""Gateway assembly: every public HTTP surface lives in this one FastAPI app."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from assistant.banking.service import LedgerBankingService
+from assistant.conversations import ConversationStore
+from assistant.db import session_factory
+from assistant.gateway import text_api
+from assistant.gateway.rasa_client import RasaClient
+from assistant.gateway.turns import TurnHandler
+from assistant.identity import IdentityService
+from assistant.settings import Settings, get_settings
+
+
+def create_app(settings: Optional[Settings] = None) -> FastAPI:
+    settings = settings or get_settings()
+    sessions = session_factory(settings.bank_database_url)
+    rasa = RasaClient(settings.rasa_url, settings.channel_token())
+    app = FastAPI(
+        title="Kindly Bank assistant gateway",
+        description="Public surface of the assistant: channels, web pages and the JSON API.",
+        version="0.1.0",
+    )
+    app.state.settings = settings
+    app.state.rasa = rasa
+    app.state.turns = TurnHandler(
+        settings,
+        rasa,
+        ConversationStore(sessions),
+        IdentityService(sessions),
+        LedgerBankingService(sessions),
+    )
+    app.include_router(text_api.router)
+
+    @app.get("/healthz", tags=["operations"])
+    def healthz() -> dict:
+        """The gateway process is up."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["operations"])
+    def readyz() -> JSONResponse:
+        """The bank database and the Rasa server both answer."""
+        checks = {"database": _database_ok(sessions), "rasa": rasa.is_ready()}
+        ready = all(checks.values())
+        return JSONResponse({"ready": ready, **checks}, status_code=200 if ready else 503)
+
+    @app.on_event("shutdown")
+    def close_clients() -> None:
+        rasa.close()
+
+    return app
+
+
+def _database_ok(sessions) -> bool:  # noqa: ANN001
+    try:
+        with sessions() as session:
+            session.execute(text("SELECT 1"))
+        return True
+    except Exception:  # noqa: BLE001 - any failure means not ready
+        return False

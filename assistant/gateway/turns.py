@@ -1,0 +1,212 @@
+"""One user turn on any channel: identity and PIN handling, then the assistant.
+
+Every channel (terminal chat, JSON API, web, SMS, voice) hands its user's words to
+:class:`TurnHandler`. The PIN never goes further than here: when the assistant asks for it,
+the next message is checked against the customer's PIN hash, and Rasa is told only that this
+conversation is verified (by replaying the request that needed the PIN).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+from babel.dates import format_time
+
+from assistant.banking.service import BankingService
+from assistant.conversations import ConversationStore
+from assistant.gateway.rasa_client import RasaClient, RasaUnavailable
+from assistant.identity import IdentityService
+from assistant.settings import Settings
+from assistant.texts import text as say
+from nlu.normalize import spoken_digits
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARS = 1000
+PIN_LENGTHS = range(4, 7)
+PIN_LIKE = re.compile(r"(?<![\d$.,])\d{4,6}(?![\d.,])")
+
+
+@dataclass
+class Turn:
+    """What the channel shows or says back, plus what it needs to know."""
+
+    conversation_id: str
+    messages: List[Dict[str, Any]] = field(default_factory=list)
+    awaiting_pin: bool = False
+    speech_rate: Optional[str] = None
+
+    def as_dict(self) -> Dict[str, Any]:
+        return {
+            "conversation_id": self.conversation_id,
+            "messages": self.messages,
+            "awaiting_pin": self.awaiting_pin,
+            "speech_rate": self.speech_rate,
+        }
+
+
+class TurnHandler:
+    def __init__(
+        self,
+        settings: Settings,
+        rasa: RasaClient,
+        conversations: ConversationStore,
+        identity: IdentityService,
+        banking: BankingService,
+    ) -> None:
+        self.settings = settings
+        self.rasa = rasa
+        self.conversations = conversations
+        self.identity = identity
+        self.banking = banking
+
+    def start(self, channel: str, phone: str) -> str:
+        return self.conversations.start(channel, phone).id
+
+    def handle(
+        self,
+        conversation_id: str,
+        user_text: str,
+        client_message_id: Optional[str] = None,
+    ) -> Turn:
+        """Answer one message; a retried ``client_message_id`` gets the first answer again."""
+        conversation = self.conversations.get(conversation_id)
+        if conversation is None:
+            raise KeyError(conversation_id)
+        if client_message_id:
+            saved = self.conversations.saved_reply(conversation_id, client_message_id)
+            if saved is not None:
+                return Turn(**saved)
+        turn = self._answer(conversation, user_text)
+        if client_message_id:
+            self.conversations.save_reply(conversation_id, client_message_id, turn.as_dict())
+            saved = self.conversations.saved_reply(conversation_id, client_message_id)
+            if saved is not None:
+                turn = Turn(**saved)
+        return turn
+
+    def _answer(self, conversation: Any, user_text: str) -> Turn:
+        channel = conversation.channel
+        turn = Turn(conversation.id)
+        cleaned = user_text.strip().lstrip("/").strip()
+        self.conversations.touch(conversation.id)
+        if not cleaned:
+            return self._with(turn, say("empty_message", channel))
+        if len(cleaned) > MAX_MESSAGE_CHARS:
+            return self._with(turn, say("too_long", channel))
+
+        digits = spoken_digits(cleaned)
+        bare_pin = digits if digits and len(digits) in PIN_LENGTHS else None
+        if conversation.awaiting_pin:
+            if bare_pin:
+                return self._check_pin(conversation, bare_pin, turn)
+            self.conversations.clear_awaiting_pin(conversation.id)
+        elif self._is_unprompted_pin(conversation, cleaned, bare_pin):
+            return self._with(turn, say("pin_unprompted", channel))
+        elif bare_pin and self._verified(conversation) is None and conversation.customer_id:
+            # A bare PIN nobody asked for yet: a PIN attempt like any other (it counts
+            # towards the lockout), so it can't be used to guess PINs without limit.
+            result = self.identity.verify_pin(
+                conversation.customer_id, bare_pin, channel, conversation_id=conversation.id
+            )
+            if result.ok:
+                self._mark_verified(conversation)
+                return self._with(turn, say("pin_thanks", channel))
+
+        return self._ask_assistant(conversation, cleaned, turn)
+
+    def _check_pin(self, conversation: Any, digits: str, turn: Turn) -> Turn:
+        channel = conversation.channel
+        result = self.identity.verify_pin(
+            conversation.customer_id, digits, channel, conversation_id=conversation.id
+        )
+        if not result.ok:
+            if result.locked_until is not None:
+                self.conversations.clear_awaiting_pin(conversation.id)
+                until = format_time(result.locked_until, "h:mm a", locale=self.settings.locale)
+                return self._with(turn, say("pin_locked", channel, until=until))
+            turn.awaiting_pin = True
+            return self._with(turn, say("pin_wrong", channel, attempts_left=result.attempts_left))
+        self._mark_verified(conversation)
+        pending = self.conversations.clear_awaiting_pin(conversation.id)
+        self._with(turn, say("pin_thanks", channel))
+        if pending:
+            return self._ask_assistant(self.conversations.get(conversation.id), pending, turn)
+        return turn
+
+    def _verified(self, conversation: Any) -> Optional[int]:
+        return self.conversations.verified_customer_id(conversation.id)
+
+    def _mark_verified(self, conversation: Any) -> None:
+        minutes = (
+            self.settings.verified_minutes_sms
+            if conversation.channel == "sms"
+            else self.settings.verified_minutes_default
+        )
+        self.conversations.mark_verified(conversation.id, conversation.customer_id, minutes)
+
+    def _is_unprompted_pin(self, conversation: Any, text: str, bare_pin: Optional[str]) -> bool:
+        """In a verified conversation, the customer's PIN typed unasked is not passed on.
+
+        Only checked once verified: before that, a match would tell a guesser the PIN
+        without counting towards the lockout.
+        """
+        if self._verified(conversation) is None:
+            return False
+        candidates = set(PIN_LIKE.findall(text))
+        if bare_pin:
+            candidates.add(bare_pin)
+        return any(
+            self.identity.matches_pin(conversation.customer_id, candidate)
+            for candidate in candidates
+            if len(candidate) in PIN_LENGTHS
+        )
+
+    def _ask_assistant(self, conversation: Any, text: str, turn: Turn) -> Turn:
+        channel = conversation.channel
+        try:
+            replies = self.rasa.send(
+                channel, conversation.id, text, metadata=self._metadata(conversation)
+            )
+        except RasaUnavailable:
+            logger.exception("assistant unavailable for conversation %s", conversation.id)
+            return self._with(turn, say("unavailable", channel))
+        for reply in replies:
+            custom = reply.get("custom") or {}
+            if custom.get("pin_request"):
+                turn.awaiting_pin = True
+            if custom.get("speech_rate"):
+                turn.speech_rate = custom["speech_rate"]
+            if reply.get("text"):
+                turn.messages.append(
+                    {"text": reply["text"], "buttons": reply.get("buttons") or []}
+                )
+        if turn.awaiting_pin:
+            locked_until = self.identity.locked_until(conversation.customer_id)
+            if locked_until is not None:
+                turn.awaiting_pin = False
+                turn.messages = [m for m in turn.messages if m is not turn.messages[-1]]
+                until = format_time(locked_until, "h:mm a", locale=self.settings.locale)
+                return self._with(turn, say("pin_locked", channel, until=until))
+            self.conversations.set_awaiting_pin(conversation.id, text)
+        return turn
+
+    def _metadata(self, conversation: Any) -> Dict[str, Any]:
+        """What the NLU may use: the claimed customer's saved payee names for fuzzy matching."""
+        if conversation.customer_id is None:
+            return {}
+        payees = self.banking.list_payees(conversation.customer_id)
+        return {
+            "payees": [
+                {"name": p.name, "aliases": [p.relationship] if p.relationship else []}
+                for p in payees
+            ]
+        }
+
+    @staticmethod
+    def _with(turn: Turn, message: str) -> Turn:
+        turn.messages.append({"text": message, "buttons": []})
+        return turn
