@@ -1,0 +1,1 @@
+"""Rasa custom actions: thin, they call the banking services in ``assistant``."""
