@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -17,11 +17,11 @@ from assistant.banking.errors import UnknownAccount
 
 
 class ActionCheckBalance(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_check_balance"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         customer_id = require_verified(dispatcher, tracker)
         if customer_id is None:
@@ -39,11 +39,11 @@ class ActionCheckBalance(Action):
 
 
 class ActionRecentTransactions(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_recent_transactions"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         customer_id = require_verified(dispatcher, tracker)
         if customer_id is None:

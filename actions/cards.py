@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -25,11 +25,11 @@ def active_card(customer_id: int) -> Any:
 
 
 class ActionFreezeCard(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_freeze_card"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         customer_id = require_verified(dispatcher, tracker)
         if customer_id is None:
@@ -38,19 +38,23 @@ class ActionFreezeCard(Action):
         if card is None:
             dispatcher.utter_message(response="utter_no_card")
         elif card.status == "frozen":
-            dispatcher.utter_message(response="utter_card_already_frozen", **card_values("last4", card.last4))
+            dispatcher.utter_message(
+                response="utter_card_already_frozen", **card_values("last4", card.last4)
+            )
         else:
             card = banking().freeze_card(customer_id, card.last4)
-            dispatcher.utter_message(response="utter_card_frozen", **card_values("last4", card.last4))
+            dispatcher.utter_message(
+                response="utter_card_frozen", **card_values("last4", card.last4)
+            )
         return []
 
 
 class ActionUnfreezeCard(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_unfreeze_card"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         customer_id = require_verified(dispatcher, tracker)
         if customer_id is None:
@@ -59,25 +63,29 @@ class ActionUnfreezeCard(Action):
         if card is None:
             dispatcher.utter_message(response="utter_no_card")
         elif card.status != "frozen":
-            dispatcher.utter_message(response="utter_card_not_frozen", **card_values("last4", card.last4))
+            dispatcher.utter_message(
+                response="utter_card_not_frozen", **card_values("last4", card.last4)
+            )
         else:
             try:
                 card = banking().unfreeze_card(customer_id, card.last4)
             except BankingError:
                 dispatcher.utter_message(response="utter_card_lost_cannot_unfreeze")
                 return []
-            dispatcher.utter_message(response="utter_card_unfrozen", **card_values("last4", card.last4))
+            dispatcher.utter_message(
+                response="utter_card_unfrozen", **card_values("last4", card.last4)
+            )
         return []
 
 
 class ActionReportLostCard(Action):
     """Stops the card at once (it can't be used again) and orders a replacement."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_report_lost_card"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         customer_id = require_verified(dispatcher, tracker)
         if customer_id is None:

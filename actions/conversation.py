@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
@@ -54,11 +54,11 @@ def consecutive_fallbacks(tracker: Tracker) -> int:
 
 
 class ActionGreet(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_greet"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         customer_id = claimed_customer_id(tracker)
         name_part = ""
@@ -70,11 +70,11 @@ class ActionGreet(Action):
 
 
 class ActionHelp(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_help"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         in_form = bool(tracker.active_loop_name)
         dispatcher.utter_message(response="utter_help_in_form" if in_form else "utter_help")
@@ -84,11 +84,11 @@ class ActionHelp(Action):
 class ActionRepeat(Action):
     """Say the last turn again. Inside a form the form asks its question again itself."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_repeat"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         if tracker.active_loop_name:
             return []
@@ -100,11 +100,11 @@ class ActionRepeat(Action):
 class ActionSpeakSlower(Action):
     """Remember the slow pace for this conversation (the voice channel reads the slot)."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_speak_slower"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         dispatcher.utter_message(response="utter_slower_ok", json_message={"speech_rate": "slow"})
         if not tracker.active_loop_name:
@@ -115,11 +115,11 @@ class ActionSpeakSlower(Action):
 class ActionFallback(Action):
     """Ask to rephrase; after two misses offer choices; after three offer a person."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_fallback"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         misses = consecutive_fallbacks(tracker)
         if misses >= 3:
@@ -134,11 +134,11 @@ class ActionFallback(Action):
 class ActionCancelForm(Action):
     """Stop whatever was being filled in; nothing moves."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_cancel_form"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         if not tracker.active_loop_name:
             dispatcher.utter_message(response="utter_nothing_to_cancel")

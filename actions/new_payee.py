@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -20,22 +20,22 @@ NAME_PREFIX = re.compile(r"^(?:(?:add|new|payee|person|called|named|it'?s|is|the
 
 
 class ActionStartAddPayee(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_start_add_payee"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         return [SlotSet(name, None) for name in NEW_PAYEE_SLOTS]
 
 
 class ValidateAddPayeeForm(FormValidationAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_add_payee_form"
 
     async def extract_new_payee_name(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         if tracker.get_slot("requested_slot") != "new_payee_name":
             return {}
         text = NAME_PREFIX.sub("", (tracker.latest_message.get("text") or "").strip())
@@ -43,7 +43,7 @@ class ValidateAddPayeeForm(FormValidationAction):
 
     async def validate_new_payee_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         if not value or len(value) > 60 or not re.search(r"[A-Za-z]", value):
             dispatcher.utter_message(response="utter_ask_new_payee_name")
             return {"new_payee_name": None}
@@ -51,7 +51,7 @@ class ValidateAddPayeeForm(FormValidationAction):
 
     async def extract_new_payee_account(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         if tracker.get_slot("requested_slot") != "new_payee_account":
             return {}
         text = tracker.latest_message.get("text") or ""
@@ -60,7 +60,7 @@ class ValidateAddPayeeForm(FormValidationAction):
 
     async def validate_new_payee_account(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         if not value or not ACCOUNT_NUMBER.match(value):
             dispatcher.utter_message(response="utter_bad_account_number")
             return {"new_payee_account": None}
@@ -68,11 +68,11 @@ class ValidateAddPayeeForm(FormValidationAction):
 
 
 class ActionAskNewPayeeConfirmed(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_new_payee_confirmed"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         dispatcher.utter_message(
             response="utter_confirm_new_payee",
@@ -83,11 +83,11 @@ class ActionAskNewPayeeConfirmed(Action):
 
 
 class ActionSubmitAddPayee(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_submit_add_payee"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         reset = [SlotSet(name, None) for name in NEW_PAYEE_SLOTS]
         customer_id = verified_customer_id(tracker)

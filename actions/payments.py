@@ -8,7 +8,7 @@ carries an idempotency key made when the form started, so a retried action moves
 from __future__ import annotations
 
 import uuid
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -32,7 +32,7 @@ def payee_kind(tracker: Tracker) -> Optional[str]:
 def recipient_label(recipient: str) -> str:
     """'account:savings' -> 'your savings account'; a payee name stays as it is."""
     if recipient.startswith(OWN_ACCOUNT_PREFIX):
-        return f"your {recipient[len(OWN_ACCOUNT_PREFIX):]} account"
+        return f"your {recipient[len(OWN_ACCOUNT_PREFIX) :]} account"
     return recipient
 
 
@@ -46,11 +46,11 @@ def slot_money(tracker: Tracker) -> Optional[Money]:
 class ActionStartPayment(Action):
     """A fresh payment: clear leftovers, note bill or transfer, make the idempotency key."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_start_payment"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         intent = tracker.latest_message.get("intent", {}).get("name")
         events: List[EventType] = [SlotSet(name, None) for name in PAYMENT_SLOTS]
@@ -60,7 +60,7 @@ class ActionStartPayment(Action):
 
 
 class ValidatePaymentForm(FormValidationAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_payment_form"
 
     def _customer(self, tracker: Tracker) -> Optional[int]:
@@ -68,7 +68,7 @@ class ValidatePaymentForm(FormValidationAction):
 
     async def extract_recipient(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         asked = tracker.get_slot("requested_slot") == "recipient"
         payee = entity_value(tracker, "payee")
         if payee:
@@ -89,16 +89,18 @@ class ValidatePaymentForm(FormValidationAction):
 
     async def validate_recipient(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         customer_id = self._customer(tracker)
         if customer_id is None or not value:
             return {"recipient": None}
         if value.startswith(OWN_ACCOUNT_PREFIX):
-            kind = value[len(OWN_ACCOUNT_PREFIX):]
+            kind = value[len(OWN_ACCOUNT_PREFIX) :]
             kinds = [a.kind for a in banking().list_accounts(customer_id)]
             if kind not in kinds:
                 dispatcher.utter_message(
-                    response="utter_no_such_account", account=kind, accounts=names_list(kinds, "standard")
+                    response="utter_no_such_account",
+                    account=kind,
+                    accounts=names_list(kinds, "standard"),
                 )
                 return {"recipient": None}
             if tracker.get_slot("from_account") == kind:
@@ -123,13 +125,13 @@ class ValidatePaymentForm(FormValidationAction):
 
     async def extract_amount(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         amount = entity_value(tracker, "amount")
         return {"amount": amount} if isinstance(amount, dict) else {}
 
     async def validate_amount(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         if not isinstance(value, dict) or int(value.get("minor_units", 0)) <= 0:
             dispatcher.utter_message(response="utter_amount_too_small")
             return {"amount": None}
@@ -137,7 +139,7 @@ class ValidatePaymentForm(FormValidationAction):
 
     async def extract_from_account(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         named = entity_value(tracker, "account", role="from")
         if named:
             return {"from_account": named}
@@ -159,14 +161,16 @@ class ValidatePaymentForm(FormValidationAction):
 
     async def validate_from_account(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         customer_id = self._customer(tracker)
         if customer_id is None:
             return {"from_account": None}
         kinds = [a.kind for a in banking().list_accounts(customer_id)]
         if value not in kinds:
             dispatcher.utter_message(
-                response="utter_no_such_account", account=value, accounts=names_list(kinds, "standard")
+                response="utter_no_such_account",
+                account=value,
+                accounts=names_list(kinds, "standard"),
             )
             return {"from_account": None}
         if tracker.get_slot("recipient") == OWN_ACCOUNT_PREFIX + value:
@@ -181,7 +185,7 @@ class ValidatePaymentForm(FormValidationAction):
 
     def _check_funds(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, amount: dict, kind: Optional[str]
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         """Re-ask the amount when the chosen account can't cover it."""
         customer_id = self._customer(tracker)
         if customer_id is None or not kind:
@@ -198,11 +202,11 @@ class ValidatePaymentForm(FormValidationAction):
 
 
 class ActionAskRecipient(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_recipient"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         customer_id = verified_customer_id(tracker)
         kind = payee_kind(tracker)
@@ -220,11 +224,11 @@ class ActionAskRecipient(Action):
 class ActionAskPaymentConfirmed(Action):
     """The read-back: exactly what will happen, then yes or no."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_payment_confirmed"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         amount = slot_money(tracker)
         if amount is None:
@@ -239,11 +243,11 @@ class ActionAskPaymentConfirmed(Action):
 
 
 class ActionSubmitPayment(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_submit_payment"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         reset = [SlotSet(name, None) for name in PAYMENT_SLOTS]
         customer_id = verified_customer_id(tracker)
@@ -258,7 +262,7 @@ class ActionSubmitPayment(Action):
         try:
             if recipient.startswith(OWN_ACCOUNT_PREFIX):
                 receipt = service.transfer_between_accounts(
-                    customer_id, from_kind, recipient[len(OWN_ACCOUNT_PREFIX):], amount, key
+                    customer_id, from_kind, recipient[len(OWN_ACCOUNT_PREFIX) :], amount, key
                 )
             else:
                 payee = service.resolve_payee(customer_id, recipient, kind=payee_kind(tracker))[0]

@@ -7,7 +7,7 @@ conversation record. When it is missing, the action asks for it (the response ca
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -31,10 +31,10 @@ def require_verified(dispatcher: CollectingDispatcher, tracker: Tracker) -> Opti
 class ActionCheckVerified(Action):
     """Sets ``verified`` so the rules can start a money form or wait for the PIN."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_check_verified"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         return [SlotSet("verified", require_verified(dispatcher, tracker) is not None)]

@@ -64,9 +64,11 @@ def up() -> None:
     stack = Stack(settings, model)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with stack:
-        click.echo(f"gateway      {settings.gateway_url}  (health: {settings.gateway_url}/healthz, API docs: {settings.gateway_url}/docs)")
-        click.echo(f"rasa server  {settings.rasa_url}  (localhost only)")
-        click.echo(f"action server http://{settings.action_host}:{settings.action_port}  (localhost only)")
+        gateway = settings.gateway_url
+        click.echo(f"gateway        {gateway}  (health {gateway}/healthz, API docs {gateway}/docs)")
+        click.echo(f"rasa server    {settings.rasa_url}  (localhost only)")
+        actions = f"http://{settings.action_host}:{settings.action_port}"
+        click.echo(f"action server  {actions}  (localhost only)")
         click.echo("ready. Press Ctrl-C to stop.")
         try:
             signal.pause()
@@ -91,7 +93,9 @@ def chat(phone: str, url: str | None) -> None:
         try:
             started = http.post("/api/conversations", json={"phone": phone, "channel": "chat"})
         except httpx.HTTPError:
-            raise click.ClickException(f"cannot reach the gateway at {base}; is `assistant up` running?") from None
+            raise click.ClickException(
+                f"cannot reach the gateway at {base}; is `assistant up` running?"
+            ) from None
         if started.status_code != 201:
             raise click.ClickException(started.json().get("detail", started.text))
         conversation = started.json()["conversation_id"]

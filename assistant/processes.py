@@ -30,12 +30,20 @@ def services(settings: Settings, model: Path) -> List[Service]:
     py = sys.executable
     endpoints = write_endpoints(settings)
     rasa = [
-        py, "-m", "rasa", "run",
-        "--model", str(model),
-        "--endpoints", str(endpoints),
-        "--credentials", str(PROJECT_ROOT / "credentials.yml"),
-        "--interface", settings.rasa_host,
-        "--port", str(settings.rasa_port),
+        py,
+        "-m",
+        "rasa",
+        "run",
+        "--model",
+        str(model),
+        "--endpoints",
+        str(endpoints),
+        "--credentials",
+        str(PROJECT_ROOT / "credentials.yml"),
+        "--interface",
+        settings.rasa_host,
+        "--port",
+        str(settings.rasa_port),
         "--enable-api",
     ]
     api_token = os.environ.get("ASSISTANT_RASA_API_TOKEN")
@@ -51,8 +59,15 @@ def services(settings: Settings, model: Path) -> List[Service]:
         Service(
             "gateway",
             [
-                py, "-m", "uvicorn", "assistant.gateway.app:create_app", "--factory",
-                "--host", settings.gateway_host, "--port", str(settings.gateway_port),
+                py,
+                "-m",
+                "uvicorn",
+                "assistant.gateway.app:create_app",
+                "--factory",
+                "--host",
+                settings.gateway_host,
+                "--port",
+                str(settings.gateway_port),
                 "--no-access-log",
             ],
             f"{settings.gateway_url}/healthz",
@@ -114,7 +129,7 @@ class Stack:
             if service.log:
                 service.log.close()
 
-    def __enter__(self) -> "Stack":
+    def __enter__(self) -> Stack:
         try:
             self.start()
         except BaseException:
@@ -124,3 +139,26 @@ class Stack:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now (for tests and benchmarks)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def isolated_environment(home: Path, **overrides: str) -> dict:
+    """Environment variables for a private stack: its own home, databases and free ports."""
+    return {
+        "ASSISTANT_HOME": str(home),
+        "ASSISTANT_GATEWAY_PORT": str(free_port()),
+        "ASSISTANT_RASA_PORT": str(free_port()),
+        "ASSISTANT_ACTION_PORT": str(free_port()),
+        "DATABASE_URL": "",
+        "TRACKER_STORE_URL": "",
+        "LOCK_STORE_URL": "",
+        **overrides,
+    }

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -23,7 +23,7 @@ from assistant.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
-TOKEN_HEADER = "X-Assistant-Token"
+TOKEN_HEADER = "X-Assistant-Token"  # noqa: S105 - a header name, not a secret
 
 
 class GatewayOutputChannel(CollectingOutputChannel):
@@ -32,10 +32,10 @@ class GatewayOutputChannel(CollectingOutputChannel):
     channel_name = "gateway"
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return cls.channel_name
 
-    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+    async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
         whole = {"recipient_id": recipient_id}
         for key in ("text", "buttons", "custom", "image", "attachment"):
             if message.get(key):
@@ -51,15 +51,15 @@ class GatewayInput(RestInput):
 
     channel_name = "gateway"
 
-    def __init__(self, token: Optional[Text] = None) -> None:
+    def __init__(self, token: Optional[str] = None) -> None:
         self.token = token or get_settings().channel_token()
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return cls.channel_name
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
         return cls((credentials or {}).get("token"))
 
     def output_channel(self) -> GatewayOutputChannel:
@@ -96,7 +96,7 @@ class GatewayInput(RestInput):
                     metadata=body.get("metadata"),
                 )
             )
-            messages: List[Dict[Text, Any]] = collector.messages
+            messages: List[Dict[str, Any]] = collector.messages
             return response.json(messages)
 
         return webhook

@@ -71,9 +71,7 @@ def lock_store_config(url: str) -> Dict[str, Any]:
 def write_endpoints(settings: Settings) -> Path:
     """``var/endpoints.yml`` for this run: action server, tracker store, lock store."""
     endpoints: Dict[str, Any] = {
-        "action_endpoint": {
-            "url": f"http://{settings.action_host}:{settings.action_port}/webhook"
-        },
+        "action_endpoint": {"url": f"http://{settings.action_host}:{settings.action_port}/webhook"},
         "tracker_store": tracker_store_config(settings.tracker_store_url, settings),
     }
     if settings.lock_store_url:

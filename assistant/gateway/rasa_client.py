@@ -15,9 +15,7 @@ class RasaUnavailable(RuntimeError):
 
 class RasaClient:
     def __init__(self, base_url: str, token: str, timeout: float = 30.0) -> None:
-        self._http = httpx.Client(
-            base_url=base_url, headers={TOKEN_HEADER: token}, timeout=timeout
-        )
+        self._http = httpx.Client(base_url=base_url, headers={TOKEN_HEADER: token}, timeout=timeout)
 
     def send(
         self, channel: str, sender_id: str, text: str, metadata: Optional[Dict[str, Any]] = None

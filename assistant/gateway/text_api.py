@@ -18,7 +18,9 @@ def get_turns(request: Request) -> TurnHandler:
 
 
 class NewConversation(BaseModel):
-    phone: str = Field(..., description="The customer's phone number in E.164 form.", example="+15550100001")
+    phone: str = Field(
+        ..., description="The customer's phone number in E.164 form.", example="+15550100001"
+    )
     channel: Literal["chat", "web"] = "chat"
 
     @validator("phone")

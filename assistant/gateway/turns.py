@@ -181,9 +181,7 @@ class TurnHandler:
             if custom.get("speech_rate"):
                 turn.speech_rate = custom["speech_rate"]
             if reply.get("text"):
-                turn.messages.append(
-                    {"text": reply["text"], "buttons": reply.get("buttons") or []}
-                )
+                turn.messages.append({"text": reply["text"], "buttons": reply.get("buttons") or []})
         if turn.awaiting_pin:
             locked_until = self.identity.locked_until(conversation.customer_id)
             if locked_until is not None:
