@@ -140,8 +140,5 @@ class ActionCancelForm(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        if not tracker.active_loop_name:
-            dispatcher.utter_message(response="utter_nothing_to_cancel")
-            return []
         dispatcher.utter_message(response="utter_cancelled")
         return [ActiveLoop(None), SlotSet("requested_slot", None), *reset_form_slots()]

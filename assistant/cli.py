@@ -62,7 +62,12 @@ def up() -> None:
     model = train_model(settings)
     click.echo(f"starting with model {model.name} (logs in {settings.home / 'logs'}) ...")
     stack = Stack(settings, model)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+
+    def interrupt(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
     with stack:
         gateway = settings.gateway_url
         click.echo(f"gateway        {gateway}  (health {gateway}/healthz, API docs {gateway}/docs)")
@@ -134,3 +139,7 @@ def _read_line(interactive: bool, secret: bool) -> str | None:
         return line.rstrip("\n") if line else None
     except EOFError:
         return None
+
+
+if __name__ == "__main__":
+    main()

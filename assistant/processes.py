@@ -69,6 +69,8 @@ def services(settings: Settings, model: Path) -> List[Service]:
                 "--port",
                 str(settings.gateway_port),
                 "--no-access-log",
+                "--ws",
+                "none",
             ],
             f"{settings.gateway_url}/healthz",
         ),

@@ -46,27 +46,34 @@ def train(settings: Settings, force: bool = False) -> Path:
         return target
     settings.models_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "rasa",
-            "train",
-            "--config",
-            str(PROJECT_ROOT / "config.yml"),
-            "--domain",
-            str(PROJECT_ROOT / "domain.yml"),
-            "--data",
-            str(PROJECT_ROOT / "data"),
-            "--out",
-            str(settings.models_dir),
-            "--fixed-model-name",
-            target.name.removesuffix(".tar.gz"),
-        ],
-        check=True,
-        cwd=PROJECT_ROOT,
-        env=rasa_environment(settings),
-    )
+    log_path = settings.home / "logs" / "train.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "wb") as log:
+        finished = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "rasa",
+                "train",
+                "--config",
+                str(PROJECT_ROOT / "config.yml"),
+                "--domain",
+                str(PROJECT_ROOT / "domain.yml"),
+                "--data",
+                str(PROJECT_ROOT / "data"),
+                "--out",
+                str(settings.models_dir),
+                "--fixed-model-name",
+                target.name.removesuffix(".tar.gz"),
+            ],
+            cwd=PROJECT_ROOT,
+            env=rasa_environment(settings),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    if finished.returncode != 0:
+        tail = log_path.read_text(errors="replace").splitlines()[-30:]
+        raise RuntimeError("rasa train failed:\n" + "\n".join(tail) + f"\n(full log: {log_path})")
     seconds = time.monotonic() - started
     (settings.models_dir / "last-training-seconds.txt").write_text(f"{seconds:.1f}\n")
     for old in settings.models_dir.glob(f"{MODEL_PREFIX}*.tar.gz"):

@@ -1,0 +1,36 @@
+"""The bank's services: the ``BankingService`` boundary, its ledger, views and errors."""
+
+from assistant.banking.errors import (
+    BankingError,
+    CardAmbiguous,
+    CardFrozen,
+    CardLost,
+    CardNotFound,
+    CustomerNotFound,
+    IdempotencyConflict,
+    InsufficientFunds,
+    InvalidAmount,
+    InvalidPayee,
+    PinLocked,
+    SameAccount,
+    UnknownAccount,
+    UnknownPayee,
+)
+from assistant.banking.ledger_service import LedgerBankingService
+from assistant.banking.service import BankingService, get_banking_service
+from assistant.banking.views import (
+    AccountView,
+    CardView,
+    CustomerView,
+    PayeeView,
+    Receipt,
+    TransactionView,
+)
+
+__all__ = [
+    "AccountView", "BankingError", "BankingService", "CardAmbiguous", "CardFrozen", "CardLost",
+    "CardNotFound", "CardView", "CustomerNotFound", "CustomerView", "IdempotencyConflict",
+    "InsufficientFunds", "InvalidAmount", "InvalidPayee", "LedgerBankingService", "PayeeView",
+    "PinLocked", "Receipt", "SameAccount", "TransactionView", "UnknownAccount", "UnknownPayee",
+    "get_banking_service",
+]

@@ -1,0 +1,80 @@
+"""Typed banking errors; each has a stable ``code`` for actions and APIs to branch on."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+class BankingError(Exception):
+    """Base class. ``code`` is stable; the message is for logs, not for customers."""
+
+    code = "banking_error"
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message or self.code)
+
+
+class CustomerNotFound(BankingError):
+    code = "customer_not_found"
+
+
+class UnknownAccount(BankingError):
+    code = "unknown_account"
+
+
+class UnknownPayee(BankingError):
+    code = "unknown_payee"
+
+
+class InvalidPayee(BankingError):
+    """A payee that cannot be added (missing name, bad account number, duplicate)."""
+
+    code = "invalid_payee"
+
+
+class InvalidAmount(BankingError):
+    """Zero, negative, or in a currency the account does not hold."""
+
+    code = "invalid_amount"
+
+
+class SameAccount(BankingError):
+    code = "same_account"
+
+
+class InsufficientFunds(BankingError):
+    code = "insufficient_funds"
+
+
+class CardNotFound(BankingError):
+    code = "card_not_found"
+
+
+class CardAmbiguous(BankingError):
+    """Several usable cards and no last4 given: ask which one."""
+
+    code = "card_ambiguous"
+
+
+class CardFrozen(BankingError):
+    code = "card_frozen"
+
+
+class CardLost(BankingError):
+    """A card reported lost is permanently blocked; it cannot be unfrozen."""
+
+    code = "card_lost"
+
+
+class PinLocked(BankingError):
+    code = "pin_locked"
+
+    def __init__(self, locked_until: datetime, message: str = "") -> None:
+        super().__init__(message or f"PIN locked until {locked_until.isoformat()}")
+        self.locked_until = locked_until
+
+
+class IdempotencyConflict(BankingError):
+    """The idempotency key was already used for a different request."""
+
+    code = "idempotency_conflict"

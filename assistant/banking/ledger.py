@@ -1,0 +1,97 @@
+"""Double-entry posting: balanced legs, balances kept in step in the same DB transaction."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from assistant.banking.errors import InsufficientFunds, InvalidAmount
+from assistant.models import Account, LedgerTransaction, Posting, utcnow
+from assistant.money import Money
+
+# The bank's own accounts, one per purpose and currency.
+PAYMENTS_CLEARING = "payments"  # money leaving to payees
+INCOMING_FUNDS = "incoming"  # money arriving from outside (pensions, salaries)
+_PURPOSES = {PAYMENTS_CLEARING: ("1", "Payments clearing"), INCOMING_FUNDS: ("2", "Incoming funds")}
+
+
+def _internal_number(purpose: str, currency: str) -> str:
+    digit = _PURPOSES[purpose][0]
+    return "990" + digit + "".join(f"{ord(c) - 55:02d}" for c in currency)
+
+
+def internal_account(session: Session, purpose: str, currency: str) -> Account:
+    """The bank's internal account for ``purpose`` in ``currency``, created on first use."""
+    number = _internal_number(purpose, currency)
+    query = select(Account).where(Account.number == number)
+    account = session.execute(query).scalar_one_or_none()
+    if account is not None:
+        return account
+    try:
+        with session.begin_nested():
+            account = Account(customer_id=None, kind="internal", number=number,
+                              name=f"{_PURPOSES[purpose][1]} ({currency})", currency=currency,
+                              balance_minor=0, overdraft_limit_minor=0)
+            session.add(account)
+    except IntegrityError:  # created concurrently by another transaction
+        account = session.execute(query).scalar_one()
+    return account
+
+
+def lock_accounts(session: Session, ids: Iterable[int]) -> dict[int, Account]:
+    """Load accounts with row locks (PostgreSQL FOR UPDATE) in id order, avoiding deadlocks.
+
+    On SQLite the whole transaction already holds the write lock (BEGIN IMMEDIATE).
+    """
+    query = (select(Account).where(Account.id.in_(sorted(set(ids)))).order_by(Account.id)
+             .with_for_update().execution_options(populate_existing=True))
+    return {a.id: a for a in session.execute(query).scalars()}
+
+
+def new_reference() -> str:
+    return secrets.token_hex(5).upper()
+
+
+def post(session: Session, *, legs: Sequence[tuple[Account, Money]], kind: str,
+         description: str, counterparty: str, customer_id: int | None = None,
+         idempotency_key: str | None = None, fingerprint: str | None = None,
+         payee_id: int | None = None, created_at: datetime | None = None) -> LedgerTransaction:
+    """Record one balanced transaction and update every touched balance.
+
+    Customer accounts must already be locked (``lock_accounts``); an amount taking one below
+    its overdraft limit raises ``InsufficientFunds``. Internal accounts are updated with an
+    atomic ``balance = balance + x`` so they need no lock and never serialise customers.
+    """
+    if len(legs) < 2 or sum(m.minor for _, m in legs) != 0:
+        raise InvalidAmount("postings must balance to zero")
+    for account, money in legs:
+        if money.currency != account.currency:
+            raise InvalidAmount(f"{money.currency} posting on a {account.currency} account")
+    for account, money in legs:
+        if account.kind == "internal" or money.minor >= 0:
+            continue
+        available = account.balance_minor + account.overdraft_limit_minor
+        if -money.minor > available:
+            raise InsufficientFunds(f"account {account.id} has {available} available")
+    txn = LedgerTransaction(reference=new_reference(), customer_id=customer_id,
+                            idempotency_key=idempotency_key, request_fingerprint=fingerprint,
+                            kind=kind, description=description, counterparty=counterparty,
+                            payee_id=payee_id, created_at=created_at or utcnow())
+    session.add(txn)
+    session.flush()
+    for account, money in legs:
+        session.add(Posting(transaction_id=txn.id, account_id=account.id,
+                            amount_minor=money.minor, currency=money.currency))
+        if account.kind == "internal":
+            session.execute(update(Account).where(Account.id == account.id)
+                            .values(balance_minor=Account.balance_minor + money.minor)
+                            .execution_options(synchronize_session=False))
+        else:
+            account.balance_minor += money.minor
+    session.flush()
+    return txn

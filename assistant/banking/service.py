@@ -1,0 +1,73 @@
+"""The ``BankingService`` boundary: the bank's API for actions, channels and portals.
+
+The embedded ledger (``LedgerBankingService``) implements it; a real core banking system can
+replace it by implementing the same protocol.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Protocol, runtime_checkable
+
+from assistant.banking.ledger_service import LedgerBankingService
+from assistant.banking.views import (
+    AccountView,
+    CardView,
+    CustomerView,
+    PayeeView,
+    Receipt,
+    TransactionView,
+)
+from assistant.money import Money
+
+__all__ = ["BankingService", "LedgerBankingService", "get_banking_service"]
+
+
+@runtime_checkable
+class BankingService(Protocol):
+    """Every operation takes the customer id the caller has already verified."""
+
+    def find_customer_by_phone(self, phone: str) -> CustomerView | None: ...
+
+    def get_customer(self, customer_id: int) -> CustomerView: ...
+
+    def list_accounts(self, customer_id: int) -> list[AccountView]: ...
+
+    def get_account(self, customer_id: int, kind: str) -> AccountView: ...
+
+    def recent_transactions(self, customer_id: int, account_kind: str | None = None,
+                            payee: str | None = None, since: date | None = None,
+                            until: date | None = None, limit: int = 5
+                            ) -> list[TransactionView]: ...
+
+    def list_payees(self, customer_id: int, kind: str | None = None) -> list[PayeeView]: ...
+
+    def resolve_payee(self, customer_id: int, text: str, kind: str | None = None
+                      ) -> list[PayeeView]: ...
+
+    def transfer_between_accounts(self, customer_id: int, from_kind: str, to_kind: str,
+                                  amount: Money, idempotency_key: str) -> Receipt: ...
+
+    def pay_payee(self, customer_id: int, from_kind: str, payee_id: int, amount: Money,
+                  idempotency_key: str) -> Receipt: ...
+
+    def add_payee(self, customer_id: int, name: str, account_number: str,
+                  kind: str = "person", relationship: str = "") -> PayeeView: ...
+
+    def list_cards(self, customer_id: int) -> list[CardView]: ...
+
+    def freeze_card(self, customer_id: int, last4: str | None = None) -> CardView: ...
+
+    def unfreeze_card(self, customer_id: int, last4: str | None = None) -> CardView: ...
+
+    def report_lost_card(self, customer_id: int, last4: str | None = None) -> CardView: ...
+
+    def record_audit(self, actor: str, action: str, customer_id: int | None = None,
+                     detail: dict[str, Any] | None = None) -> None: ...
+
+
+def get_banking_service() -> BankingService:
+    """The configured banking service: the embedded ledger on the settings' database."""
+    from assistant.db import session_factory
+
+    return LedgerBankingService(session_factory())

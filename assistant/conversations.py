@@ -1,0 +1,143 @@
+"""Conversation state kept by the gateway: who claims to be talking, PIN verification, replies.
+
+A conversation id is a random URL-safe token used as the Rasa sender id. The phone number only
+*identifies* the customer (``customer_id``); ``verified_customer_id`` is set once the PIN was
+checked, until ``verified_until``. No PIN is ever stored here.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
+
+from assistant.banking.phones import normalize_phone
+from assistant.models import Conversation, ConversationReply, Customer, utcnow
+
+# A message that is nothing but 4-8 digits could be a PIN: never keep it as pending text.
+_PIN_LIKE = re.compile(r"^\D*(\d\D*){4,8}$")
+
+
+@dataclass(frozen=True)
+class ConversationView:
+    id: str
+    channel: str
+    phone: str | None
+    customer_id: int | None  # claimed by phone: identification only
+    created_at: datetime
+    last_seen_at: datetime
+    awaiting_pin: bool
+    verified_customer_id: int | None
+    verified_until: datetime | None
+
+
+def _view(c: Conversation) -> ConversationView:
+    return ConversationView(id=c.id, channel=c.channel, phone=c.phone, customer_id=c.customer_id,
+                            created_at=c.created_at, last_seen_at=c.last_seen_at,
+                            awaiting_pin=bool(c.awaiting_pin),
+                            verified_customer_id=c.verified_customer_id,
+                            verified_until=c.verified_until)
+
+
+class ConversationStore:
+    """Reads and updates conversations; each call is one short transaction."""
+
+    def __init__(self, session_factory: sessionmaker) -> None:
+        self._sessions = session_factory
+
+    def start(self, channel: str, phone: str | None) -> ConversationView:
+        """A new conversation; the customer is looked up (not verified) by phone."""
+        phone = normalize_phone(phone) if phone else None
+        with self._sessions() as session, session.begin():
+            customer_id = None
+            if phone:
+                customer_id = session.execute(
+                    select(Customer.id).where(Customer.phone == phone)).scalar_one_or_none()
+            now = utcnow()
+            conversation = Conversation(id=secrets.token_urlsafe(16), channel=channel,
+                                        phone=phone, customer_id=customer_id, created_at=now,
+                                        last_seen_at=now, awaiting_pin=False)
+            session.add(conversation)
+            session.flush()
+            return _view(conversation)
+
+    def get(self, conversation_id: str) -> ConversationView | None:
+        with self._sessions() as session:
+            conversation = session.get(Conversation, conversation_id)
+            return _view(conversation) if conversation else None
+
+    def _update(self, conversation_id: str, **values: Any) -> Conversation:
+        with self._sessions() as session, session.begin():
+            conversation = session.get(Conversation, conversation_id)
+            if conversation is None:
+                raise KeyError(conversation_id)
+            for name, value in values.items():
+                setattr(conversation, name, value)
+            return conversation
+
+    def touch(self, conversation_id: str) -> None:
+        self._update(conversation_id, last_seen_at=utcnow())
+
+    def set_awaiting_pin(self, conversation_id: str, pending_text: str | None) -> None:
+        """Wait for a PIN; ``pending_text`` (the request that needed it) is replayed after."""
+        if pending_text and _PIN_LIKE.match(pending_text):
+            pending_text = None
+        self._update(conversation_id, awaiting_pin=True, pending_text=pending_text or None)
+
+    def clear_awaiting_pin(self, conversation_id: str) -> str | None:
+        """Stop waiting for a PIN; returns the pending text (once), if any."""
+        with self._sessions() as session, session.begin():
+            conversation = session.get(Conversation, conversation_id)
+            if conversation is None:
+                raise KeyError(conversation_id)
+            pending = conversation.pending_text
+            conversation.awaiting_pin = False
+            conversation.pending_text = None
+            return pending
+
+    def mark_verified(self, conversation_id: str, customer_id: int, minutes: int) -> None:
+        """Record that the customer's PIN was checked in this conversation."""
+        self._update(conversation_id, verified_customer_id=customer_id,
+                     verified_until=utcnow() + timedelta(minutes=minutes))
+
+    def clear_verified(self, conversation_id: str) -> None:
+        self._update(conversation_id, verified_customer_id=None, verified_until=None)
+
+    def verified_customer_id(self, conversation_id: str, now: datetime | None = None
+                             ) -> int | None:
+        """The verified customer, or None if never verified or expired (naive ``now`` is UTC)."""
+        conversation = self.get(conversation_id)
+        if conversation is None or conversation.verified_customer_id is None:
+            return None
+        now = now or utcnow()
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=timezone.utc)
+        if conversation.verified_until is None or conversation.verified_until <= now:
+            return None
+        return conversation.verified_customer_id
+
+    def saved_reply(self, conversation_id: str, client_message_id: str) -> dict | None:
+        """The response first given to this client message id, if any."""
+        with self._sessions() as session:
+            return session.execute(select(ConversationReply.response).where(
+                ConversationReply.conversation_id == conversation_id,
+                ConversationReply.client_message_id == client_message_id)).scalar_one_or_none()
+
+    def save_reply(self, conversation_id: str, client_message_id: str, response: dict
+                   ) -> dict:
+        """Store the response for a client message id; the first one wins and is returned."""
+        try:
+            with self._sessions() as session, session.begin():
+                session.add(ConversationReply(conversation_id=conversation_id,
+                                              client_message_id=client_message_id,
+                                              response=response))
+        except IntegrityError:
+            pass
+        saved = self.saved_reply(conversation_id, client_message_id)
+        return saved if saved is not None else response

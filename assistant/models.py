@@ -1,0 +1,237 @@
+"""SQLAlchemy models of the bank store. Only services use these; nothing outside them sees rows."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+from assistant.db import Base
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stored as naive UTC on every backend; always read back as aware UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    __table_args__ = (
+        CheckConstraint("preferred_channel IN ('voice', 'sms', 'web')", name="preferred_channel"),
+        CheckConstraint("speech_rate IN ('normal', 'slow')", name="speech_rate"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    name = Column(String(200), nullable=False)
+    phone = Column(String(20), nullable=False, unique=True)
+    pin_hash = Column(String(200), nullable=True)
+    pin_failed_count = Column(Integer, nullable=False, default=0)
+    pin_locked_until = Column(UTCDateTime, nullable=True)
+    preferred_channel = Column(String(8), nullable=False, default="web")
+    speech_rate = Column(String(8), nullable=False, default="normal")
+    text_size = Column(String(8), nullable=False, default="normal")
+    locale = Column(String(16), nullable=False, default="en_US")
+    vulnerable = Column(Boolean, nullable=False, default=False)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class Account(Base):
+    """A customer's account, or (customer_id NULL, kind 'internal') one of the bank's own."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (
+        CheckConstraint("kind IN ('checking', 'savings', 'internal')", name="kind"),
+        CheckConstraint(
+            "kind = 'internal' OR balance_minor >= -overdraft_limit_minor", name="within_limit"
+        ),
+        UniqueConstraint("customer_id", "kind", name="uq_accounts_customer_kind"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=True, index=True)
+    kind = Column(String(16), nullable=False)
+    name = Column(String(100), nullable=False)
+    number = Column(String(10), nullable=False, unique=True)
+    currency = Column(String(3), nullable=False, default="USD")
+    balance_minor = Column(BigInteger, nullable=False, default=0)
+    overdraft_limit_minor = Column(BigInteger, nullable=False, default=0)
+
+
+class Card(Base):
+    __tablename__ = "cards"
+    __table_args__ = (
+        CheckConstraint("status IN ('active', 'frozen', 'lost')", name="status"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=False, index=True)
+    account_id = Column(Integer, ForeignKey("accounts.id"), nullable=False)
+    last4 = Column(String(4), nullable=False)
+    status = Column(String(8), nullable=False, default="active")
+    replaced_by = Column(Integer, ForeignKey("cards.id"), nullable=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class Payee(Base):
+    __tablename__ = "payees"
+    __table_args__ = (CheckConstraint("kind IN ('person', 'bill')", name="kind"),)
+
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=False, index=True)
+    name = Column(String(200), nullable=False)
+    kind = Column(String(8), nullable=False, default="person")
+    relationship = Column(String(200), nullable=False, default="")
+    account_number = Column(String(34), nullable=False)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class LedgerTransaction(Base):
+    """One money movement; its postings sum to zero."""
+
+    __tablename__ = "ledger_transactions"
+    __table_args__ = (
+        UniqueConstraint("customer_id", "idempotency_key", name="uq_ledger_transactions_idem"),
+        Index("ix_ledger_transactions_customer_created", "customer_id", "created_at"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    reference = Column(String(16), nullable=False, unique=True)
+    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=True)
+    idempotency_key = Column(String(200), nullable=True)
+    request_fingerprint = Column(String(64), nullable=True)
+    kind = Column(String(24), nullable=False)
+    description = Column(String(200), nullable=False, default="")
+    counterparty = Column(String(200), nullable=False, default="")
+    payee_id = Column(Integer, ForeignKey("payees.id"), nullable=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class Posting(Base):
+    """One leg of a transaction: signed amount on one account (positive = money in)."""
+
+    __tablename__ = "postings"
+
+    id = Column(Integer, primary_key=True)
+    transaction_id = Column(
+        Integer, ForeignKey("ledger_transactions.id"), nullable=False, index=True
+    )
+    account_id = Column(Integer, ForeignKey("accounts.id"), nullable=False, index=True)
+    amount_minor = Column(BigInteger, nullable=False)
+    currency = Column(String(3), nullable=False)
+
+
+class AuditEvent(Base):
+    """Who did what to whose data. ``detail`` never holds PINs or passwords."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_customer_at", "customer_id", "at"),)
+
+    id = Column(Integer, primary_key=True)
+    at = Column(UTCDateTime, nullable=False, default=utcnow)
+    actor = Column(String(100), nullable=False)
+    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=True)
+    action = Column(String(64), nullable=False)
+    detail = Column(JSON, nullable=False, default=dict)
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_users"
+    __table_args__ = (CheckConstraint("role IN ('agent', 'admin')", name="role"),)
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), nullable=False, unique=True)
+    password_hash = Column(String(200), nullable=False)
+    role = Column(String(8), nullable=False)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class Helper(Base):
+    """A trusted person (e.g. a relative) who may help one or more customers."""
+
+    __tablename__ = "helpers"
+
+    id = Column(Integer, primary_key=True)
+    name = Column(String(200), nullable=False)
+    phone = Column(String(20), nullable=False, unique=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class HelperLink(Base):
+    """Customer <-> helper, with the permissions the customer granted."""
+
+    __tablename__ = "helper_links"
+    __table_args__ = (
+        UniqueConstraint("customer_id", "helper_id", name="uq_helper_links_pair"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=False, index=True)
+    helper_id = Column(Integer, ForeignKey("helpers.id"), nullable=False, index=True)
+    permissions = Column(JSON, nullable=False, default=dict)
+    status = Column(String(16), nullable=False, default="active")
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class Conversation(Base):
+    """One conversation; ``id`` is the Rasa sender id. Never stores a PIN."""
+
+    __tablename__ = "conversations"
+
+    id = Column(String(64), primary_key=True)
+    channel = Column(String(16), nullable=False)
+    phone = Column(String(20), nullable=True)
+    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    last_seen_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    awaiting_pin = Column(Boolean, nullable=False, default=False)
+    pending_text = Column(Text, nullable=True)
+    verified_customer_id = Column(Integer, ForeignKey("customers.id"), nullable=True)
+    verified_until = Column(UTCDateTime, nullable=True)
+
+
+class ConversationReply(Base):
+    """The first response to a client message id, replayed when the client retries."""
+
+    __tablename__ = "conversation_replies"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "client_message_id",
+                         name="uq_conversation_replies_msg"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(64), ForeignKey("conversations.id"), nullable=False)
+    client_message_id = Column(String(128), nullable=False)
+    response = Column(JSON, nullable=False)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)

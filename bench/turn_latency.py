@@ -1,0 +1,122 @@
+"""Full-turn latency through the gateway's text endpoint, turns per second, Rasa's memory.
+
+Starts a private stack (own home, SQLite, free ports) with the trained model, then:
+- the first turn of a new conversation (cold: Rasa creates the tracker),
+- p50/p95 turn latency with 1 conversation and with 20 concurrent conversations,
+- turns per second at 20 concurrent conversations,
+- the Rasa server's resident memory after the load,
+- the last model training time (from models/last-training-seconds.txt).
+
+Run: .venv/bin/python bench/turn_latency.py [--turns 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from assistant.db import migrate, session_factory  # noqa: E402
+from assistant.demo import seed_demo_bank  # noqa: E402
+from assistant.processes import Stack, isolated_environment  # noqa: E402
+from assistant.settings import Settings  # noqa: E402
+from assistant.training import train  # noqa: E402
+from tests.e2e.chat import Chat  # noqa: E402
+
+TURNS = ["what is my balance", "show my recent payments", "how much is in savings", "thanks"]
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
+
+
+def verified_chat(http: httpx.Client) -> Chat:
+    chat = Chat(http, "+15550100001")
+    chat.say("what is my balance")
+    chat.say("2468")
+    return chat
+
+
+def timed_turns(http: httpx.Client, count: int) -> list[float]:
+    chat = verified_chat(http)
+    took = []
+    for i in range(count):
+        started = time.perf_counter()
+        chat.say(TURNS[i % len(TURNS)])
+        took.append((time.perf_counter() - started) * 1000)
+    return took
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children (Rasa may fork), in MB."""
+    total = 0
+    pids = [pid] + [int(p) for p in os.popen(f"pgrep -P {pid}").read().split()]
+    for one in pids:
+        for line in Path(f"/proc/{one}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--turns", type=int, default=200, help="turns per measurement")
+    args = parser.parse_args()
+    home = Path(tempfile.mkdtemp(prefix="bench-"))
+    os.environ.update(isolated_environment(home))
+    settings = Settings()
+    migrate(settings.bank_database_url)
+    seed_demo_bank(session_factory(settings.bank_database_url))
+    model = train(settings)
+    with Stack(settings, model) as stack, httpx.Client(
+        base_url=settings.gateway_url, timeout=60, limits=httpx.Limits(max_connections=50)
+    ) as http:
+        timed_turns(http, 10)  # warm up
+
+        firsts = []
+        for _ in range(10):
+            started = time.perf_counter()
+            Chat(http, "+15550100002").say("hello")
+            firsts.append((time.perf_counter() - started) * 1000)
+
+        one = timed_turns(http, args.turns)
+
+        per_conversation = max(args.turns // 20, 10)
+        started = time.perf_counter()
+        with ThreadPoolExecutor(20) as pool:
+            runs = list(pool.map(lambda _: timed_turns(http, per_conversation), range(20)))
+        elapsed = time.perf_counter() - started
+        many = [t for run in runs for t in run]
+        # each conversation also spent 2 turns verifying; count every turn served
+        turns_per_second = (len(many) + 2 * 20) / elapsed
+
+        rasa = next(s for s in stack.services if s.name == "rasa")
+        memory = rss_mb(rasa.process.pid)
+
+    training = settings.models_dir / "last-training-seconds.txt"
+    print(f"first turn of a new conversation: p50 {statistics.median(firsts):.0f} ms")
+    print(
+        f"1 conversation:   p50 {percentile(one, 50):.0f} ms, p95 {percentile(one, 95):.0f} ms "
+        f"({len(one)} turns)"
+    )
+    print(
+        f"20 concurrent:    p50 {percentile(many, 50):.0f} ms, p95 {percentile(many, 95):.0f} ms, "
+        f"{turns_per_second:.1f} turns/s ({len(many)} timed turns)"
+    )
+    print(f"Rasa server resident memory: {memory:.0f} MB")
+    if training.exists():
+        print(f"model training time (last train): {float(training.read_text()):.0f} s")
+
+
+if __name__ == "__main__":
+    main()
