@@ -60,7 +60,8 @@ def timed_turns(http: httpx.Client, count: int) -> list[float]:
 def rss_mb(pid: int) -> float:
     """Resident memory of a process and its children (Rasa may fork), in MB."""
     total = 0
-    pids = [pid] + [int(p) for p in os.popen(f"pgrep -P {pid}").read().split()]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    pids = [pid] + [int(p) for p in children.read_text().split()]
     for one in pids:
         for line in Path(f"/proc/{one}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):

@@ -1,1 +1,1 @@
-"""Family-helper links: invitations, consent, permissions, approvals, helper portal (DESIGN.md 9)."""
+"""Family-helper links: invitations, consent, permissions, approvals, helper portal (DESIGN 9)."""

@@ -264,7 +264,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
         """Changes whenever the model code changes."""
-        return _source_fingerprint(intent_model)
+        return _source_fingerprint(intent_model, numbers)
 
     def train(self, training_data: TrainingData) -> Resource:
         """Trains on the (normalised) text of the intent examples and persists."""

@@ -22,15 +22,21 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
+from nlu.numbers import NUMBER_WORDS
+
 META_FILE = "intent_model.json"
 ARRAYS_FILE = "intent_model.npz"
 _DIGIT = re.compile(r"\d")
+_NUMBER_WORD = re.compile(
+    r"\b(?:" + "|".join(sorted(NUMBER_WORDS - {"one"}, key=len, reverse=True)) + r")\b"
+)
 _WORDS = r"(?u)\b\w+\b|[$£€]"  # keeps one-letter words and currency symbols
 
 
 def prepare(text: str) -> str:
-    """Lower-case and mask digits so "send 50" and "send 75" look alike."""
-    return _DIGIT.sub("0", text.lower())
+    """Lower-case and mask numbers so "send 50" and "send fifty five" look alike."""
+    masked = _DIGIT.sub("0", text.lower())
+    return _NUMBER_WORD.sub("0", masked)
 
 
 class IntentModel:

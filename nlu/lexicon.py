@@ -45,7 +45,7 @@ VARIANTS: dict[str, str] = {
     "yest": "yesterday", "wk": "week", "wks": "weeks", "mnth": "month", "mth": "month",
     "mnths": "months", "mths": "months", "yrs": "years",
     # help and people
-    "hlp": "help", "agnt": "agent", "msg": "message", "lst": "last",
+    "hlp": "help", "agnt": "agent", "msg": "message", "lst": "last", "helo": "hello",
     # short banking typos (too short for fuzzy correction)
     "crad": "card", "cadr": "card", "lsot": "lost", "scma": "scam",
 }  # fmt: skip

@@ -15,6 +15,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.components import BankEntityExtractor, TextNormalizer, TfidfIntentClassifier
+from nlu.intent_model import prepare
 
 PAYEES = [
     {"name": "Linda", "aliases": ["daughter"]},
@@ -233,3 +234,8 @@ def test_fingerprints_follow_the_code() -> None:
     classifier = TfidfIntentClassifier.fingerprint_addon({})
     assert normalizer and classifier and normalizer != classifier
     assert TextNormalizer.fingerprint_addon({}) == normalizer
+
+
+def test_classifier_text_masks_numbers() -> None:
+    assert prepare("Send 75 or fifty five dollars") == "send 00 or 0 0 dollars"
+    assert prepare("which one") == "which one"
