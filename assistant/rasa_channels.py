@@ -19,9 +19,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from assistant import rasa_patches
 from assistant.settings import get_settings
 
 logger = logging.getLogger(__name__)
+
+rasa_patches.apply()
 
 TOKEN_HEADER = "X-Assistant-Token"  # noqa: S105 - a header name, not a secret
 

@@ -7,7 +7,8 @@ Starts a private stack (own home, SQLite, free ports) with the trained model, th
 - the Rasa server's resident memory after the load,
 - the last model training time (from models/last-training-seconds.txt).
 
-Run: .venv/bin/python bench/turn_latency.py [--turns 200]
+Each conversation is the realistic kind: hello, a balance request, the PIN, then eight
+everyday turns (11 turns in all). Run: .venv/bin/python bench/turn_latency.py
 """
 
 from __future__ import annotations
@@ -32,7 +33,18 @@ from assistant.settings import Settings  # noqa: E402
 from assistant.training import train  # noqa: E402
 from tests.e2e.chat import Chat  # noqa: E402
 
-TURNS = ["what is my balance", "show my recent payments", "how much is in savings", "thanks"]
+# One realistic conversation: identify, give the PIN, then everyday questions.
+OPENING = ["hello", "what is my balance", "2468"]
+TURNS = [
+    "show my recent payments",
+    "how much is in savings",
+    "say that again",
+    "what can you do",
+    "what is my balance",
+    "payments to tom last month",
+    "thank you",
+    "goodbye",
+]
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -40,21 +52,23 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
 
 
-def verified_chat(http: httpx.Client) -> Chat:
+BY_TURN: dict[str, list[float]] = {}
+
+
+def conversation(http: httpx.Client) -> list[float]:
+    """One whole conversation; returns each turn's latency in ms (the PIN turn included)."""
     chat = Chat(http, "+15550100001")
-    chat.say("what is my balance")
-    chat.say("2468")
-    return chat
-
-
-def timed_turns(http: httpx.Client, count: int) -> list[float]:
-    chat = verified_chat(http)
     took = []
-    for i in range(count):
+    for words in OPENING + TURNS:
         started = time.perf_counter()
-        chat.say(TURNS[i % len(TURNS)])
+        chat.say(words)
         took.append((time.perf_counter() - started) * 1000)
+        BY_TURN.setdefault(words, []).append(took[-1])
     return took
+
+
+def conversations(http: httpx.Client, count: int) -> list[float]:
+    return [t for _ in range(count) for t in conversation(http)]
 
 
 def rss_mb(pid: int) -> float:
@@ -71,7 +85,9 @@ def rss_mb(pid: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--turns", type=int, default=200, help="turns per measurement")
+    parser.add_argument(
+        "--conversations", type=int, default=20, help="conversations per measurement"
+    )
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="bench-"))
     os.environ.update(isolated_environment(home))
@@ -79,10 +95,13 @@ def main() -> None:
     migrate(settings.bank_database_url)
     seed_demo_bank(session_factory(settings.bank_database_url))
     model = train(settings)
-    with Stack(settings, model) as stack, httpx.Client(
-        base_url=settings.gateway_url, timeout=60, limits=httpx.Limits(max_connections=50)
-    ) as http:
-        timed_turns(http, 10)  # warm up
+    with (
+        Stack(settings, model) as stack,
+        httpx.Client(
+            base_url=settings.gateway_url, timeout=60, limits=httpx.Limits(max_connections=50)
+        ) as http,
+    ):
+        conversations(http, 2)  # warm up
 
         firsts = []
         for _ in range(10):
@@ -90,16 +109,16 @@ def main() -> None:
             Chat(http, "+15550100002").say("hello")
             firsts.append((time.perf_counter() - started) * 1000)
 
-        one = timed_turns(http, args.turns)
+        BY_TURN.clear()
+        one = conversations(http, args.conversations)
+        by_turn = {words: statistics.median(times) for words, times in BY_TURN.items()}
 
-        per_conversation = max(args.turns // 20, 10)
         started = time.perf_counter()
         with ThreadPoolExecutor(20) as pool:
-            runs = list(pool.map(lambda _: timed_turns(http, per_conversation), range(20)))
+            runs = list(pool.map(lambda _: conversations(http, 3), range(20)))
         elapsed = time.perf_counter() - started
         many = [t for run in runs for t in run]
-        # each conversation also spent 2 turns verifying; count every turn served
-        turns_per_second = (len(many) + 2 * 20) / elapsed
+        turns_per_second = len(many) / elapsed
 
         rasa = next(s for s in stack.services if s.name == "rasa")
         memory = rss_mb(rasa.process.pid)
@@ -108,11 +127,15 @@ def main() -> None:
     print(f"first turn of a new conversation: p50 {statistics.median(firsts):.0f} ms")
     print(
         f"1 conversation:   p50 {percentile(one, 50):.0f} ms, p95 {percentile(one, 95):.0f} ms "
-        f"({len(one)} turns)"
+        f"({len(one)} turns in {args.conversations} conversations)"
     )
     print(
         f"20 concurrent:    p50 {percentile(many, 50):.0f} ms, p95 {percentile(many, 95):.0f} ms, "
-        f"{turns_per_second:.1f} turns/s ({len(many)} timed turns)"
+        f"{turns_per_second:.1f} turns/s ({len(many)} turns in 60 conversations)"
+    )
+    slowest = sorted(by_turn.items(), key=lambda item: -item[1])[:4]
+    print(
+        "slowest turns (1 conversation, p50): " + ", ".join(f"{w!r} {t:.0f} ms" for w, t in slowest)
     )
     print(f"Rasa server resident memory: {memory:.0f} MB")
     if training.exists():
