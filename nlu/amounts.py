@@ -28,17 +28,32 @@ CODES_BEFORE = {"usd": "USD", "gbp": "GBP", "eur": "EUR"}
 COUNT_NOUNS = frozenset(
     """second seconds minute minutes min mins hour hours hr hrs day days week weeks month
     months year years yr yrs time times transaction transactions payment payments item items
-    digit digits number numbers people person questions question things bills cards accounts
-    statements entries ones percent am pm o'clock oclock""".split()
+    digit digits number numbers people person questions question things thing bills cards
+    card accounts account statements statement entries entry ones percent am pm o'clock oclock
+    charges withdrawals deposits transfers debits credits letters letter texts text messages
+    message calls call emails email codes checks cheques kids kid children child grandchildren
+    grandchild grandkids sons son daughters daughter attempts attempt tries pages page steps
+    step""".split()
 )
 # A bare number right after one of these is a count: "last 3", "the past 2".
 COUNT_BEFORE = frozenset("last past previous next first top recent latest final".split())
 # A bare number right after one of these is an identifier, not money.
 ID_BEFORE = frozenset(
-    """ending ends end digits card number no pin code account acct extension ext reference
-    ref id otp passcode password phone mobile call room flat apartment street zip postcode
-    cvv cvc security""".split()
+    """ending ends end digits number no pin code extension ext reference ref id otp passcode
+    password room flat apartment street zip postcode cvv cvc security press option dial page
+    step floor suite unit apt seat row ward platform channel level""".split()
 )
+# These name a thing that has a number ("card 4321") but can also be paid ("pay the card
+# 200"): the number is money only after a money verb, and only up to three digits.
+ID_NOUNS = frozenset("card account acct phone mobile call".split())
+MONEY_VERBS = frozenset(
+    """send sent sending pay paid paying transfer transferred transferring move moved moving
+    give gave giving put wire wired xfer deposit withdraw lend owe top""".split()
+)
+# ``<identifier word> <one of these> <number>``: "ending in 4321", "pin is 2468".
+ID_LINKS = frozenset("in is was are with of no number num # : ending ends".split())
+# A bare number right after one of these is an age: "i'm 78", "she's 9", "turned 80".
+AGE_BEFORE = frozenset("i'm im am he's she's aged age turned turning turn".split())
 TIME_BEFORE = frozenset({"at", "by", "around", "till", "until", "before", "after", "past"})
 YEAR_BEFORE = frozenset({"in", "since", "from", "during", "year", "of", "until", "before"})
 MONTHS = frozenset(
@@ -46,6 +61,8 @@ MONTHS = frozenset(
     jan feb mar apr jun jul aug sep sept oct nov dec""".split()
 )
 ONE_BEFORE = frozenset("this that which the no any every each other another someone".split())
+# "one" after "<determiner> <word>" is a pronoun: "the checking one", "my old one".
+ONE_DETERMINERS = ONE_BEFORE | frozenset("my your his her our their a an".split())
 ONE_AFTER = frozenset("of more moment minute sec second thing last question another day".split())
 _LONG_NUMBER = 7
 
@@ -161,8 +178,16 @@ def _not_money(tokens: list[Token], i: int, k: int) -> bool:
     before2 = _low(tokens, i - 2)
     if after in COUNT_NOUNS or after in ORDINAL_WORDS or after in ("%", "per"):
         return True
-    if before in COUNT_BEFORE or before in ID_BEFORE or before2 in ID_BEFORE:
+    if before in COUNT_BEFORE or before in ID_BEFORE:
         return True
+    if before2 in ID_BEFORE | ID_NOUNS and before in ID_LINKS:
+        return True
+    if before in ID_NOUNS and not _paid_thing(tokens, i, k):
+        return True
+    if before in AGE_BEFORE or (before in ("is", "was") and before2 in ("he", "she")):
+        return True  # "i am 78", "she is 9"
+    if _next_to_bare_number(tokens, i, k):
+        return True  # a phone number or PIN read in groups: "555 0100", "2 4 6 8"
     if before in MONTHS or after in MONTHS or (after == "of" and _low(tokens, k + 1) in MONTHS):
         return True
     if k < len(tokens) and adjacent(last, tokens[k]):
@@ -178,10 +203,26 @@ def _not_money(tokens: list[Token], i: int, k: int) -> bool:
     return _words_are_not_money(tokens, i, k, before, after)
 
 
+def _paid_thing(tokens: list[Token], i: int, k: int) -> bool:
+    """True for "pay the card 200": a short number after a money verb (not "card 4321")."""
+    text = tokens[i].text
+    short = k - i > 1 or not text.isdigit() or len(text) <= 3
+    return short and any(t.lower in MONEY_VERBS for t in tokens[:i])
+
+
+def _next_to_bare_number(tokens: list[Token], i: int, k: int) -> bool:
+    """True when a digit group stands right before or after another one ("555 0100")."""
+    if not tokens[i].is_number or k - i != 1:
+        return False
+    return (i > 0 and tokens[i - 1].is_number) or (k < len(tokens) and tokens[k].is_number)
+
+
 def _number_is_not_money(token: Token, before: str) -> bool:
     digits = token.text
     if digits.isdigit() and len(digits) >= _LONG_NUMBER:
         return True  # phone or account number
+    if digits.isdigit() and len(digits) > 1 and digits.startswith("0"):
+        return True  # "0100", "07": part of a phone number or code
     if digits.isdigit() and len(digits) == 4 and 1900 <= int(digits) <= 2100:
         if before in YEAR_BEFORE:
             return True
@@ -192,5 +233,9 @@ def _words_are_not_money(tokens: list[Token], i: int, k: int, before: str, after
     if before in TIME_BEFORE and k - i == 1:
         return True
     if k - i == 1 and tokens[i].lower == "one":
-        return before in ONE_BEFORE or after in ONE_AFTER or after in NUMBER_WORDS
+        if before in ONE_BEFORE or after in ONE_AFTER or after in NUMBER_WORDS:
+            return True
+        before2 = _low(tokens, i - 2)
+        adjective = i > 0 and tokens[i - 1].is_word and before not in NUMBER_WORDS
+        return adjective and before2 in ONE_DETERMINERS  # "the checking one"
     return False

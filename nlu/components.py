@@ -41,7 +41,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu import intent_model, lexicon, normalize, numbers
+from nlu import english_words, intent_model, lexicon, normalize, numbers
 from nlu.entities import extract_entities
 from nlu.intent_model import IntentModel
 from nlu.normalize import map_span, normalize_with_alignment
@@ -92,7 +92,7 @@ class TextNormalizer(GraphComponent):
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
         """Changes whenever the normalisation code or word tables change."""
-        return _source_fingerprint(normalize, lexicon, numbers)
+        return _source_fingerprint(normalize, lexicon, english_words, numbers)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Normalises every training example (and moves its entity annotations)."""

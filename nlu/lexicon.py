@@ -32,8 +32,14 @@ VARIANTS: dict[str, str] = {
     # question words and pronouns
     "wats": "what's", "wots": "what's", "whats": "what's", "wat's": "what's",
     "wot's": "what's", "wat": "what", "wot": "what", "hw": "how", "u": "you",
-    "ur": "your", "yr": "your", "r": "are", "im": "i'm", "dont": "don't", "cant": "can't",
-    "wont": "won't", "didnt": "didn't", "abt": "about", "frm": "from",
+    "ur": "your", "yr": "your", "r": "are", "abt": "about", "frm": "from",
+    # contractions typed without the apostrophe
+    "im": "i'm", "ive": "i've", "dont": "don't", "cant": "can't", "wont": "won't",
+    "didnt": "didn't", "doesnt": "doesn't", "isnt": "isn't", "arent": "aren't",
+    "wasnt": "wasn't", "werent": "weren't", "havent": "haven't", "hasnt": "hasn't",
+    "hadnt": "hadn't", "couldnt": "couldn't", "wouldnt": "wouldn't", "shouldnt": "shouldn't",
+    "thats": "that's", "theres": "there's", "wheres": "where's", "youre": "you're",
+    "youve": "you've", "theyre": "they're",
     "cud": "could", "cld": "could", "wud": "would", "shud": "should",
     # politeness
     "pls": "please", "plz": "please", "plse": "please", "pleez": "please",
@@ -114,14 +120,57 @@ INFINITIVE_BEFORE_TO = frozenset(
 PAYEE_TRIGGERS = frozenset({"to", "pay", "paying", "send", "sending", "give", "giving"})
 
 # Common English words (5+ letters) within a typo or two of a banking word but right as
-# written. Inflections of banking words (cards, helped) are kept by a suffix rule, and
-# number and ordinal words are never corrected.
+# written, on top of the generated list in ``nlu.english_words``. Inflections of known
+# words (cards, helped, operated) are kept by a suffix rule, and number and ordinal words
+# are never corrected.
 ENGLISH_WORDS = frozenset(
     {"cancer", "cared", "deposed", "forth", "helped", "historic", "payer", "pleasure",
      "recently", "remote", "removal", "resent", "saving", "slowed", "stole", "stoler",
      "stoles", "suspicions", "thank", "thanked", "transform", "unlock", "unlocked",
-     "warming", "freezer"}
+     "warming", "freezer",
+     # everyday words a caller uses that sit near "warning", "repeat", "statement"...
+     "working", "waiting", "wanting", "warring", "warping", "warding", "waning", "morning",
+     "sending", "spending", "checking", "chucking", "wondering", "worried", "worrying",
+     "evening", "sayings", "statesmen", "frieze", "scans", "scars", "seams", "repent",
+     "recant", "regent", "reheat", "retreat", "repeal", "pleas", "thinks", "transition",
+     "transitions", "translation", "translations", "transformed", "transport",
+     "transported", "representation", "handled", "parents", "patient", "respect",
+     "receipt", "receipts", "resolve", "recover", "operate", "electronic", "dollar",
+     "withdraw", "withdrawn", "withdrawing", "transferring", "blocker", "remover",
+     "helmet", "slowly", "payable", "cheating", "clicking", "thousands"}
 )  # fmt: skip
 
 # Suffixes that make an inflection of a vocabulary word (cards, helped, freezing).
 INFLECTIONS = ("s", "es", "ed", "d", "ing", "er", "ers", "'s")
+
+# "4" means "for" in SMS ("thx 4 that") unless money is being moved: these words before
+# it (within a few words) keep it a number ("send 4 to tom", "pay him 4 now").
+MONEY_BEFORE = frozenset(
+    """send sends sent sending pay pays paid paying transfer transfers transferred move moves
+    moved moving give gives gave giving xfer wire wired deposit deposited withdraw withdrew
+    lend lent owe owed owes cost costs charge charged price fee fees bill amount total worth
+    spend spent put add""".split()
+)
+# Currency words: one near "4", on either side, keeps it a number ("4 me, in dollars").
+CURRENCY_WORDS = frozenset(
+    """dollar dollars buck bucks bux pound pounds quid euro euros cent cents pence usd gbp
+    eur""".split()
+)
+# Words before "4" that make it a time, date, count or identifier ("at 4", "last 4").
+NOT_FOR_BEFORE = frozenset(
+    """at by around till until before after past about from since to between of in on
+    last previous next first top recent latest final the a my no number card ending
+    ends end digits pin code account room flat apartment street page step option press
+    extension ext ref id age aged is was are were be like only just maybe approx
+    approximately roughly nearly almost over under than""".split()
+)
+# Words after "4" that it is "for": "4 me", "bye 4 now", "thanks 4 ur help" (and any
+# word ending in "ing": "thx 4 calling").
+FOR_OBJECTS = frozenset(
+    """me you u your ur yours him her them us it that this these those my our his their
+    the a an all everything anything nothing something now sure ages real good ever free
+    help today tonight""".split()
+)
+# Of those, the people money can be for: "4" right after an amount before one of these is
+# "for" ("send 20 dollars 4 me"), not cents.
+FOR_PEOPLE = frozenset("me you u him her them us my your ur his our their".split())

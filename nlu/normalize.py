@@ -11,14 +11,24 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import OSA
 
-from nlu import lexicon
+from nlu import english_words, lexicon
 from nlu.numbers import NUMBER_WORDS, ORDINAL_WORDS
 
 _EDGES = re.compile(r"^(?P<pre>[\"'(\[¿¡]*)(?P<core>.*?)(?P<post>[.,!?;:\"')\]]*)$", re.S)
 _TRAILING = re.compile(r"^(?P<core>.*?)(?P<post>[.,!?;:]*)$", re.S)
 _AMOUNTISH = re.compile(r"^[$£€]?\d[\d,]*(?:\.\d+)?k?$", re.I)
 _VERB_OBJECTS = frozenset({"my", "the", "your", "our", "balance", "if", "what", "how", "on"})
-_PROTECTED = ORDINAL_WORDS | lexicon.ENGLISH_WORDS | NUMBER_WORDS | set(lexicon.VARIANTS.values())
+# Words that are right as written: never respelled by fuzzy correction.
+KNOWN_WORDS = frozenset(
+    english_words.WORDS
+    | lexicon.ENGLISH_WORDS
+    | lexicon.BANKING_VOCABULARY
+    | NUMBER_WORDS
+    | ORDINAL_WORDS
+    | set(lexicon.VARIANTS.values())
+)
+_MONEY_WINDOW = 5  # how many words before "4" are searched for a money verb
+_CURRENCY_WINDOW = 3  # how many words either side of "4" are searched for a currency
 
 
 @dataclass
@@ -62,6 +72,9 @@ def normalize_with_alignment(text: str) -> tuple[str, list[Alignment]]:
     pieces = [p for p in pieces if p.low not in lexicon.FILLERS]
     for index, piece in enumerate(pieces):
         _respell(piece, _after_payee_trigger(pieces, index), first=index == 0)
+    for index, piece in enumerate(pieces):
+        if _four_means_for(pieces, index):
+            piece.core = "for"
     for _ in range(3):  # until the context rules settle, so that the result is stable
         changed = False
         for index, piece in enumerate(pieces):
@@ -146,15 +159,16 @@ def _looks_like_a_name(piece: _Piece, first: bool) -> bool:
 def correct_spelling(word: str, after_trigger: bool = False) -> str | None:
     """Return the banking word a misspelled ``word`` (5+ letters) stands for, or None.
 
+    Conservative: a word that is English as written (on :data:`KNOWN_WORDS`, or an
+    inflection of a word there) is never changed, short words may be one edit away from
+    their target, long ones two or three, and a tie between two targets changes nothing.
     ``after_trigger`` (the word follows "to", "pay"...) narrows the targets to account
     and number words, so that a payee's name is never respelled.
     """
-    if len(word) < 5 or not word.isalpha() or word in lexicon.BANKING_VOCABULARY:
-        return None
-    if word in _PROTECTED or _is_inflection(word):
+    if len(word) < 5 or not word.isalpha() or is_known_word(word):
         return None
     targets = lexicon.AFTER_TRIGGER_VOCABULARY if after_trigger else lexicon.BANKING_VOCABULARY
-    limit = 1 if len(word) <= 6 else 2 if len(word) <= 9 else 3
+    limit = edit_limit(word)
     best: list[tuple[int, str]] = []
     for target in targets:
         if target[0] != word[0] or abs(len(target) - len(word)) > limit:
@@ -170,13 +184,30 @@ def correct_spelling(word: str, after_trigger: bool = False) -> str | None:
     return best[0][1]
 
 
-def _is_inflection(word: str) -> bool:
+def edit_limit(word: str) -> int:
+    """Most edits allowed between ``word`` and its correction: 1 up to 8 letters, then 2,
+    and 3 from 12 letters ("transacshuns")."""
+    return 1 if len(word) <= 8 else 2 if len(word) <= 11 else 3
+
+
+def is_known_word(word: str) -> bool:
+    """True for an English word as written, or a regular inflection of one."""
+    return word in KNOWN_WORDS or any(stem in KNOWN_WORDS for stem in _stems(word))
+
+
+def _stems(word: str) -> list[str]:
+    """Candidate stems of an inflected ``word``: "freezing" -> "freez", "freeze"..."""
+    stems: list[str] = []
     for suffix in lexicon.INFLECTIONS:
-        if word.endswith(suffix):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             stem = word[: -len(suffix)]
-            if stem in lexicon.BANKING_VOCABULARY or f"{stem}e" in lexicon.BANKING_VOCABULARY:
-                return True
-    return False
+            stems += [stem, f"{stem}e"]
+            if len(stem) > 3 and stem[-1] == stem[-2]:
+                stems.append(stem[:-1])  # "transferring" -> "transfer"
+    for suffix in ("ies", "ied"):
+        if word.endswith(suffix):
+            stems.append(f"{word[: -len(suffix)]}y")  # "histories" -> "history"
+    return stems
 
 
 def _apply_context(piece: _Piece, before: _Piece | None, after: _Piece | None) -> None:
@@ -200,6 +231,61 @@ def _apply_context(piece: _Piece, before: _Piece | None, after: _Piece | None) -
             piece.core = "check" if low == "chk" else "cheque"
     elif low == "mini" and nxt not in ("statement", "statements"):
         piece.core = "mini statement"
+
+
+def _four_means_for(pieces: list[_Piece], index: int) -> bool:
+    """True when the SMS "4" in ``pieces[index]`` means "for" ("thx 4 that", "4 me").
+
+    Only a bare "4" between words (or opening the text), followed by a word it is "for"
+    ("me", "that", "now", "ur", a word in -ing), with no money verb before it and no
+    currency near it: "send 4 to tom" and "4 dollars" keep their number. Right after an
+    amount, "4" before a person is "for" too: "send 20 dollars 4 me".
+    """
+    piece = pieces[index]
+    if piece.core != "4" or piece.pre or piece.post or index + 1 >= len(pieces):
+        return False
+    after = pieces[index + 1]
+    if after.pre or not _is_for_object(after.low):
+        return False
+    if index > 0:
+        before = pieces[index - 1]
+        if before.post:
+            return False
+        if _AMOUNTISH.match(before.core) or before.low in lexicon.CURRENCY_WORDS:
+            return after.low in lexicon.FOR_PEOPLE  # "send 20 dollars 4 me"
+        if not before.core.replace("'", "").isalpha():
+            return False
+        if before.low in lexicon.NOT_FOR_BEFORE or before.low in NUMBER_WORDS:
+            return False
+    earlier = pieces[max(0, index - _MONEY_WINDOW) : index]
+    if any(p.low in lexicon.MONEY_BEFORE for p in earlier):
+        return False
+    return not _currency_near(pieces, index)
+
+
+def _currency_near(pieces: list[_Piece], index: int) -> bool:
+    """A currency word or symbol near ``pieces[index]`` that is not another amount's own
+    ("thanks 4 the 50 dollars" has none: "dollars" belongs to "50")."""
+    first = max(0, index - _CURRENCY_WINDOW)
+    for j in range(first, min(len(pieces), index + _CURRENCY_WINDOW + 1)):
+        piece = pieces[j]
+        if j == index or not (
+            piece.low in lexicon.CURRENCY_WORDS or any(sym in piece.text for sym in "$£€")
+        ):
+            continue
+        if _AMOUNTISH.match(piece.core):
+            continue  # "$50" is an amount of its own
+        owner = pieces[j - 1] if j > 0 and j - 1 != index else None
+        if owner is not None and (_AMOUNTISH.match(owner.core) or owner.low in NUMBER_WORDS):
+            continue  # "50 dollars"
+        return True
+    return False
+
+
+def _is_for_object(word: str) -> bool:
+    return word in lexicon.FOR_OBJECTS or (
+        len(word) >= 5 and word.endswith("ing") and word.isalpha()
+    )
 
 
 def _two_means_to(prev: str, nxt: str, before: _Piece | None) -> bool:

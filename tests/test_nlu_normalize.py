@@ -8,7 +8,14 @@ import sys
 
 import pytest
 
-from nlu.normalize import map_span, normalize, normalize_with_alignment, spoken_digits
+from nlu import build_english_words, english_words, lexicon
+from nlu.normalize import (
+    correct_spelling,
+    map_span,
+    normalize,
+    normalize_with_alignment,
+    spoken_digits,
+)
 
 VARIANTS = [
     ("bal", "balance"),
@@ -118,6 +125,12 @@ CORPUS = [text for text, _ in VARIANTS] + [
     "Wats ur bal?",
     "",
     "   ",
+    "my card isnt working",
+    "bye 4 now",
+    "thx 4 that 4 me",
+    "send 4 to tom 4 me",
+    "send 20 dollars 4 me",
+    "im waiting 4 u",
 ]
 
 
@@ -201,6 +214,165 @@ def test_idempotent_on_random_mixtures() -> None:
         "2 50 $20 to from my the chk chq cheque current acct account sav savings mini "
         "statement bal xfer snd tom Linda um pls u ur wat r txns 2day send pay give it "
         "money dollars last weeks balanse savngs tranfer stollen fourty , . ?"
+    ).split()
+    for _ in range(2000):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(1, 8)))
+        once = normalize(text)
+        assert normalize(once) == once, text
+
+
+# --- fuzzy correction never changes a correctly spelled word --------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my card isnt working", "my card isn't working"),
+        ("good morning", "good morning"),
+        ("i have been waiting all day", "i have been waiting all day"),
+        ("i was wanting to check my balance", "i was wanting to check my balance"),
+        ("i am sending money to my son", "i am sending money to my son"),
+        ("my spending this month", "my spending this month"),
+        ("checking my balance", "checking my balance"),
+        ("the machine is not working this morning", "the machine is not working this morning"),
+        ("i keep clicking the link", "i keep clicking the link"),
+        ("transferring money", "transferring money"),
+        ("i need a receipt", "i need a receipt"),
+        ("can you resolve this", "can you resolve this"),
+        ("i want to withdraw cash", "i want to withdraw cash"),
+        ("1 dollar", "1 dollar"),
+        ("an electronic payment", "an electronic payment"),
+        ("my parents account", "my parents account"),
+        ("please be patient", "please be patient"),
+    ],
+)
+def test_fuzzy_correction_leaves_correct_english_alone(text: str, expected: str) -> None:
+    assert normalize(text) == expected
+
+
+@pytest.mark.parametrize(
+    "word",
+    """working morning waiting wanting warming sending spending checking evening worried
+    clicking cheating operated transferring transitions translation handled parents patient
+    respect receipt resolve recover withdraw withdrawn withdrawing dollar electronic thinks
+    histories statesmen sayings repent""".split(),
+)
+def test_correct_spelling_never_respells_an_english_word(word: str) -> None:
+    assert correct_spelling(word) is None
+    assert correct_spelling(word, after_trigger=True) is None
+
+
+@pytest.mark.parametrize(
+    ("typo", "word"),
+    [
+        ("stollen", "stolen"),
+        ("unfreze", "unfreeze"),
+        ("freez", "freeze"),
+        ("savngs", "savings"),
+        ("statment", "statement"),
+        ("paymnts", "payments"),
+        ("withdrawl", "withdrawal"),
+        ("transacshuns", "transactions"),
+        ("tranferred", "transferred"),
+        ("hepler", "helper"),
+    ],
+)
+def test_correct_spelling_still_fixes_real_typos(typo: str, word: str) -> None:
+    assert correct_spelling(typo) == word
+
+
+def test_word_list_holds_no_misspelling_or_sms_spelling() -> None:
+    words = english_words.WORDS
+    assert len(words) > 1000
+    assert not words & build_english_words.MISSPELLINGS
+    assert not words & set(lexicon.VARIANTS)
+    assert all(word.isalpha() and word == word.lower() for word in words)
+
+
+def test_word_list_builder_keeps_words_seen_twice_less_misspellings() -> None:
+    texts = ["My card isnt working", "working again, my card!", "withdrawl withdrawl", "once"]
+    words = build_english_words.word_list(texts)
+    assert words == ["card", "my", "working"]
+    namespace: dict[str, object] = {}
+    exec(build_english_words.render(words), namespace)  # noqa: S102 - our own generated code
+    assert namespace["WORDS"] == frozenset(words)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("isnt", "isn't"),
+        ("dont", "don't"),
+        ("cant", "can't"),
+        ("wont", "won't"),
+        ("didnt", "didn't"),
+        ("doesnt", "doesn't"),
+        ("havent", "haven't"),
+        ("im", "i'm"),
+        ("ive", "i've"),
+        ("whats", "what's"),
+        ("thats", "that's"),
+        ("it doesnt work and i havent got another", "it doesn't work and i haven't got another"),
+        ("ive lost my card thats why", "i've lost my card that's why"),
+        ("im waiting", "i'm waiting"),
+        ("I'm fine", "I'm fine"),
+    ],
+)
+def test_contractions_without_apostrophe_get_one(text: str, expected: str) -> None:
+    assert normalize(text) == expected
+
+
+# --- SMS "4" for "for" ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("bye 4 now", "bye for now"),
+        ("thx 4 that", "thanks for that"),
+        ("thanks 4 ur help", "thanks for your help"),
+        ("4 me", "for me"),
+        ("is there a message 4 me", "is there a message for me"),
+        ("thx 4 calling", "thanks for calling"),
+        ("bal 4 checking", "balance for checking"),
+        ("send 20 dollars 4 me", "send 20 dollars for me"),
+        ("thanks 4 the 50 dollars", "thanks for the 50 dollars"),
+    ],
+)
+def test_sms_four_between_words_means_for(text: str, expected: str) -> None:
+    assert normalize(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "send 4 to tom",
+        "send tom 4 now",
+        "pay him 4 now",
+        "give 4 to linda",
+        "transfer 4 that way",
+        "4 dollars",
+        "4 dollars me",
+        "$4 me",
+        "at 4 today",
+        "call me at 4 tomorrow",
+        "last 4 digits",
+        "the last 4",
+        "4",
+        "2 4 6 8",
+        "4 please",
+        "room 4 me",
+    ],
+)
+def test_four_stays_a_number_near_money_times_and_counts(text: str) -> None:
+    assert normalize(text) == text
+
+
+def test_idempotent_with_sms_four_and_contractions() -> None:
+    rng = random.Random(11)
+    words = (
+        "4 2 50 $20 me now that ur u thx bye send pay to tom dollars the checking one isnt "
+        "im dont working waiting at last for xfer , . ?"
     ).split()
     for _ in range(2000):
         text = " ".join(rng.choice(words) for _ in range(rng.randint(1, 8)))
