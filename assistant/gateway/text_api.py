@@ -39,7 +39,7 @@ class ConversationCreated(BaseModel):
 
 
 class UserMessage(BaseModel):
-    text: str = Field(..., max_length=4000, example="what is my balance")
+    text: str = Field(..., max_length=20000, example="what is my balance")
     client_message_id: Optional[str] = Field(
         None,
         max_length=100,

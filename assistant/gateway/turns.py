@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 1000
 PIN_LENGTHS = range(4, 7)
-PIN_LIKE = re.compile(r"(?<![\d$.,])\d{4,6}(?![\d.,])")
+PIN_LIKE = re.compile(r"(?<![\d$.,])\d{4,6}(?![\d,]|\.\d)")
 
 
 @dataclass
@@ -100,22 +100,28 @@ class TurnHandler:
 
         digits = spoken_digits(cleaned)
         bare_pin = digits if digits and len(digits) in PIN_LENGTHS else None
-        if conversation.awaiting_pin:
-            if bare_pin:
-                return self._check_pin(conversation, bare_pin, turn)
-            self.conversations.clear_awaiting_pin(conversation.id)
-        elif self._is_unprompted_pin(conversation, cleaned, bare_pin):
-            return self._with(turn, say("pin_unprompted", channel))
-        elif bare_pin and self._verified(conversation) is None and conversation.customer_id:
-            # A bare PIN nobody asked for yet: a PIN attempt like any other (it counts
-            # towards the lockout), so it can't be used to guess PINs without limit.
-            result = self.identity.verify_pin(
-                conversation.customer_id, bare_pin, channel, conversation_id=conversation.id
-            )
-            if result.ok:
-                self._mark_verified(conversation)
-                return self._with(turn, say("pin_thanks", channel))
+        pin_runs = PIN_LIKE.findall(cleaned)
+        known = conversation.customer_id is not None
+        verified = self._verified(conversation) is not None
 
+        if conversation.awaiting_pin:
+            answer = bare_pin or (pin_runs[0] if len(pin_runs) == 1 else None)
+            if answer:
+                return self._check_pin(conversation, answer, turn)
+            self.conversations.clear_awaiting_pin(conversation.id)
+        elif known and not verified and bare_pin:
+            # A bare PIN nobody asked for yet is a PIN attempt like any other: it counts
+            # towards the lockout, so it can't be used to guess PINs without limit.
+            return self._check_pin(conversation, bare_pin, turn)
+        elif verified and self._is_unprompted_pin(conversation, pin_runs, bare_pin):
+            return self._with(turn, say("pin_unprompted", channel))
+
+        if known and not verified and pin_runs:
+            # Until the PIN is checked, any PIN-like number is kept from the assistant; the
+            # words as typed are replayed after verification, without the PIN.
+            return self._ask_assistant(
+                conversation, PIN_LIKE.sub("****", cleaned), turn, pending_text=cleaned
+            )
         return self._ask_assistant(conversation, cleaned, turn)
 
     def _check_pin(self, conversation: Any, digits: str, turn: Turn) -> Turn:
@@ -128,13 +134,16 @@ class TurnHandler:
                 self.conversations.clear_awaiting_pin(conversation.id)
                 until = format_time(result.locked_until, "h:mm a", locale=self.settings.locale)
                 return self._with(turn, say("pin_locked", channel, until=until))
+            if not conversation.awaiting_pin:
+                self.conversations.set_awaiting_pin(conversation.id, None)
             turn.awaiting_pin = True
             return self._with(turn, say("pin_wrong", channel, attempts_left=result.attempts_left))
         self._mark_verified(conversation)
         pending = self.conversations.clear_awaiting_pin(conversation.id)
         self._with(turn, say("pin_thanks", channel))
         if pending:
-            return self._ask_assistant(self.conversations.get(conversation.id), pending, turn)
+            conversation = self.conversations.get(conversation.id)
+            return self._ask_assistant(conversation, self._without_pin(conversation, pending), turn)
         return turn
 
     def _verified(self, conversation: Any) -> Optional[int]:
@@ -148,24 +157,35 @@ class TurnHandler:
         )
         self.conversations.mark_verified(conversation.id, conversation.customer_id, minutes)
 
-    def _is_unprompted_pin(self, conversation: Any, text: str, bare_pin: Optional[str]) -> bool:
+    def _is_unprompted_pin(
+        self, conversation: Any, pin_runs: List[str], bare_pin: Optional[str]
+    ) -> bool:
         """In a verified conversation, the customer's PIN typed unasked is not passed on.
 
         Only checked once verified: before that, a match would tell a guesser the PIN
         without counting towards the lockout.
         """
-        if self._verified(conversation) is None:
-            return False
-        candidates = set(PIN_LIKE.findall(text))
-        if bare_pin:
-            candidates.add(bare_pin)
+        candidates = set(pin_runs) | ({bare_pin} if bare_pin else set())
         return any(
             self.identity.matches_pin(conversation.customer_id, candidate)
             for candidate in candidates
             if len(candidate) in PIN_LENGTHS
         )
 
-    def _ask_assistant(self, conversation: Any, text: str, turn: Turn) -> Turn:
+    def _without_pin(self, conversation: Any, text: str) -> str:
+        """``text`` with the customer's PIN masked (only called once verified)."""
+        return PIN_LIKE.sub(
+            lambda run: (
+                "****"
+                if self.identity.matches_pin(conversation.customer_id, run.group())
+                else run.group()
+            ),
+            text,
+        )
+
+    def _ask_assistant(
+        self, conversation: Any, text: str, turn: Turn, pending_text: Optional[str] = None
+    ) -> Turn:
         channel = conversation.channel
         try:
             replies = self.rasa.send(
@@ -189,7 +209,7 @@ class TurnHandler:
                 turn.messages = [m for m in turn.messages if m is not turn.messages[-1]]
                 until = format_time(locked_until, "h:mm a", locale=self.settings.locale)
                 return self._with(turn, say("pin_locked", channel, until=until))
-            self.conversations.set_awaiting_pin(conversation.id, text)
+            self.conversations.set_awaiting_pin(conversation.id, pending_text or text)
         return turn
 
     def _metadata(self, conversation: Any) -> Dict[str, Any]:

@@ -1,0 +1,84 @@
+"""Small fakes shared by the unit tests: a stand-in for the Rasa server the gateway talks to."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from assistant.conversations import ConversationStore
+from assistant.db import dispose, migrate, session_factory
+from assistant.demo import seed_demo_bank
+
+ASK_PIN_TEXT = "To keep your money safe, please type your 4-digit PIN."
+BALANCE_TEXT = "Your checking account has $1,250.00."
+
+
+def seeded_bank_template(directory: Path) -> Path:
+    """Migrate and seed the demo bank once into ``directory``; copy it per test (fast)."""
+    path = directory / "demo-template.db"
+    url = f"sqlite:///{path}"
+    migrate(url)
+    assert seed_demo_bank(session_factory(url)) is True
+    dispose(url)  # closes every connection, so the WAL is checkpointed into the file
+    return path
+
+
+def copy_of_bank(template: Path, directory: Path) -> str:
+    """A private copy of the seeded template; returns its SQLite URL."""
+    path = directory / "bank.db"
+    shutil.copyfile(template, path)
+    return f"sqlite:///{path}"
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    channel: str
+    sender_id: str
+    text: str
+    metadata: Dict[str, Any]
+
+
+class FakeRasa:
+    """Same ``send`` as ``RasaClient``; records every message it receives.
+
+    Behaves like the real assistant for what the gateway cares about: a request that mentions
+    the balance gets the PIN request (``custom.pin_request``, as ``utter_ask_pin`` does) until
+    the conversation is verified, then the balance. Anything else is echoed back.
+    """
+
+    def __init__(self, conversations: Optional[ConversationStore] = None) -> None:
+        self.conversations = conversations
+        self.calls: List[SentMessage] = []
+        self.unavailable = False
+
+    @property
+    def texts(self) -> List[str]:
+        return [call.text for call in self.calls]
+
+    def send(
+        self, channel: str, sender_id: str, text: str, metadata: Optional[Dict[str, Any]] = None
+    ) -> List[Dict[str, Any]]:
+        self.calls.append(SentMessage(channel, sender_id, text, dict(metadata or {})))
+        if self.unavailable:
+            # Imported here: the gateway's client pulls in Rasa itself (seconds to import),
+            # which the action tests that share this module do not need.
+            from assistant.gateway.rasa_client import RasaUnavailable
+
+            raise RasaUnavailable("connection refused")
+        if "balance" in text.lower():
+            verified = (
+                self.conversations is not None
+                and self.conversations.verified_customer_id(sender_id) is not None
+            )
+            if not verified:
+                return [
+                    {
+                        "recipient_id": sender_id,
+                        "text": ASK_PIN_TEXT,
+                        "custom": {"pin_request": True},
+                    }
+                ]
+            return [{"recipient_id": sender_id, "text": BALANCE_TEXT}]
+        return [{"recipient_id": sender_id, "text": f"You said: {text}"}]
