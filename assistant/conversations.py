@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from assistant.banking.phones import normalize_phone
+from assistant.db import read_only
 from assistant.models import Conversation, ConversationReply, Customer, utcnow
 
 # A message that is nothing but 4-8 digits could be a PIN: never keep it as pending text.
@@ -50,6 +51,7 @@ class ConversationStore:
 
     def __init__(self, session_factory: sessionmaker) -> None:
         self._sessions = session_factory
+        self._readers = read_only(session_factory)
 
     def start(self, channel: str, phone: str | None) -> ConversationView:
         """A new conversation; the customer is looked up (not verified) by phone."""
@@ -68,7 +70,7 @@ class ConversationStore:
             return _view(conversation)
 
     def get(self, conversation_id: str) -> ConversationView | None:
-        with self._sessions() as session:
+        with self._readers() as session:
             conversation = session.get(Conversation, conversation_id)
             return _view(conversation) if conversation else None
 
@@ -124,7 +126,7 @@ class ConversationStore:
 
     def saved_reply(self, conversation_id: str, client_message_id: str) -> dict | None:
         """The response first given to this client message id, if any."""
-        with self._sessions() as session:
+        with self._readers() as session:
             return session.execute(select(ConversationReply.response).where(
                 ConversationReply.conversation_id == conversation_id,
                 ConversationReply.client_message_id == client_message_id)).scalar_one_or_none()

@@ -24,7 +24,11 @@ NAMING_CONVENTION = {
 Base = declarative_base(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 
 _factories: dict[str, sessionmaker] = {}
+_readers: dict[sessionmaker, sessionmaker] = {}
 _lock = threading.Lock()
+
+
+SQLITE_BEGIN_OPTION = "sqlite_begin"
 
 
 def is_sqlite(url: str) -> bool:
@@ -50,7 +54,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        mode = conn.get_execution_options().get(SQLITE_BEGIN_OPTION, "IMMEDIATE")
+        conn.exec_driver_sql(f"BEGIN {mode}")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -80,10 +85,28 @@ def session_factory(url: str | None = None) -> sessionmaker:
         return factory
 
 
+def read_only(factory: sessionmaker) -> sessionmaker:
+    """Sessions on ``factory``'s engine for queries that never write.
+
+    On SQLite they begin DEFERRED instead of IMMEDIATE: in WAL mode such readers neither wait
+    for nor block writers, so lookups on every turn don't queue behind payments. Elsewhere they
+    are ordinary sessions.
+    """
+    with _lock:
+        reader = _readers.get(factory)
+        if reader is None:
+            engine = factory.kw["bind"].execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
+            reader = sessionmaker(bind=engine, future=True, expire_on_commit=False)
+            _readers[factory] = reader
+        return reader
+
+
 def dispose(url: str) -> None:
     """Close the cached engine for ``url`` (tests, shutdown)."""
     with _lock:
         factory = _factories.pop(url, None)
+        if factory is not None:
+            _readers.pop(factory, None)
     if factory is not None:
         factory.kw["bind"].dispose()
 

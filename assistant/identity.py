@@ -14,6 +14,7 @@ from sqlalchemy.orm import sessionmaker
 
 from assistant.banking.audit import add_audit
 from assistant.banking.errors import CustomerNotFound
+from assistant.db import read_only
 from assistant.models import Customer, StaffUser, utcnow
 from assistant.settings import get_settings
 
@@ -72,6 +73,7 @@ class IdentityService:
                  lock_minutes: int | None = None) -> None:
         settings = get_settings()
         self._sessions = session_factory
+        self._readers = read_only(session_factory)
         self.max_attempts = max_attempts or settings.pin_max_attempts
         self.lock_minutes = lock_minutes or settings.pin_lock_minutes
 
@@ -128,13 +130,13 @@ class IdentityService:
         Only for spotting a PIN typed where it should not be (e.g. to keep it out of the
         assistant); never use it to authenticate.
         """
-        with self._sessions() as session:
+        with self._readers() as session:
             customer = session.get(Customer, customer_id)
             return customer is not None and check_pin(customer.pin_hash, pin)
 
     def locked_until(self, customer_id: int) -> datetime | None:
         """When the customer's PIN lock ends, or None if not locked."""
-        with self._sessions() as session:
+        with self._readers() as session:
             customer = session.get(Customer, customer_id)
             if customer is None or customer.pin_locked_until is None:
                 return None

@@ -37,6 +37,7 @@ from assistant.banking.views import (
     Receipt,
     TransactionView,
 )
+from assistant.db import read_only
 from assistant.models import (
     Account,
     Card,
@@ -96,10 +97,17 @@ class LedgerBankingService:
 
     def __init__(self, session_factory: sessionmaker) -> None:
         self._sessions = session_factory
+        self._readers = read_only(session_factory)
 
     @contextmanager
     def _tx(self) -> Iterator[Session]:
         with self._sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        """A transaction for lookups only (never blocks behind a payment on SQLite)."""
+        with self._readers() as session, session.begin():
             yield session
 
     # ---- customers and accounts -------------------------------------------------------
@@ -121,23 +129,23 @@ class LedgerBankingService:
         return account
 
     def find_customer_by_phone(self, phone: str) -> CustomerView | None:
-        with self._tx() as session:
+        with self._read() as session:
             query = select(Customer).where(Customer.phone == normalize_phone(phone))
             customer = session.execute(query).scalar_one_or_none()
             return customer_view(customer) if customer else None
 
     def get_customer(self, customer_id: int) -> CustomerView:
-        with self._tx() as session:
+        with self._read() as session:
             return customer_view(self._customer(session, customer_id))
 
     def list_accounts(self, customer_id: int) -> list[AccountView]:
-        with self._tx() as session:
+        with self._read() as session:
             self._customer(session, customer_id)
             query = select(Account).where(Account.customer_id == customer_id).order_by(Account.id)
             return [account_view(a) for a in session.execute(query).scalars()]
 
     def get_account(self, customer_id: int, kind: str) -> AccountView:
-        with self._tx() as session:
+        with self._read() as session:
             self._customer(session, customer_id)
             return account_view(self._account(session, customer_id, kind))
 
@@ -151,7 +159,7 @@ class LedgerBankingService:
         payee_ids: set[int] = set()
         if payee:
             payee_ids = {p.id for p in self.resolve_payee(customer_id, payee)}
-        with self._tx() as session:
+        with self._read() as session:
             self._customer(session, customer_id)
             query = (select(Posting, LedgerTransaction, Account)
                      .join(LedgerTransaction, Posting.transaction_id == LedgerTransaction.id)
@@ -209,7 +217,7 @@ class LedgerBankingService:
     # ---- payees -----------------------------------------------------------------------
 
     def list_payees(self, customer_id: int, kind: str | None = None) -> list[PayeeView]:
-        with self._tx() as session:
+        with self._read() as session:
             self._customer(session, customer_id)
             query = select(Payee).where(Payee.customer_id == customer_id).order_by(Payee.name)
             if kind:
@@ -350,7 +358,7 @@ class LedgerBankingService:
     # ---- cards ------------------------------------------------------------------------
 
     def list_cards(self, customer_id: int) -> list[CardView]:
-        with self._tx() as session:
+        with self._read() as session:
             self._customer(session, customer_id)
             return [self._card_view(session, c)
                     for c in card_ops.customer_cards(session, customer_id)]
