@@ -25,7 +25,7 @@ from assistant.demo import MARGARET_PHONE, RAVI_PHONE
 from assistant.gateway.app import create_app
 from assistant.gateway.turns import Turn, TurnHandler
 from assistant.identity import IdentityService
-from assistant.models import Customer
+from assistant.models import Conversation, Customer
 from assistant.settings import Settings
 from assistant.texts import text as say
 from tests.fakes import (
@@ -228,6 +228,20 @@ def test_a_pin_inside_a_sentence_answering_the_pin_prompt_is_not_sent_to_rasa(
     conversation = gateway.start()
     gateway.say(conversation, "what is my balance")
     gateway.say(conversation, f"my pin is {MARGARET_PIN}")
+    assert not pin_reached_rasa(gateway.rasa)
+
+
+def test_a_pin_in_a_request_before_verification_is_neither_stored_nor_replayed(
+    gateway: Gateway, settings: Settings
+) -> None:
+    conversation = gateway.start()
+    gateway.say(conversation, f"my pin is {MARGARET_PIN} what is my balance")
+    with session_factory(settings.bank_database_url)() as session:
+        pending = session.get(Conversation, conversation).pending_text
+    assert pending is not None and MARGARET_PIN not in pending
+    gateway.say(conversation, MARGARET_PIN)
+    assert gateway.verified(conversation) is not None
+    assert gateway.rasa.texts[-1] == "my pin is **** what is my balance"
     assert not pin_reached_rasa(gateway.rasa)
 
 

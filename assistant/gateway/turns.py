@@ -120,7 +120,10 @@ class TurnHandler:
             # Until the PIN is checked, any PIN-like number is kept from the assistant; the
             # words as typed are replayed after verification, without the PIN.
             return self._ask_assistant(
-                conversation, PIN_LIKE.sub("****", cleaned), turn, pending_text=cleaned
+                conversation,
+                PIN_LIKE.sub("****", cleaned),
+                turn,
+                pending_text=self._without_pin(conversation, cleaned),
             )
         return self._ask_assistant(conversation, cleaned, turn)
 
@@ -173,7 +176,11 @@ class TurnHandler:
         )
 
     def _without_pin(self, conversation: Any, text: str) -> str:
-        """``text`` with the customer's PIN masked (only called once verified)."""
+        """``text`` with the customer's PIN masked.
+
+        Its result is only shown to the assistant once the conversation is verified, so it
+        tells a guesser nothing.
+        """
         return PIN_LIKE.sub(
             lambda run: (
                 "****"
