@@ -53,7 +53,9 @@ class ActionRecentTransactions(Action):
         since = _day(period.get("start"))
         until = _day(period.get("end"))
         filter_part = f" with {payee}" if payee else ""
-        if since:
+        if since and until and until < date.today():
+            filter_part += f" between {date_values(since)['date']} and {date_values(until)['date']}"
+        elif since:
             filter_part += " since " + date_values(since)["date"]
         try:
             found = banking().recent_transactions(

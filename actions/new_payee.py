@@ -26,7 +26,9 @@ class ActionStartAddPayee(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        return [SlotSet(name, None) for name in NEW_PAYEE_SLOTS]
+        return [
+            SlotSet(name, None) for name in NEW_PAYEE_SLOTS if tracker.get_slot(name) is not None
+        ]
 
 
 class ValidateAddPayeeForm(FormValidationAction):
@@ -61,7 +63,9 @@ class ValidateAddPayeeForm(FormValidationAction):
     async def validate_new_payee_account(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        if not value or not ACCOUNT_NUMBER.match(value):
+        if value is None:
+            return {"new_payee_account": None}
+        if not ACCOUNT_NUMBER.match(value):
             dispatcher.utter_message(response="utter_bad_account_number")
             return {"new_payee_account": None}
         return {"new_payee_account": value}

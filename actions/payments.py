@@ -53,7 +53,9 @@ class ActionStartPayment(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         intent = tracker.latest_message.get("intent", {}).get("name")
-        events: List[EventType] = [SlotSet(name, None) for name in PAYMENT_SLOTS]
+        events: List[EventType] = [
+            SlotSet(name, None) for name in PAYMENT_SLOTS if tracker.get_slot(name) is not None
+        ]
         events.append(SlotSet("payment_kind", "bill" if intent == "pay_bill" else "transfer"))
         events.append(SlotSet("payment_reference", uuid.uuid4().hex))
         return events
@@ -132,6 +134,8 @@ class ValidatePaymentForm(FormValidationAction):
     async def validate_amount(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
+        if value is None:
+            return {"amount": None}
         if not isinstance(value, dict) or int(value.get("minor_units", 0)) <= 0:
             dispatcher.utter_message(response="utter_amount_too_small")
             return {"amount": None}
@@ -163,7 +167,7 @@ class ValidatePaymentForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         customer_id = self._customer(tracker)
-        if customer_id is None:
+        if customer_id is None or value is None:
             return {"from_account": None}
         kinds = [a.kind for a in banking().list_accounts(customer_id)]
         if value not in kinds:

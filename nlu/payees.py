@@ -46,7 +46,7 @@ _STOP_WORDS = frozenset(
     dollar bucks buck pounds euros cents money cash funds some all the a an me you him them
     us monday tuesday wednesday thursday friday saturday sunday january february march april
     june july august september october november december week month year weekend
-    immediately straight""".split()
+    immediately straight last past previous since during lately recently ago""".split()
 )
 STOPS = _STOP_WORDS | NUMBER_WORDS | ORDINAL_WORDS
 # Spans made only of these words are not payees.

@@ -169,3 +169,16 @@ def test_extract_entities_never_overlap() -> None:
     spans = sorted((e["start"], e["end"]) for e in entities)
     assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False))
     assert "payee" in {e["entity"] for e in entities}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["what did I pay tom last month", "payments to tom last month", "pay tom since monday"],
+)
+def test_a_payee_followed_by_a_time_phrase_keeps_both(text: str) -> None:
+    from nlu.entities import extract_entities
+
+    saved = [{"name": "Tom", "aliases": ["grandson"]}]
+    found = {e["entity"]: e["value"] for e in extract_entities(text, payees=saved)}
+    assert found["payee"] == "Tom"
+    assert "date_range" in found
