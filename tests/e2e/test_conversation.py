@@ -161,3 +161,23 @@ def test_the_pin_never_reaches_the_tracker_store_or_logs(stack, gateway) -> None
     assert not [r for r in rows if pin.search(r[0].encode())]
     for log in (stack.settings.home / "logs").glob("*.log"):
         assert not pin.search(log.read_bytes()), log.name
+
+
+def test_adding_a_payee_asks_one_question_at_a_time(gateway: httpx.Client) -> None:
+    chat = Chat(gateway, RAVI)
+    chat.say("I want to add a new payee")
+    after_pin = chat.say("1357")["messages"]
+    assert [m["text"] for m in after_pin][1:] == [
+        "What is the name of the person or company you want to add?"
+    ]
+    assert "account number" in chat.text("Valley Vets")
+    assert "Add Valley Vets, account ending 4321" in chat.text("9876 54321")
+    assert "Valley Vets is now one of your saved people" in chat.text("yes")
+
+
+def test_payments_to_a_payee_last_month_are_filtered(gateway: httpx.Client) -> None:
+    chat = Chat(gateway, MARGARET)
+    chat.say("what did I pay tom last month")
+    listing = chat.text("2468")
+    assert "with Tom" in listing
+    assert "Pension" not in listing
