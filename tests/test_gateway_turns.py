@@ -245,6 +245,14 @@ def test_a_pin_in_a_request_before_verification_is_neither_stored_nor_replayed(
     assert not pin_reached_rasa(gateway.rasa)
 
 
+def test_an_assistant_that_says_nothing_gets_the_kind_unavailable_answer(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conversation = gateway.start()
+    monkeypatch.setattr(gateway.rasa, "send", lambda *args, **kwargs: [])
+    assert texts(gateway.say(conversation, "hello")) == [say("unavailable", "chat")]
+
+
 # ---- what reaches Rasa ----------------------------------------------------------------------
 
 

@@ -201,6 +201,10 @@ class TurnHandler:
         except RasaUnavailable:
             logger.exception("assistant unavailable for conversation %s", conversation.id)
             return self._with(turn, say("unavailable", channel))
+        if not any(reply.get("text") for reply in replies):
+            # Every turn answers something; silence means a part behind Rasa failed.
+            logger.error("assistant gave no answer in conversation %s", conversation.id)
+            return self._with(turn, say("unavailable", channel))
         for reply in replies:
             custom = reply.get("custom") or {}
             if custom.get("pin_request"):
