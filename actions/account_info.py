@@ -3,29 +3,26 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Dict, List, Optional
+from typing import List, Optional
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import banking
 from actions.entities import entity_value
 from actions.formatting import account_values, date_values, money_values
-from actions.verification import require_verified
+from actions.verification import VerifiedAction
 from assistant.banking.errors import UnknownAccount
 
 
-class ActionCheckBalance(Action):
+class ActionCheckBalance(VerifiedAction):
     def name(self) -> str:
         return "action_check_balance"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int
     ) -> List[EventType]:
-        customer_id = require_verified(dispatcher, tracker)
-        if customer_id is None:
-            return []
         wanted = entity_value(tracker, "account")
         accounts = banking().list_accounts(customer_id)
         chosen = [a for a in accounts if a.kind == wanted] or accounts
@@ -38,16 +35,13 @@ class ActionCheckBalance(Action):
         return []
 
 
-class ActionRecentTransactions(Action):
+class ActionRecentTransactions(VerifiedAction):
     def name(self) -> str:
         return "action_recent_transactions"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int
     ) -> List[EventType]:
-        customer_id = require_verified(dispatcher, tracker)
-        if customer_id is None:
-            return []
         payee = entity_value(tracker, "payee")
         period = entity_value(tracker, "date_range") or {}
         since = _day(period.get("start"))

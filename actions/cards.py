@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Dict, List
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import banking
 from actions.formatting import digits_in_words
-from actions.verification import require_verified
+from actions.verification import VerifiedAction
 from assistant.banking.errors import BankingError, CardNotFound
 
 
@@ -24,16 +24,13 @@ def active_card(customer_id: int) -> Any:
     return cards[0] if cards else None
 
 
-class ActionFreezeCard(Action):
+class ActionFreezeCard(VerifiedAction):
     def name(self) -> str:
         return "action_freeze_card"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int
     ) -> List[EventType]:
-        customer_id = require_verified(dispatcher, tracker)
-        if customer_id is None:
-            return []
         card = active_card(customer_id)
         if card is None:
             dispatcher.utter_message(response="utter_no_card")
@@ -49,16 +46,13 @@ class ActionFreezeCard(Action):
         return []
 
 
-class ActionUnfreezeCard(Action):
+class ActionUnfreezeCard(VerifiedAction):
     def name(self) -> str:
         return "action_unfreeze_card"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int
     ) -> List[EventType]:
-        customer_id = require_verified(dispatcher, tracker)
-        if customer_id is None:
-            return []
         card = active_card(customer_id)
         if card is None:
             dispatcher.utter_message(response="utter_no_card")
@@ -78,18 +72,15 @@ class ActionUnfreezeCard(Action):
         return []
 
 
-class ActionReportLostCard(Action):
+class ActionReportLostCard(VerifiedAction):
     """Stops the card at once (it can't be used again) and orders a replacement."""
 
     def name(self) -> str:
         return "action_report_lost_card"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int
     ) -> List[EventType]:
-        customer_id = require_verified(dispatcher, tracker)
-        if customer_id is None:
-            return []
         card = active_card(customer_id)
         if card is None:
             dispatcher.utter_message(response="utter_no_card")

@@ -7,6 +7,7 @@ conversation record. When it is missing, the action asks for it (the response ca
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
@@ -38,3 +39,21 @@ class ActionCheckVerified(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         return [SlotSet("verified", require_verified(dispatcher, tracker) is not None)]
+
+
+class VerifiedAction(Action, ABC):
+    """An action about the customer's own money or card: it runs once the PIN was given."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        customer_id = require_verified(dispatcher, tracker)
+        if customer_id is None:
+            return []
+        return self.act(dispatcher, tracker, customer_id)
+
+    @abstractmethod
+    def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int
+    ) -> List[EventType]:
+        """Do the work for the verified ``customer_id``."""
