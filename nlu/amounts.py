@@ -11,7 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from nlu.numbers import NUMBER_WORDS, ORDINAL_WORDS, parse_number
+from nlu.numbers import (
+    NUMBER_WORDS,
+    ORDINAL_WORDS,
+    PRICE_ZERO_WORDS,
+    parse_number,
+    parse_spoken_price,
+)
 from nlu.text import Token, adjacent, tokenize
 
 DOLLAR_CURRENCIES = frozenset({"USD", "CAD", "AUD", "NZD", "SGD", "HKD"})
@@ -60,6 +66,8 @@ MONTHS = frozenset(
     """january february march april may june july august september october november december
     jan feb mar apr jun jul aug sep sept oct nov dec""".split()
 )
+# A bare spoken price ("nineteen ninety") right after one of these is a year or a time.
+PRICE_NOT_BEFORE = TIME_BEFORE | frozenset({"in", "since", "from", "during", "year"})
 ONE_BEFORE = frozenset("this that which the no any every each other another someone".split())
 # "one" after "<determiner> <word>" is a pronoun: "the checking one", "my old one".
 ONE_DETERMINERS = ONE_BEFORE | frozenset("my your his her our their a an".split())
@@ -91,7 +99,10 @@ def find_amounts(text: str, default_currency: str = "USD") -> list[AmountMatch]:
     while i < len(tokens):
         found = _amount_at(tokens, i, default_currency, dollar)
         if found is None:
-            i += 1
+            # A spoken price shape that is not money ("in nineteen ninety", "at twelve
+            # thirty", "pin is twenty four sixty eight") is skipped whole, so that its
+            # second half is not read as an amount of its own.
+            i = _number_run_end(tokens, i) if _spoken_price(tokens, i) else i + 1
             continue
         end_index, minor, currency = found
         start, end = tokens[i].start, tokens[end_index - 1].end
@@ -123,6 +134,9 @@ def _amount_at(
     if parsed is None:
         return None
     value, k = parsed
+    price = _spoken_price(tokens, j)
+    if price is not None:
+        value, k = price
 
     minor: Decimal | None = None
     nxt = _low(tokens, k)
@@ -140,12 +154,55 @@ def _amount_at(
         cents = _trailing_cents(tokens, k)
         if cents is not None:
             minor, k = cents
+            if price is not None:  # "nineteen ninety five dollars and fifty cents":
+                value *= 100  # the two groups name whole dollars, $1995.50
+    elif price is not None and _price_not_money(tokens, i, k):
+        return None
     elif _not_money(tokens, i, k):
         return None
     units = value * 100
     if units != units.to_integral_value():
         return None
     return k, int(units) + int(minor or 0), currency or default
+
+
+def _spoken_price(tokens: list[Token], j: int) -> tuple[Decimal, int] | None:
+    """A spoken price at ``tokens[j]``, read as dollars and cents: (dollars, next index).
+
+    Americans say prices this way: "nine ninety nine" is $9.99, "forty one seventy five"
+    $41.75, "twelve fifty" $12.50, "three oh five" $3.05. "one fifty" is read as $1.50 by
+    the same rule, although a caller may mean $150 ("a hundred fifty"): the amount is
+    read back before any payment is made, so the customer can correct it. Not a price
+    when cents follow ("two fifty cents"); years and times are rejected by the caller.
+    """
+    price = parse_spoken_price(tokens, j)
+    if price is None or _low(tokens, price[1]) in MINOR_WORDS:
+        return None
+    return price
+
+
+def _price_not_money(tokens: list[Token], i: int, k: int) -> bool:
+    """True when the bare spoken price ``tokens[i:k]`` is a year, a time or digits read
+    in groups: "in nineteen ninety", "at twelve thirty", "twelve thirty four fifty six"."""
+    before, after = tokens[i - 1] if i > 0 else None, tokens[k] if k < len(tokens) else None
+    if before is not None and (before.is_number or before.lower in NUMBER_WORDS):
+        return True
+    if after is not None and (after.is_number or after.lower in NUMBER_WORDS):
+        return True
+    return _low(tokens, i - 1) in PRICE_NOT_BEFORE or _not_money(tokens, i, k)
+
+
+def _number_run_end(tokens: list[Token], i: int) -> int:
+    """The index after the run of number words and digits starting at ``tokens[i]``."""
+    k = i
+    while k < len(tokens) and (
+        tokens[k].is_number
+        or tokens[k].lower in NUMBER_WORDS
+        or tokens[k].lower in PRICE_ZERO_WORDS
+        or (tokens[k].text == "-" and k > i and tokens[k - 1].lower in NUMBER_WORDS)
+    ):
+        k += 1
+    return k
 
 
 def _minor_word_ok(tokens: list[Token], k: int) -> bool:

@@ -132,3 +132,39 @@ def _parse_words(tokens: list[Token], i: int) -> tuple[Decimal, int] | None:
     if end == i or last in ("", "and"):
         return None
     return Decimal(total + current), end
+
+
+# "oh"/"o" read as a zero before a cents digit: "three oh five" is $3.05.
+PRICE_ZERO_WORDS = frozenset({"oh", "o"})
+_TWO_DIGIT_WORDS = frozenset(TEENS) | frozenset(TENS)
+
+
+def parse_spoken_price(tokens: list[Token], i: int) -> tuple[Decimal, int] | None:
+    """Parse a price said the American way, dollars then cents, starting at ``tokens[i]``.
+
+    A word group of 1-99 followed directly by a word group of 10-99, or by "oh"/"o" and a
+    digit 1-9: ``nine ninety nine`` -> ``Decimal("9.99")``, ``forty one seventy five`` ->
+    ``Decimal("41.75")``, ``three oh five`` -> ``Decimal("3.05")``. Returns the value in
+    dollars and the index just after it, or None. ``two hundred fifty`` and ``fifteen
+    hundred`` are not prices of this shape (a scale word belongs to one of the groups).
+    Only the grammar is checked here: whether the words are money (not a year, a time or
+    a number read in groups) is for the caller to decide.
+    """
+    if _word(tokens, i) not in UNITS and _word(tokens, i) not in _TWO_DIGIT_WORDS:
+        return None
+    first = _parse_words(tokens, i)
+    if first is None or not 1 <= first[0] <= 99:
+        return None
+    dollars, k = first
+    if _word(tokens, k) in PRICE_ZERO_WORDS:
+        digit = _word(tokens, k + 1)
+        if not UNITS.get(digit) or _word(tokens, k + 2) in ("hundred", *SCALES):
+            return None
+        return dollars + Decimal(UNITS[digit]) / 100, k + 2
+    if _word(tokens, k) not in _TWO_DIGIT_WORDS:
+        return None
+    second = _parse_words(tokens, k)
+    if second is None or not 10 <= second[0] <= 99:
+        return None
+    cents, end = second
+    return dollars + cents / 100, end

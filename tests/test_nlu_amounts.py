@@ -386,3 +386,68 @@ def test_one_as_a_pronoun_is_not_an_amount(text: str) -> None:
 )
 def test_a_bare_number_answer_is_an_amount(text: str, minor_units: int) -> None:
     assert [m.minor_units for m in find_amounts(normalize(text))] == [minor_units]
+
+
+# --- spoken prices: "nine ninety nine" is $9.99 --------------------------------------
+
+# A word group of 1-99 followed directly by a word group of 10-99 is dollars and cents,
+# the way Americans say prices. "one fifty" is $1.50 by the same rule (not $150): the
+# amount is read back before any payment, so the customer can correct it.
+SPOKEN_PRICES = [
+    ("nine ninety nine", "nine ninety nine", 999),
+    ("forty one seventy five", "forty one seventy five", 4175),
+    ("two fifty", "two fifty", 250),
+    ("twelve fifty", "twelve fifty", 1250),
+    ("pay the water bill forty one seventy five", "forty one seventy five", 4175),
+    ("give linda two fifty", "two fifty", 250),
+    ("nineteen ninety five dollars", "nineteen ninety five dollars", 1995),
+    ("three oh five", "three oh five", 305),
+    ("one fifty", "one fifty", 150),
+    # scale words are not prices of this shape
+    ("fifteen hundred", "fifteen hundred", 150000),
+    ("two hundred fifty", "two hundred fifty", 25000),
+    # our own
+    ("send tom twenty five fifty", "twenty five fifty", 2550),
+    ("pay my phone bill thirty nine ninety nine dollars", "thirty nine ninety nine dollars", 3999),
+    ("give linda four o five", "four o five", 405),
+    ("send mum one twenty five bucks", "one twenty five bucks", 125),
+    ("pay the card twelve fifty", "twelve fifty", 1250),
+    (
+        "nineteen ninety five dollars and fifty cents",
+        "nineteen ninety five dollars and fifty cents",
+        199550,
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "span", "minor_units"), SPOKEN_PRICES)
+def test_a_spoken_price_is_read_as_dollars_and_cents(
+    text: str, span: str, minor_units: int
+) -> None:
+    matches = find_amounts(normalize(text))
+    assert [(m.text, m.minor_units, m.currency) for m in matches] == [(span, minor_units, "USD")]
+
+
+@pytest.mark.parametrize("text", [text for text, _, _ in SPOKEN_PRICES])
+def test_a_spoken_price_gives_exactly_one_amount(text: str) -> None:
+    assert len(find_amounts(normalize(text))) == 1
+
+
+# Years, times and numbers read in groups have the same shape but are not money.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "in nineteen ninety",
+        "since nineteen eighty",
+        "the year nineteen ninety",
+        "i was born in nineteen forty one",
+        "call me at twelve thirty",
+        "call me back at nine fifteen",
+        "twelve thirty pm",
+        "my pin is twenty four sixty eight",
+        "my card ending forty one seventy five",
+        "twelve thirty four fifty six",
+    ],
+)
+def test_a_year_time_or_number_in_groups_is_not_a_spoken_price(text: str) -> None:
+    assert find_amounts(normalize(text)) == []
