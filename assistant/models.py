@@ -235,3 +235,68 @@ class ConversationReply(Base):
     client_message_id = Column(String(128), nullable=False)
     response = Column(JSON, nullable=False)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+# ---- telephony: voice calls and text messages (Twilio) ------------------------------------
+
+
+class SmsOptOut(Base):
+    """A number's STOP/START choice; every outbound text checks it."""
+
+    __tablename__ = "sms_opt_outs"
+
+    phone = Column(String(20), primary_key=True)
+    opted_out = Column(Boolean, nullable=False, default=False)
+    updated_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class SmsMessage(Base):
+    """One text message in or out: who, how many segments, delivery status. Never the body."""
+
+    __tablename__ = "sms_messages"
+
+    id = Column(Integer, primary_key=True)
+    sid = Column(String(64), nullable=True, unique=True)
+    reply_to_sid = Column(String(64), nullable=True, index=True)
+    direction = Column(String(8), nullable=False)
+    phone = Column(String(20), nullable=False, index=True)
+    purpose = Column(String(32), nullable=False, default="reply")
+    segments = Column(Integer, nullable=False, default=1)
+    encoding = Column(String(8), nullable=False, default="GSM-7")
+    status = Column(String(20), nullable=True)
+    error_code = Column(String(16), nullable=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class VoiceCall(Base):
+    """One phone call: its conversation, pace, keypad choices, and how it ended."""
+
+    __tablename__ = "voice_calls"
+
+    call_sid = Column(String(64), primary_key=True)
+    conversation_id = Column(String(64), ForeignKey("conversations.id"), nullable=False)
+    phone = Column(String(20), nullable=True)
+    speech_rate = Column(String(16), nullable=False, default="normal")
+    quiet_turns = Column(Integer, nullable=False, default=0)
+    choices = Column(JSON, nullable=False, default=list)
+    summary = Column(JSON, nullable=False, default=dict)
+    handed_off = Column(Boolean, nullable=False, default=False)
+    status = Column(String(20), nullable=False, default="in-progress")
+    duration_seconds = Column(Integer, nullable=True)
+    started_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    ended_at = Column(UTCDateTime, nullable=True)
+
+
+class CallbackRequest(Base):
+    """A caller asked for a person outside opening hours: someone rings them back."""
+
+    __tablename__ = "callback_requests"
+
+    id = Column(Integer, primary_key=True)
+    phone = Column(String(20), nullable=False)
+    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=True)
+    call_sid = Column(String(64), nullable=True)
+    reason = Column(String(200), nullable=False, default="")
+    status = Column(String(16), nullable=False, default="open")
+    requested_at = Column(UTCDateTime, nullable=False, default=utcnow)
