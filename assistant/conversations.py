@@ -69,6 +69,22 @@ class ConversationStore:
             session.flush()
             return _view(conversation)
 
+    def latest(self, channel: str, phone: str, idle_minutes: int) -> ConversationView | None:
+        """The number's most recent conversation on ``channel``, unless idle for too long."""
+        since = utcnow() - timedelta(minutes=idle_minutes)
+        with self._readers() as session:
+            conversation = session.execute(
+                select(Conversation)
+                .where(
+                    Conversation.channel == channel,
+                    Conversation.phone == normalize_phone(phone),
+                    Conversation.last_seen_at >= since,
+                )
+                .order_by(Conversation.last_seen_at.desc())
+                .limit(1)
+            ).scalar_one_or_none()
+            return _view(conversation) if conversation else None
+
     def get(self, conversation_id: str) -> ConversationView | None:
         with self._readers() as session:
             conversation = session.get(Conversation, conversation_id)

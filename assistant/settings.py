@@ -31,6 +31,23 @@ class Settings(BaseSettings):
     currency: str = "USD"
     locale: str = "en_US"
 
+    # Twilio (voice and SMS). The auth token checks every webhook's signature; without one, a
+    # random token kept in ``home`` is used (the terminal phone signs with it).
+    public_base_url: str = Field("", description="The gateway's URL as Twilio calls it.")
+    twilio_account_sid: str = Field("", env="TWILIO_ACCOUNT_SID")
+    twilio_auth_token: str = Field("", env="TWILIO_AUTH_TOKEN")
+    twilio_number: str = Field("+15550100000", env="TWILIO_PHONE_NUMBER")
+    twilio_transport: str = Field("loopback", description="'twilio' (REST API) or 'loopback'.")
+    twilio_api_base: str = Field("", description="Where the loopback transport sends.")
+    call_centre_number: str = "+15550100999"
+    opening_hours: str = "08:00-20:00"
+    timezone: str = "America/New_York"
+    voice_name: str = "Polly.Joanna"
+    voice_language: str = "en-US"
+    voice_rate_normal: str = "90%"
+    voice_rate_slow: str = "75%"
+    sms_session_minutes: int = 60
+
     pin_max_attempts: int = 5
     pin_lock_minutes: int = 15
     verified_minutes_sms: int = 10
@@ -55,11 +72,21 @@ class Settings(BaseSettings):
     def gateway_url(self) -> str:
         return f"http://{self.gateway_host}:{self.gateway_port}"
 
+    @property
+    def twilio_base_url(self) -> str:
+        """The base URL Twilio signs webhooks with (the public one, behind a proxy)."""
+        return (self.public_base_url or self.gateway_url).rstrip("/")
+
     def channel_token(self) -> str:
         """The gateway-to-Rasa token: from the environment, else a random one kept in ``home``."""
-        if self.rasa_token:
-            return self.rasa_token
-        path = self.home / "rasa-token"
+        return self.rasa_token or self._local_secret("rasa-token")
+
+    def twilio_token(self) -> str:
+        """Twilio's auth token: from the environment, else a random local one for the demo."""
+        return self.twilio_auth_token or self._local_secret("twilio-token")
+
+    def _local_secret(self, name: str) -> str:
+        path = self.home / name
         if not path.exists():
             self.home.mkdir(parents=True, exist_ok=True)
             path.write_text(secrets.token_urlsafe(32))

@@ -456,6 +456,7 @@ def test_the_json_api_starts_a_conversation_and_handles_the_pin(settings: Settin
         "messages": [{"text": ASK_PIN_TEXT, "buttons": []}],
         "awaiting_pin": True,
         "speech_rate": None,
+        "handoff": False,
     }
     assert verified.status_code == 200
     assert [m["text"] for m in verified.json()["messages"]] == [THANKS, BALANCE_TEXT]

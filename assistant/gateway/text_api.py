@@ -58,6 +58,7 @@ class TurnOut(BaseModel):
     messages: list[BotMessage]
     awaiting_pin: bool = Field(..., description="The next message is read as the PIN.")
     speech_rate: Optional[str] = None
+    handoff: bool = Field(False, description="The customer asked for a person.")
 
 
 @router.post("/conversations", response_model=ConversationCreated, status_code=201)

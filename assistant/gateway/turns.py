@@ -38,6 +38,7 @@ class Turn:
     messages: List[Dict[str, Any]] = field(default_factory=list)
     awaiting_pin: bool = False
     speech_rate: Optional[str] = None
+    handoff: bool = False
 
     def as_dict(self) -> Dict[str, Any]:
         return {
@@ -45,6 +46,7 @@ class Turn:
             "messages": self.messages,
             "awaiting_pin": self.awaiting_pin,
             "speech_rate": self.speech_rate,
+            "handoff": self.handoff,
         }
 
 
@@ -211,6 +213,8 @@ class TurnHandler:
                 turn.awaiting_pin = True
             if custom.get("speech_rate"):
                 turn.speech_rate = custom["speech_rate"]
+            if custom.get("handoff"):
+                turn.handoff = True
             if reply.get("text"):
                 turn.messages.append({"text": reply["text"], "buttons": reply.get("buttons") or []})
         if turn.awaiting_pin:

@@ -1,4 +1,9 @@
-"""The gateway's own words, one file per language."""
+"""Words the gateway and the phone channels say themselves, one folder per language.
+
+``assistant/texts/<language>/*.yml`` are merged: ``gateway.yml`` (PIN checks, problems),
+``voice.yml`` (phone calls), ``sms.yml`` (text messages). Everything the assistant says in
+conversation lives in Rasa's ``domain.yml``.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +18,20 @@ HERE = Path(__file__).resolve().parent
 
 @lru_cache
 def _load(language: str) -> Dict[str, Dict[str, str]]:
-    return yaml.safe_load((HERE / f"{language}.yml").read_text(encoding="utf-8"))
+    merged: Dict[str, Dict[str, str]] = {}
+    for path in sorted((HERE / language).glob("*.yml")):
+        for key, entry in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items():
+            if key in merged:
+                raise ValueError(f"text {key!r} is defined twice ({path.name})")
+            merged[key] = entry
+    return merged
 
 
 def text(key: str, channel: str = "default", language: str = "en", **values: Any) -> str:
     """The wording of ``key`` for ``channel`` (falling back to the default), filled in."""
     entry = _load(language)[key]
     return entry.get(channel, entry["default"]).format(**values)
+
+
+def keys(language: str = "en") -> list[str]:
+    return sorted(_load(language))
