@@ -16,6 +16,7 @@ from assistant.gateway.rasa_client import RasaClient
 from assistant.gateway.turns import TurnHandler
 from assistant.identity import IdentityService
 from assistant.settings import Settings, get_settings
+from voice import sms_routes, voice_routes
 
 
 def create_app(settings: Optional[Settings] = None) -> FastAPI:
@@ -37,6 +38,8 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         LedgerBankingService(sessions),
     )
     app.include_router(text_api.router)
+    app.include_router(voice_routes.router)
+    app.include_router(sms_routes.router)
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict:
