@@ -10,6 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.cards import card_values
 from actions.context import banking, verified_customer_id
 from actions.slots import NEW_PAYEE_SLOTS
 from assistant.banking.errors import BankingError
@@ -81,7 +82,7 @@ class ActionAskNewPayeeConfirmed(Action):
         dispatcher.utter_message(
             response="utter_confirm_new_payee",
             name=tracker.get_slot("new_payee_name"),
-            last4=(tracker.get_slot("new_payee_account") or "")[-4:],
+            **card_values("last4", (tracker.get_slot("new_payee_account") or "")[-4:]),
         )
         return []
 

@@ -951,7 +951,11 @@ def test_the_new_payee_read_back_gives_only_the_last_four_digits(demo: DemoBank)
         ActionAskNewPayeeConfirmed(), make_tracker(demo.conversation(), slots=slots)
     )
     assert responses(dispatcher) == ["utter_confirm_new_payee"]
-    assert values(dispatcher) == {"name": "Joe Bloggs", "last4": "5678"}
+    assert values(dispatcher) == {
+        "name": "Joe Bloggs",
+        "last4": "5678",
+        "last4_words": "five six seven eight",
+    }
 
 
 def _payee_names(demo: DemoBank) -> List[str]:
