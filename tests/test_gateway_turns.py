@@ -457,6 +457,7 @@ def test_the_json_api_starts_a_conversation_and_handles_the_pin(settings: Settin
         "awaiting_pin": True,
         "speech_rate": None,
         "handoff": False,
+        "end_call": False,
     }
     assert verified.status_code == 200
     assert [m["text"] for m in verified.json()["messages"]] == [THANKS, BALANCE_TEXT]

@@ -1,7 +1,277 @@
-"""Twilio SMS webhooks (filled in by the SMS work)."""
+"""Twilio SMS webhooks: a text in, one TwiML reply out, shaped for feature phones.
+
+``POST /twilio/sms`` identifies the customer by the sender's number (identification only: the
+PIN is asked for by reply, and checked by :class:`TurnHandler`), recognises the keywords
+BAL, MINI, HELP, STOP and START (``voice.keywords``), passes free text to the assistant, and
+answers with a single message: GSM-7 where possible, at most three segments.
+
+Retries: Twilio re-sends a webhook it got no answer to, with the same ``MessageSid``. The
+inbound record's unique sid makes the first delivery the only one that acts; a retry waits for
+it to finish and is answered with the same reply, rebuilt from what the first one stored (the
+assistant's turn is saved under ``sms:<MessageSid>``, keyword replies are fixed texts). No
+message reaches the assistant, moves money or changes an opt-out twice.
+
+STOP opts the number out (``voice.opt_outs``) with one confirmation; while opted out, only
+START and HELP are answered. When Twilio's Advanced Opt-Out already answered a keyword (it
+adds ``OptOutType`` to the webhook), the choice is stored and no second reply is sent.
+
+``POST /twilio/sms/status`` records delivery status callbacks (``voice.sms_records``).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import logging
+import re
+import time
+from dataclasses import dataclass
+from typing import Dict, Optional
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from twilio.twiml.messaging_response import MessagingResponse
+
+from assistant.banking.phones import is_e164, normalize_phone
+from assistant.db import session_factory
+from assistant.gateway.turns import Turn, TurnHandler
+from assistant.settings import Settings
+from assistant.texts import text as say
+from voice.keywords import ASSISTANT_REQUESTS, Keyword, match_keyword
+from voice.opt_outs import OptOutStore
+from voice.security import twilio_params
+from voice.sms_records import RECEIVED, SmsRecords
+from voice.sms_text import ShapedSms, segment_info, shape_reply
+
+logger = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/twilio", tags=["sms"])
+
+CHANNEL = "sms"
+STATUS_PATH = "/twilio/sms/status"
+TWIML_TYPE = "application/xml"
+MAX_BODY_CHARS = 1600  # Twilio's own limit for one (concatenated) message
+REPLAY_WAIT_SECONDS = 10.0  # a retry waits this long for the first delivery to finish
+REPLAY_POLL_SECONDS = 0.05
+
+SID = re.compile(r"^[A-Za-z0-9_-]{2,64}$")
+DELIVERY_STATUS = re.compile(r"^[a-z_-]{1,24}$")
+ERROR_CODE = re.compile(r"^\d{1,16}$")
+SHORT_CODE = re.compile(r"^\+?\d{3,15}$")
+
+
+class Purpose:
+    """Why a received text was handled the way it was (stored on its inbound record)."""
+
+    STOP = "stop"
+    STOP_AGAIN = "stop_again"  # already opted out: stored again, not confirmed again
+    START = "start"
+    HELP = "help"
+    IGNORED = "ignored"  # opted out: no reply
+    EMPTY = "empty"
+    BAL = "bal"
+    MINI = "mini"
+    TEXT = "text"
+
+    ASSISTANT = frozenset({BAL, MINI, TEXT})
+
+
+@dataclass(frozen=True)
+class InboundSms:
+    sid: str
+    phone: str
+    body: str
+    twilio_answered: bool  # Twilio's Advanced Opt-Out already replied to a keyword
+
+
+def parse_inbound(params: Dict[str, str]) -> InboundSms:
+    """The webhook's fields, checked; 400 when one is missing or malformed."""
+    sid = params.get("MessageSid", "").strip()
+    phone = normalize_phone(params.get("From", ""))
+    to = normalize_phone(params.get("To", ""))
+    body = params.get("Body")
+    if not SID.match(sid):
+        raise HTTPException(status_code=400, detail="MessageSid is missing or malformed.")
+    if not is_e164(phone):
+        raise HTTPException(status_code=400, detail="From must be a phone number in E.164 form.")
+    if to and not SHORT_CODE.match(to):
+        raise HTTPException(status_code=400, detail="To is malformed.")
+    if body is None:
+        raise HTTPException(status_code=400, detail="Body is missing.")
+    if len(body) > MAX_BODY_CHARS:
+        raise HTTPException(status_code=400, detail="Body is longer than an SMS can be.")
+    return InboundSms(sid, phone, body, twilio_answered=bool(params.get("OptOutType")))
+
+
+class SmsChannel:
+    """Answers received texts: keywords, opt-outs, and the assistant through TurnHandler."""
+
+    def __init__(self, settings: Settings, turns: TurnHandler) -> None:
+        sessions = session_factory(settings.bank_database_url)
+        self.settings = settings
+        self.turns = turns
+        self.records = SmsRecords(sessions)
+        self.opt_outs = OptOutStore(sessions)
+
+    def answer(self, sms: InboundSms) -> Optional[ShapedSms]:
+        """The reply to ``sms`` (None: send nothing); a retried sid gets the first reply."""
+        purpose = self._purpose(sms)
+        if not self.records.record_inbound(sms.sid, sms.phone, purpose, segment_info(sms.body)):
+            return self._replay(sms)
+        try:
+            reply = self._act(sms, purpose)
+            if reply is not None:
+                self.records.record_reply(sms.sid, sms.phone, reply.info)
+            self.records.finish_inbound(sms.sid)
+        except Exception:
+            # Nothing was answered: let Twilio's retry try again from the start.
+            self.records.forget_inbound(sms.sid)
+            raise
+        return reply
+
+    def _purpose(self, sms: InboundSms) -> str:
+        found = match_keyword(sms.body)
+        if found is not None and not found.exact and self._is_payee_name(sms):
+            found = None
+        keyword = found.keyword if found else None
+        opted_out = self.opt_outs.is_opted_out(sms.phone)
+        if keyword is Keyword.STOP:
+            return Purpose.STOP_AGAIN if opted_out else Purpose.STOP
+        if keyword is Keyword.START:
+            return Purpose.START
+        if keyword is Keyword.HELP:
+            return Purpose.HELP
+        if opted_out:
+            return Purpose.IGNORED
+        if not sms.body.strip():
+            return Purpose.EMPTY
+        if keyword is Keyword.BAL:
+            return Purpose.BAL
+        if keyword is Keyword.MINI:
+            return Purpose.MINI
+        return Purpose.TEXT
+
+    def _is_payee_name(self, sms: InboundSms) -> bool:
+        """A near-keyword that is exactly one of the sender's payee names stays free text."""
+        customer = self.turns.banking.find_customer_by_phone(sms.phone)
+        if customer is None:
+            return False
+        names = [payee.name for payee in self.turns.banking.list_payees(customer.id)]
+        return match_keyword(sms.body, protected=names) is None
+
+    def _act(self, sms: InboundSms, purpose: str) -> Optional[ShapedSms]:
+        if purpose in (Purpose.STOP, Purpose.STOP_AGAIN):
+            self.opt_outs.opt_out(sms.phone)
+        elif purpose == Purpose.START:
+            self.opt_outs.opt_in(sms.phone)
+        elif purpose in Purpose.ASSISTANT:
+            return self._shape(self._ask_assistant(sms, purpose))
+        return self._fixed_reply(sms, purpose)
+
+    def _fixed_reply(self, sms: InboundSms, purpose: str) -> Optional[ShapedSms]:
+        """The channel's own words for ``purpose`` (the same on every retry)."""
+        key = {
+            Purpose.STOP: "sms_stopped",
+            Purpose.START: "sms_started",
+            Purpose.HELP: "sms_help",
+            Purpose.EMPTY: "sms_empty",
+        }.get(purpose)
+        if key is None or (sms.twilio_answered and purpose != Purpose.EMPTY):
+            return None
+        return self._shape_texts([say(key, CHANNEL)])
+
+    def _ask_assistant(self, sms: InboundSms, purpose: str) -> Turn:
+        conversations = self.turns.conversations
+        conversation = conversations.latest(CHANNEL, sms.phone, self.settings.sms_session_minutes)
+        conversation_id = conversation.id if conversation else self.turns.start(CHANNEL, sms.phone)
+        words = {
+            Purpose.BAL: ASSISTANT_REQUESTS[Keyword.BAL],
+            Purpose.MINI: ASSISTANT_REQUESTS[Keyword.MINI],
+        }.get(purpose, sms.body)
+        return self.turns.handle(conversation_id, words, client_message_id=_message_id(sms.sid))
+
+    def _replay(self, sms: InboundSms) -> Optional[ShapedSms]:
+        """The first delivery's reply, rebuilt; nothing if it never finished."""
+        deadline = time.monotonic() + REPLAY_WAIT_SECONDS
+        first = self.records.get(sms.sid)
+        while first is not None and first.status != RECEIVED and time.monotonic() < deadline:
+            time.sleep(REPLAY_POLL_SECONDS)
+            first = self.records.get(sms.sid)
+        if first is None or first.status != RECEIVED:
+            logger.warning("retried SMS %s: the first delivery did not finish", sms.sid)
+            return None
+        if self.records.reply_to(sms.sid) is None:
+            return None
+        if first.purpose not in Purpose.ASSISTANT:
+            return self._fixed_reply(sms, first.purpose)
+        conversation = self.turns.conversations.latest(
+            CHANNEL, sms.phone, self.settings.sms_session_minutes
+        )
+        saved = (
+            self.turns.conversations.saved_reply(conversation.id, _message_id(sms.sid))
+            if conversation
+            else None
+        )
+        return self._shape(Turn(**saved)) if saved is not None else None
+
+    def _shape(self, turn: Turn) -> ShapedSms:
+        # Buttons are not shown: the sms variations say "Reply YES or NO" instead.
+        return self._shape_texts([message.get("text") or "" for message in turn.messages])
+
+    @staticmethod
+    def _shape_texts(texts: list[str]) -> ShapedSms:
+        return shape_reply(texts, ending=say("sms_cut", CHANNEL))
+
+
+def _message_id(sid: str) -> str:
+    return f"sms:{sid}"
+
+
+def _channel(request: Request) -> SmsChannel:
+    state = request.app.state
+    channel = getattr(state, "sms_channel", None)
+    if channel is None or channel.turns is not state.turns:
+        channel = state.sms_channel = SmsChannel(state.settings, state.turns)
+    return channel
+
+
+def _twiml(reply: Optional[ShapedSms], status_url: str) -> Response:
+    response = MessagingResponse()
+    if reply is not None:
+        response.message(reply.text, status_callback=status_url)
+    return Response(content=str(response), media_type=TWIML_TYPE)
+
+
+@router.post("/sms", response_class=Response, summary="A text message from a customer")
+def incoming_sms(request: Request, params: Dict[str, str] = Depends(twilio_params)) -> Response:
+    """Answer one received text with TwiML: at most one ``<Message>``, or none."""
+    sms = parse_inbound(params)
+    channel = _channel(request)
+    reply = channel.answer(sms)
+    status_url = f"{channel.settings.twilio_base_url}{STATUS_PATH}?reply_to={sms.sid}"
+    return _twiml(reply, status_url)
+
+
+@router.post("/sms/status", response_class=Response, summary="Delivery status of a text")
+def sms_status(request: Request, params: Dict[str, str] = Depends(twilio_params)) -> Response:
+    """Record a delivery status callback on the message with that sid."""
+    sid = params.get("MessageSid", "").strip()
+    status = params.get("MessageStatus", params.get("SmsStatus", "")).strip().lower()
+    error_code = params.get("ErrorCode", "").strip()
+    reply_to = request.query_params.get("reply_to")
+    segments = params.get("NumSegments", "").strip()
+    to = normalize_phone(params.get("To", ""))
+    if not SID.match(sid):
+        raise HTTPException(status_code=400, detail="MessageSid is missing or malformed.")
+    if not DELIVERY_STATUS.match(status):
+        raise HTTPException(status_code=400, detail="MessageStatus is missing or malformed.")
+    if error_code and not ERROR_CODE.match(error_code):
+        raise HTTPException(status_code=400, detail="ErrorCode is malformed.")
+    if reply_to is not None and not SID.match(reply_to):
+        raise HTTPException(status_code=400, detail="reply_to is malformed.")
+    _channel(request).records.record_status(
+        sid,
+        status,
+        error_code or None,
+        reply_to=reply_to,
+        phone=to if is_e164(to) else None,
+        segments=int(segments) if segments.isdigit() and 0 < int(segments) < 100 else None,
+    )
+    return _twiml(None, "")

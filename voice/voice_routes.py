@@ -1,7 +1,173 @@
-"""Twilio voice webhooks (filled in by the voice work)."""
+"""Twilio voice webhooks: the call starts, each answer, the transfer, and how the call ended.
+
+Every route checks Twilio's signature (``twilio_params``: 403 otherwise). Calls must go on, so
+the call and turn webhooks always answer TwiML, with a spoken apology when something is missing
+or fails; the status callback answers 400 to malformed fields. The logic is in
+:mod:`voice.call_flow`.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import logging
+import re
+import traceback
+from typing import Dict, Optional
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import Response
+
+from assistant.db import session_factory
+from assistant.settings import Settings
+from assistant.texts import text
+from voice.call_flow import CallFlow, render_apology_and_hangup
+from voice.calls import CallStore
+from voice.hours import OpeningHours
+from voice.security import twilio_params
+from voice.twiml import Reply, render, twiml_response
+from voice.whisper import mask_numbers, whisper_text
+
+logger = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/twilio", tags=["voice"])
+
+SID = re.compile(r"^[A-Za-z0-9_-]{2,64}$")
+CALL_STATUSES = (
+    "queued",
+    "initiated",
+    "ringing",
+    "in-progress",
+    "answered",
+    "completed",
+    "busy",
+    "failed",
+    "no-answer",
+    "canceled",
+)
+MAX_TURN = 100_000
+MAX_SPEECH_CHARS = 2000
+Params = Dict[str, str]
+
+
+def call_flow(request: Request) -> CallFlow:
+    """The voice logic on this app's settings, turn handler and store.
+
+    ``app.state.voice_hours`` (an :class:`OpeningHours`, e.g. with a pinned clock) replaces
+    the configured opening hours.
+    """
+    state = request.app.state
+    settings: Settings = state.settings
+    hours = getattr(state, "voice_hours", None) or _configured_hours(settings)
+    calls = CallStore(session_factory(settings.bank_database_url))
+    return CallFlow(settings, state.turns, calls, hours)
+
+
+def _configured_hours(settings: Settings) -> OpeningHours:
+    try:
+        return OpeningHours.from_settings(settings)
+    except ValueError:
+        logger.error("ASSISTANT_OPENING_HOURS is malformed; using 08:00-20:00")
+        return OpeningHours.parse("08:00-20:00", settings.timezone, settings.locale)
+
+
+def _sid(params: Params, name: str) -> Optional[str]:
+    value = (params.get(name) or "").strip()
+    return value if SID.match(value) else None
+
+
+def _log_failure(where: str, error: Exception) -> None:
+    """The failure without locals or values (which could hold the caller's keys)."""
+    frames = "".join(traceback.format_tb(error.__traceback__))
+    logger.error(
+        "voice %s failed: %s: %s\n%s", where, type(error).__name__, mask_numbers(str(error)), frames
+    )
+
+
+@router.post("/voice", response_class=Response)
+def call_starts(request: Request, params: Params = Depends(twilio_params)) -> Response:
+    """A call comes in (CallSid, From, To): greet the caller and listen."""
+    settings: Settings = request.app.state.settings
+    call_sid = _sid(params, "CallSid")
+    if call_sid is None:
+        return twiml_response(render_apology_and_hangup(settings))
+    try:
+        return twiml_response(call_flow(request).start(call_sid, params.get("From")))
+    except Exception as error:  # noqa: BLE001 - a caller must hear something, never a 500
+        _log_failure("call start", error)
+        return twiml_response(render_apology_and_hangup(settings))
+
+
+@router.post("/voice/turn", response_class=Response)
+def turn(request: Request, params: Params = Depends(twilio_params)) -> Response:
+    """An answer (SpeechResult or Digits, or neither for silence) to turn ``n`` of the call."""
+    settings: Settings = request.app.state.settings
+    call_sid = _sid(params, "CallSid")
+    if call_sid is None:
+        return twiml_response(render_apology_and_hangup(settings))
+    raw_n = request.query_params.get("n", "")
+    n = int(raw_n) if raw_n.isdigit() and 0 < int(raw_n) <= MAX_TURN else None
+    speech = (params.get("SpeechResult") or "")[:MAX_SPEECH_CHARS]
+    digits = (params.get("Digits") or "")[:32]
+    try:
+        return twiml_response(call_flow(request).turn(call_sid, n, speech, digits))
+    except Exception as error:  # noqa: BLE001 - a caller must hear something, never a 500
+        _log_failure("turn", error)
+        return twiml_response(_apology_and_listen(request, call_sid, n))
+
+
+def _apology_and_listen(request: Request, call_sid: str, n: Optional[int]) -> str:
+    """After a failure mid-call: say sorry and listen again (or end politely if we can't)."""
+    settings: Settings = request.app.state.settings
+    if n is None:
+        return render_apology_and_hangup(settings)
+    reply = Reply([text("voice_problem")], action=f"/twilio/voice/turn?n={n + 1}")
+    return render(reply, settings, settings.voice_rate_slow)
+
+
+@router.post("/voice/dial-status", response_class=Response)
+def dial_status(request: Request, params: Params = Depends(twilio_params)) -> Response:
+    """The transfer ended (DialCallStatus): goodbye, or a call-back offer if nobody answered."""
+    settings: Settings = request.app.state.settings
+    call_sid = _sid(params, "CallSid")
+    if call_sid is None:
+        return twiml_response(render_apology_and_hangup(settings))
+    try:
+        status = (params.get("DialCallStatus") or "").strip()
+        return twiml_response(call_flow(request).dial_status(call_sid, status))
+    except Exception as error:  # noqa: BLE001
+        _log_failure("dial status", error)
+        return twiml_response(render_apology_and_hangup(settings))
+
+
+@router.post("/voice/whisper", response_class=Response)
+def whisper(request: Request, params: Params = Depends(twilio_params)) -> Response:
+    """Played to the agent before the caller is connected: the hand-off summary."""
+    settings: Settings = request.app.state.settings
+    call = request.query_params.get("call", "")
+    try:
+        flow = call_flow(request)
+        return twiml_response(flow.whisper(call if SID.match(call) else None))
+    except Exception as error:  # noqa: BLE001 - the agent still gets connected
+        _log_failure("whisper", error)
+        reply = Reply([whisper_text(None)], listen=None)
+        return twiml_response(render(reply, settings, settings.voice_rate_normal))
+
+
+@router.post("/voice/status", status_code=204, response_class=Response)
+def call_status(request: Request, params: Params = Depends(twilio_params)) -> Response:
+    """Twilio's status callback (CallSid, CallStatus, CallDuration): how the call ended."""
+    call_sid = _sid(params, "CallSid")
+    status = (params.get("CallStatus") or "").strip().lower()
+    raw_duration = (params.get("CallDuration") or "").strip()
+    if call_sid is None:
+        raise HTTPException(status_code=400, detail="CallSid is missing or malformed.")
+    if status not in CALL_STATUSES:
+        raise HTTPException(status_code=400, detail="CallStatus is missing or unknown.")
+    if raw_duration and (not raw_duration.isdigit() or int(raw_duration) > 10**7):
+        raise HTTPException(status_code=400, detail="CallDuration must be whole seconds.")
+    duration = int(raw_duration) if raw_duration else None
+    try:
+        call_flow(request).status(call_sid, status, duration)
+    except Exception as error:  # noqa: BLE001 - Twilio would only retry; say what went wrong
+        _log_failure("status", error)
+        raise HTTPException(status_code=503, detail="Could not record the status.") from None
+    return Response(status_code=204)

@@ -59,6 +59,7 @@ class TurnOut(BaseModel):
     awaiting_pin: bool = Field(..., description="The next message is read as the PIN.")
     speech_rate: Optional[str] = None
     handoff: bool = Field(False, description="The customer asked for a person.")
+    end_call: bool = Field(False, description="The customer said goodbye.")
 
 
 @router.post("/conversations", response_model=ConversationCreated, status_code=201)

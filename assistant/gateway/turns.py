@@ -39,6 +39,7 @@ class Turn:
     awaiting_pin: bool = False
     speech_rate: Optional[str] = None
     handoff: bool = False
+    end_call: bool = False
 
     def as_dict(self) -> Dict[str, Any]:
         return {
@@ -47,6 +48,7 @@ class Turn:
             "awaiting_pin": self.awaiting_pin,
             "speech_rate": self.speech_rate,
             "handoff": self.handoff,
+            "end_call": self.end_call,
         }
 
 
@@ -215,6 +217,8 @@ class TurnHandler:
                 turn.speech_rate = custom["speech_rate"]
             if custom.get("handoff"):
                 turn.handoff = True
+            if custom.get("end_call"):
+                turn.end_call = True
             if reply.get("text"):
                 turn.messages.append({"text": reply["text"], "buttons": reply.get("buttons") or []})
         if turn.awaiting_pin:

@@ -1,0 +1,396 @@
+"""What happens on a phone call, one Twilio webhook at a time (DESIGN.md sections 6, 7, 10).
+
+The call opens with a greeting; each answer (speech, keys or silence) goes through
+:meth:`CallFlow.turn`: the PIN by keypad only, keypad shortcuts, gentle reprompts on silence,
+and a transfer to a person (or a call-back outside opening hours). The words the assistant
+says come from Rasa through :class:`~assistant.gateway.turns.TurnHandler`; the words the voice
+channel says itself come from ``assistant/texts/en/voice.yml``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import replace
+from typing import List, Optional, Tuple
+
+from assistant.banking.phones import is_e164, normalize_phone
+from assistant.banking.views import CustomerView
+from assistant.gateway.turns import Turn, TurnHandler
+from assistant.settings import Settings
+from assistant.texts import text
+from voice.calls import MAX_REQUESTS, CallStore, CallView
+from voice.hours import OpeningHours
+from voice.twiml import Reply, Transfer, rate_for, render
+from voice.whisper import build_summary, mask_numbers, whisper_text
+
+logger = logging.getLogger(__name__)
+
+VOICE = "voice"
+TURN_PATH = "/twilio/voice/turn"
+DIAL_STATUS_PATH = "/twilio/voice/dial-status"
+WHISPER_PATH = "/twilio/voice/whisper"
+START_PATH = "/twilio/voice"
+MAX_REPROMPTS = 3  # then an offer of a person, then goodbye
+PIN_LENGTHS = range(4, 7)
+KEY_PERSON, KEY_SLOWER, KEY_REPEAT = "0", "8", "9"
+MENU = {"1": "voice_request_balance", "2": "voice_request_recent", "3": "voice_request_send"}
+PENDING_PERSON, PENDING_CALLBACK = "person", "callback"
+ANSWERED_DIAL = ("completed", "answered")
+
+
+def latest_warning(customer: Optional[CustomerView]) -> Optional[str]:
+    """The latest unexpired fraud warning to read at the start of a call, if any.
+
+    Slot for the fraud issue (DESIGN.md section 8, "the next conversation opens with it"):
+    it will return the newest broadcast warning for this customer's segment, in spoken form.
+    Until then there is none.
+    """
+    return None
+
+
+def caller_number(raw: Optional[str]) -> Optional[str]:
+    """The caller's number in E.164, or None when withheld or not a phone number."""
+    phone = normalize_phone(raw or "")
+    return phone if is_e164(phone) else None
+
+
+def turn_url(n: int) -> str:
+    return f"{TURN_PATH}?n={n}"
+
+
+def _words(key: str) -> List[str]:
+    return [w.strip().lower() for w in text(key).split(",") if w.strip()]
+
+
+def _plain(said: str) -> str:
+    return re.sub(r"[^\w' ]+", " ", said.lower()).strip()
+
+
+def _phrase_in(said: str, key: str) -> bool:
+    plain = " ".join(_plain(said).split())
+    return plain in _words(key)
+
+
+def asks_for_person(said: str) -> bool:
+    """Whether the caller's words name a person (agent, human, ...)."""
+    plain = set(_plain(said).split())
+    return any(word in plain for word in _words("voice_person_words"))
+
+
+def yes_or_no(said: str, keys: str) -> Optional[bool]:
+    """True for yes (or key 1), False for no (or key 2), None otherwise."""
+    if keys:
+        return {"1": True, "2": False}.get(keys)
+    if _phrase_in(said, "voice_yes_words"):
+        return True
+    if _phrase_in(said, "voice_no_words"):
+        return False
+    return None
+
+
+class CallFlow:
+    """The voice channel's logic; the routes only parse and check the webhooks."""
+
+    def __init__(
+        self, settings: Settings, turns: TurnHandler, calls: CallStore, hours: OpeningHours
+    ) -> None:
+        self.settings = settings
+        self.turns = turns
+        self.calls = calls
+        self.hours = hours
+
+    # ---- the call starts --------------------------------------------------------------------
+
+    def start(self, call_sid: str, raw_from: Optional[str]) -> str:
+        """The greeting TwiML for a new call (the first one again for a retried webhook)."""
+        existing = self.calls.get(call_sid)
+        if existing is not None and existing.last_twiml:
+            return existing.last_twiml
+        phone = caller_number(raw_from)
+        customer = self.turns.banking.find_customer_by_phone(phone) if phone else None
+        if existing is None:
+            conversation_id = self.turns.start(VOICE, phone)  # type: ignore[arg-type]
+            rate = "slow" if customer is not None and customer.speech_rate == "slow" else "normal"
+            call = self.calls.open(call_sid, conversation_id, phone, rate)
+        else:
+            call = existing
+        if customer is not None:
+            greeting = text("voice_greeting_known", first_name=customer.name.split()[0])
+        else:
+            greeting = text("voice_greeting_unknown")
+        lines = [greeting, latest_warning(customer) or "", text("voice_opening_prompt")]
+        reply = Reply(lines, listen="speech", action=turn_url(1), single_key=True)
+        return self._finish(call, 0, reply)
+
+    # ---- one answer ---------------------------------------------------------------------------
+
+    def turn(self, call_sid: str, n: Optional[int], speech: str, digits: str) -> str:
+        """The TwiML answering turn ``n`` of the call (the first answer again on a retry)."""
+        call = self.calls.get(call_sid)
+        if call is None:
+            # Not a call we know (e.g. the store was reset mid-call): start it afresh.
+            return render_restart(self.settings)
+        if n is None or n < 1:
+            reply = Reply([text("voice_problem")], action=turn_url((call.last_turn or 0) + 1))
+            return self._render(call, reply)
+        if call.last_turn is not None and n <= call.last_turn and call.last_twiml:
+            return call.last_twiml
+        speech = " ".join((speech or "").split())
+        keys = (digits or "").strip()
+        logger.info(
+            "voice turn: call %s n %s input %s",
+            call_sid,
+            n,
+            "keys" if keys else "speech" if speech else "silence",
+        )
+        call, reply = self._answer(call, n, speech, keys)
+        reply.action = reply.action or turn_url(n + 1)
+        return self._finish(call, n, reply)
+
+    def _answer(self, call: CallView, n: int, speech: str, keys: str) -> Tuple[CallView, Reply]:
+        conversation = self.turns.conversations.get(call.conversation_id)
+        awaiting_pin = bool(conversation and conversation.awaiting_pin)
+        if not speech and not keys:
+            return self._silence(call, awaiting_pin)
+        call = replace(call, quiet_turns=0)
+        if call.pending:
+            answered = self._pending(call, speech, keys, awaiting_pin)
+            if answered is not None:
+                return answered
+            call = replace(call, pending=None)
+        if awaiting_pin:
+            return self._pin(call, n, speech, keys)
+        if keys:
+            return self._keys(call, n, keys)
+        return self._speech(call, n, speech)
+
+    def _silence(self, call: CallView, awaiting_pin: bool) -> Tuple[CallView, Reply]:
+        quiet = call.quiet_turns + 1
+        call = replace(call, quiet_turns=quiet)
+        if quiet <= MAX_REPROMPTS:
+            if awaiting_pin:
+                return call, Reply([text("voice_pin_reprompt")], listen="pin")
+            lines = [text(f"voice_reprompt_{quiet}"), *self._choice_lines(call)]
+            return call, Reply(lines, single_key=True)
+        if quiet == MAX_REPROMPTS + 1:
+            call = replace(call, pending=PENDING_PERSON)
+            return call, Reply([text("voice_offer_person")], single_key=True)
+        return call, Reply([text("voice_goodbye_silent")], listen=None, hangup=True)
+
+    def _pending(
+        self, call: CallView, speech: str, keys: str, awaiting_pin: bool
+    ) -> Optional[Tuple[CallView, Reply]]:
+        """An answer to a question the voice channel asked itself (a person? a call-back?)."""
+        question = call.pending
+        if keys == KEY_REPEAT:
+            offer = "voice_offer_person" if question == PENDING_PERSON else "voice_callback_offer"
+            return call, Reply([text(offer)], single_key=True)
+        answer = yes_or_no(speech, keys)
+        if answer is None:
+            return None
+        call = replace(call, pending=None)
+        if answer and question == PENDING_PERSON:
+            return self._handoff(call, [], "silence")
+        if answer and question == PENDING_CALLBACK:
+            return self._book_callback(call)
+        if awaiting_pin:
+            lines = [text("voice_back_to_assistant"), text("voice_pin_reprompt")]
+            return call, Reply(lines, listen="pin")
+        return call, Reply([text("voice_back_to_assistant")], single_key=True)
+
+    def _pin(self, call: CallView, n: int, speech: str, keys: str) -> Tuple[CallView, Reply]:
+        """While the PIN is asked for, only keys are taken; spoken words are never passed on."""
+        if keys == KEY_PERSON or (
+            speech and not keys and asks_for_person(speech) and not re.search(r"\d", speech)
+        ):
+            self.turns.conversations.clear_awaiting_pin(call.conversation_id)
+            return self._handoff(call, [], "key" if keys else "asked")
+        if not keys:
+            return call, Reply([text("voice_pin_keypad_only")], listen="pin")
+        if not keys.isdigit() or len(keys) not in PIN_LENGTHS:
+            return call, Reply([text("voice_pin_too_short")], listen="pin")
+        turn = self.turns.handle(call.conversation_id, keys, self._message_id(call, n))
+        return self._from_turn(call, turn, "misunderstood")
+
+    def _keys(self, call: CallView, n: int, keys: str) -> Tuple[CallView, Reply]:
+        if keys == KEY_PERSON:
+            return self._handoff(call, [], "key")
+        if keys == KEY_REPEAT:
+            return self._ask(call, n, text("voice_request_repeat"))
+        if keys == KEY_SLOWER:
+            call = replace(call, speech_rate="slow")
+            return self._ask(call, n, text("voice_request_slower"))
+        if keys.isdigit() and len(keys) == 1:
+            number = int(keys)
+            if call.choices and 1 <= number <= len(call.choices):
+                choice = call.choices[number - 1]
+                return self._ask(call, n, choice["payload"], request=choice["payload"])
+            if not call.choices and keys in MENU:
+                request = text(MENU[keys])
+                return self._ask(call, n, request, request=request)
+        elif keys.isdigit():
+            # Several keys: an account number, say. Never recorded (it could be a PIN); the
+            # turn handler keeps a PIN-like number from the assistant.
+            return self._ask(call, n, keys)
+        lines = [text("voice_unknown_key"), *(self._choice_lines(call) or [text("voice_menu")])]
+        return call, Reply(lines, single_key=True)
+
+    def _speech(self, call: CallView, n: int, speech: str) -> Tuple[CallView, Reply]:
+        reason = "asked" if asks_for_person(speech) else "misunderstood"
+        return self._ask(call, n, speech, request=speech, reason=reason)
+
+    def _ask(
+        self,
+        call: CallView,
+        n: int,
+        words: str,
+        request: Optional[str] = None,
+        reason: str = "misunderstood",
+    ) -> Tuple[CallView, Reply]:
+        """Pass ``words`` to the assistant (through the turn handler) and speak its answer."""
+        if request:
+            call = replace(call, requests=[*call.requests, mask_numbers(request)][-MAX_REQUESTS:])
+        turn = self.turns.handle(call.conversation_id, words, self._message_id(call, n))
+        return self._from_turn(call, turn, reason)
+
+    def _from_turn(self, call: CallView, turn: Turn, reason: str) -> Tuple[CallView, Reply]:
+        lines = [message.get("text") or "" for message in turn.messages]
+        if turn.speech_rate == "slow":
+            call = replace(call, speech_rate="slow")
+        choices: List[dict] = []
+        for message in turn.messages:
+            buttons = message.get("buttons") or []
+            if buttons:
+                choices = [
+                    {"title": str(b.get("title") or ""), "payload": str(b.get("payload") or "")}
+                    for b in buttons
+                    if b.get("payload")
+                ]
+        call = replace(call, choices=choices)
+        if turn.handoff:
+            return self._handoff(call, lines, reason)
+        if turn.awaiting_pin:
+            return call, Reply(lines, listen="pin")
+        if turn.end_call:
+            return call, Reply(lines, listen=None, hangup=True)
+        return call, Reply(lines, single_key=bool(choices))
+
+    # ---- a person ------------------------------------------------------------------------------
+
+    def _handoff(self, call: CallView, lines: List[str], reason: str) -> Tuple[CallView, Reply]:
+        """Put the caller through to the call centre, or offer a call-back when it is closed."""
+        conversation = self.turns.conversations.get(call.conversation_id)
+        if conversation is not None and conversation.awaiting_pin:
+            self.turns.conversations.clear_awaiting_pin(call.conversation_id)
+        summary = build_summary(call, self.turns, reason)
+        call = replace(call, handoff=summary, choices=[], pending=None)
+        if not self.hours.is_open():
+            return self._closed(call, lines)
+        call = replace(call, handed_off=True)
+        logger.info("voice hand-off: call %s reason %s", call.call_sid, summary["reason"])
+        transfer = Transfer(
+            number=self.settings.call_centre_number,
+            caller_id=call.phone or self.settings.twilio_number,
+            whisper_url=f"{WHISPER_PATH}?call={call.call_sid}",
+            action=DIAL_STATUS_PATH,
+        )
+        return call, Reply([*lines, text("voice_transferring")], listen=None, transfer=transfer)
+
+    def _closed(self, call: CallView, lines: List[str]) -> Tuple[CallView, Reply]:
+        closed = text(
+            "voice_closed", opens=self.hours.spoken_opens(), closes=self.hours.spoken_closes()
+        )
+        if call.phone is None:
+            no_number = text("voice_callback_no_number", opens=self.hours.spoken_opens())
+            return call, Reply([*lines, closed, no_number])
+        call = replace(call, pending=PENDING_CALLBACK)
+        return call, Reply([*lines, closed, text("voice_callback_offer")], single_key=True)
+
+    def _book_callback(self, call: CallView) -> Tuple[CallView, Reply]:
+        code = call.handoff.get("reason") or "asked"
+        reason = text(f"voice_whisper_reason_{code}")
+        if not self.hours.is_open():
+            reason = text("voice_callback_reason", reason=reason)
+        self.calls.request_callback(
+            call.call_sid, call.phone or "", call.handoff.get("customer_id"), reason
+        )
+        logger.info("voice call-back requested: call %s", call.call_sid)
+        return call, Reply([text("voice_callback_booked", opens=self.hours.spoken_opens())])
+
+    def dial_status(self, call_sid: str, dial_status: str) -> str:
+        """After the transfer: goodbye if the agent answered, else a call-back offer."""
+        call = self.calls.get(call_sid)
+        if call is None or dial_status in ANSWERED_DIAL:
+            return render(
+                Reply([text("voice_after_agent")], listen=None, hangup=True),
+                self.settings,
+                rate_for(self.settings, call.speech_rate if call else "normal"),
+            )
+        next_turn = (call.last_turn or 0) + 1
+        handoff = {**call.handoff, "reason": "dial_failed"}
+        call = replace(call, handoff=handoff, handed_off=False)
+        lines = [text("voice_dial_failed")]
+        if call.phone is None:
+            reply = Reply([*lines, text("voice_back_to_assistant")], action=turn_url(next_turn))
+        else:
+            call = replace(call, pending=PENDING_CALLBACK)
+            reply = Reply(
+                [*lines, text("voice_callback_offer")],
+                action=turn_url(next_turn),
+                single_key=True,
+            )
+        self.calls.save(call)
+        return self._render(call, reply)
+
+    def whisper(self, call_sid: Optional[str]) -> str:
+        """What the agent hears before being connected: the hand-off summary."""
+        call = self.calls.get(call_sid) if call_sid else None
+        summary = call.handoff if call is not None else None
+        reply = Reply([whisper_text(summary)], listen=None)
+        return render(reply, self.settings, self.settings.voice_rate_normal)
+
+    def status(self, call_sid: str, status: str, duration: Optional[int]) -> bool:
+        """Record how the call ended; False (and nothing changed) for a call we don't know."""
+        known = self.calls.record_status(call_sid, status, duration)
+        if known:
+            logger.info("voice call %s status %s", call_sid, status)
+        return known
+
+    # ---- helpers -------------------------------------------------------------------------------
+
+    def _choice_lines(self, call: CallView) -> List[str]:
+        return [
+            text("voice_choice", number=i, title=choice["title"] or choice["payload"])
+            for i, choice in enumerate(call.choices, start=1)
+        ]
+
+    @staticmethod
+    def _message_id(call: CallView, n: int) -> str:
+        return f"voice:{call.call_sid}:{n}"
+
+    def _render(self, call: CallView, reply: Reply) -> str:
+        return render(
+            reply,
+            self.settings,
+            rate_for(self.settings, call.speech_rate),
+            hints=text("voice_hints"),
+        )
+
+    def _finish(self, call: CallView, n: int, reply: Reply) -> str:
+        """Render ``reply`` and remember it as the answer to turn ``n``."""
+        document = self._render(call, reply)
+        self.calls.save(replace(call, last_turn=n, last_twiml=document))
+        return document
+
+
+def render_restart(settings: Settings) -> str:
+    """For a turn of a call we don't know: an apology, then the call starts again."""
+    reply = Reply([text("voice_problem")], listen=None, redirect=START_PATH)
+    return render(reply, settings, settings.voice_rate_normal)
+
+
+def render_apology_and_hangup(settings: Settings) -> str:
+    """When the call cannot go on: a spoken apology and a polite end."""
+    reply = Reply([text("voice_problem_end")], listen=None, hangup=True)
+    return render(reply, settings, settings.voice_rate_normal)

@@ -1,0 +1,109 @@
+"""TwiML for the voice channel: what the caller hears next, and how we listen for the answer.
+
+Every ``<Say>`` uses the configured voice and language with an SSML ``<prosody rate>`` (the
+call's pace); prompts are spoken inside the ``<Gather>`` so a caller can answer (or press a key)
+without waiting for the end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+from fastapi.responses import Response
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from assistant.settings import Settings
+
+TWIML_MEDIA_TYPE = "application/xml"
+
+# Generous waits for older callers (seconds): before the first word or key, and for a PIN.
+LISTEN_TIMEOUT = 8
+PIN_TIMEOUT = 12
+PIN_DIGITS = 4
+DIAL_TIMEOUT = 45
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """Put the caller through to ``number``; the agent first hears ``whisper_url``."""
+
+    number: str
+    caller_id: str
+    whisper_url: str
+    action: str
+
+
+@dataclass
+class Reply:
+    """What to say, then what to do: listen (speech and keys, or PIN keys), dial or hang up."""
+
+    lines: List[str] = field(default_factory=list)
+    listen: Optional[str] = "speech"  # "speech" | "pin" | None
+    action: Optional[str] = None  # where the Gather posts the answer
+    single_key: bool = False  # one key is a whole answer (menus, yes/no)
+    transfer: Optional[Transfer] = None
+    redirect: Optional[str] = None  # then continue with the TwiML at this URL
+    hangup: bool = False
+
+
+def rate_for(settings: Settings, speech_rate: str) -> str:
+    """The SSML prosody rate for a call's pace ("slow" or "normal")."""
+    return settings.voice_rate_slow if speech_rate == "slow" else settings.voice_rate_normal
+
+
+def say(parent: VoiceResponse | Gather, words: str, settings: Settings, rate: str) -> None:
+    """``<Say voice language><prosody rate>words</prosody></Say>`` inside ``parent``."""
+    spoken = parent.say(voice=settings.voice_name, language=settings.voice_language)
+    spoken.prosody(words, rate=rate)
+
+
+def render(reply: Reply, settings: Settings, rate: str, hints: str = "") -> str:
+    """The TwiML document for ``reply``."""
+    response = VoiceResponse()
+    target: VoiceResponse | Gather = response
+    if reply.listen == "pin" and reply.action:
+        target = response.gather(
+            input="dtmf",
+            action=reply.action,
+            method="POST",
+            num_digits=PIN_DIGITS,
+            finish_on_key="#",
+            timeout=PIN_TIMEOUT,
+            action_on_empty_result=True,
+        )
+    elif reply.listen == "speech" and reply.action:
+        options = {"num_digits": 1} if reply.single_key else {}
+        target = response.gather(
+            input="speech dtmf",
+            action=reply.action,
+            method="POST",
+            timeout=LISTEN_TIMEOUT,
+            speech_timeout="auto",
+            action_on_empty_result=True,
+            language=settings.voice_language,
+            finish_on_key="#",
+            hints=hints or None,
+            **options,
+        )
+    for line in reply.lines:
+        if line:
+            say(target, line, settings, rate)
+    if reply.transfer is not None:
+        dial = response.dial(
+            caller_id=reply.transfer.caller_id,
+            action=reply.transfer.action,
+            method="POST",
+            timeout=DIAL_TIMEOUT,
+        )
+        dial.number(reply.transfer.number, url=reply.transfer.whisper_url, method="POST")
+    if reply.redirect:
+        response.redirect(reply.redirect, method="POST")
+    if reply.hangup:
+        response.hangup()
+    return str(response.to_xml())
+
+
+def twiml_response(document: str) -> Response:
+    """An HTTP response carrying TwiML."""
+    return Response(content=document, media_type=TWIML_MEDIA_TYPE)
