@@ -6,11 +6,17 @@ import getpass
 import signal
 import sys
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import click
 import httpx
 
-from assistant.settings import get_settings
+from assistant.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from voice.softphone import WebhookSender
 
 
 @click.group()
@@ -131,10 +137,105 @@ def chat(phone: str, url: str | None) -> None:
             awaiting_pin = turn["awaiting_pin"]
 
 
-def _read_line(interactive: bool, secret: bool) -> str | None:
+@main.command()
+@click.option("--from", "caller", required=True, help="Call from this number (E.164).")
+@click.option("--url", default=None, help="Gateway URL (default: the configured gateway).")
+def phone(caller: str, url: str | None) -> None:
+    """Phone the running assistant from the terminal, as Twilio would (signed webhooks).
+
+    Shows what the caller would hear. Type what you would say; digits alone are keypad presses;
+    an empty line is silence. Works typed at the prompt or piped on standard input.
+    """
+    from voice.softphone import Softphone, SoftphoneError, masked
+
+    settings = get_settings()
+    interactive = sys.stdin.isatty()
+    with _webhook_sender(settings, url) as sender:
+        call = Softphone(sender, caller, settings.twilio_number, _account_sid(settings))
+        try:
+            click.echo(f"calling the bank from {caller} (call {call.call_sid}) ...")
+            _echo(call.dial_in())
+            while not call.ended:
+                secret = call.expects_secret
+                line = _read_line(interactive, secret, prompt="you (speak or press keys): ")
+                if line is None:
+                    _echo(call.hang_up())
+                    break
+                if not interactive:
+                    click.echo(f"you: {masked(line, secret) if line.strip() else '(silence)'}")
+                _echo(call.respond(line))
+        except KeyboardInterrupt:
+            click.echo()
+            _echo(call.hang_up())
+        except SoftphoneError as error:
+            raise click.ClickException(str(error)) from None
+
+
+@main.command()
+@click.option("--from", "sender_number", required=True, help="Text from this number (E.164).")
+@click.option("--url", default=None, help="Gateway URL (default: the configured gateway).")
+def sms(sender_number: str, url: str | None) -> None:
+    """Text the running assistant from the terminal, as Twilio would (signed webhooks).
+
+    Each line is one text; the reply is shown with its segment count. Works typed at the
+    prompt or piped on standard input.
+    """
+    from voice.softphone import SoftphoneError, TextingPhone, masked
+
+    settings = get_settings()
+    interactive = sys.stdin.isatty()
+    with _webhook_sender(settings, url) as sender:
+        texting = TextingPhone(
+            sender, sender_number, settings.twilio_number, _account_sid(settings)
+        )
+        try:
+            while True:
+                line = _read_line(interactive, False, prompt="text: ")
+                if line is None:
+                    break
+                if not line.strip():
+                    continue
+                if not interactive:
+                    click.echo(f"you: {masked(line, False)}")
+                _echo(texting.send(line))
+        except KeyboardInterrupt:
+            click.echo()
+        except SoftphoneError as error:
+            raise click.ClickException(str(error)) from None
+
+
+@contextmanager
+def _webhook_sender(settings: Settings, url: str | None) -> Iterator[WebhookSender]:
+    """Signed webhooks to the gateway at ``url``, signed for the URL Twilio would call."""
+    from voice.softphone import WebhookSender
+
+    base = (url or settings.gateway_url).rstrip("/")
+    public = settings.public_base_url.rstrip("/") or base
+    with httpx.Client(base_url=base, timeout=60) as http:
+        try:
+            http.get("/healthz")
+        except httpx.HTTPError:
+            raise click.ClickException(
+                f"cannot reach the gateway at {base}; is `assistant up` running?"
+            ) from None
+        yield WebhookSender(http, settings.twilio_token(), public)
+
+
+def _account_sid(settings: Settings) -> str:
+    from voice.transport import account_sid
+
+    return account_sid(settings)
+
+
+def _echo(lines: list[str]) -> None:
+    for line in lines:
+        click.echo(line)
+
+
+def _read_line(interactive: bool, secret: bool, prompt: str = "you: ") -> str | None:
     try:
         if interactive:
-            return getpass.getpass("PIN (hidden): ") if secret else input("you: ")
+            return getpass.getpass("PIN (hidden): ") if secret else input(prompt)
         line = sys.stdin.readline()
         return line.rstrip("\n") if line else None
     except EOFError:

@@ -1,0 +1,349 @@
+"""A loopback fake of Twilio's REST API, for tests and demos (Twilio itself is unreachable here).
+
+It answers the two calls the outbound transport makes, exactly where the real client sends them::
+
+    POST /2010-04-01/Accounts/{AccountSid}/Messages.json   (To, From, Body, StatusCallback)
+    POST /2010-04-01/Accounts/{AccountSid}/Calls.json      (To, From, Url, StatusCallback)
+
+with HTTP basic auth checked against the configured account sid and auth token, and JSON shaped
+like Twilio's (``sid`` "SM..."/"CA...", ``status`` "queued", ...). It records what it received and,
+on request (or automatically), delivers status callbacks signed as Twilio signs them.
+
+Use it from Python::
+
+    with FakeTwilio(account_sid, auth_token) as fake:
+        settings = Settings(twilio_transport="loopback", twilio_api_base=fake.base_url, ...)
+        sid = build_transport(settings).send_sms("+15550100002", "Hello")
+        fake.send_status(sid, "delivered")      # POSTs the signed callback to the gateway
+
+or set ``ASSISTANT_TWILIO_API_BASE`` to a running one; without it, the loopback transport starts
+one inside the process.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+import secrets
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Deque, Dict, List, Optional, Sequence, Tuple
+from urllib.parse import parse_qsl
+
+import httpx
+from twilio.request_validator import RequestValidator
+
+from voice.sms_text import segment_info
+
+logger = logging.getLogger(__name__)
+
+API_VERSION = "2010-04-01"
+_ROUTE = re.compile(rf"^/{API_VERSION}/Accounts/(?P<account>[^/]+)/(?P<kind>Messages|Calls)\.json$")
+
+
+@dataclass
+class Received:
+    """One request the fake accepted: a message or a call, with its form fields."""
+
+    kind: str  # "message" or "call"
+    sid: str
+    account_sid: str
+    params: Dict[str, str]
+    statuses: List[Tuple[str, int]] = field(default_factory=list)  # (status, callback HTTP code)
+
+    @property
+    def to(self) -> str:
+        return self.params.get("To", "")
+
+    @property
+    def status_callback(self) -> Optional[str]:
+        return self.params.get("StatusCallback") or None
+
+
+class FakeTwilio:
+    """Twilio's REST API on 127.0.0.1 (a free port by default), in a background thread."""
+
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        auto_status: Sequence[str] = (),
+        keep: int = 1000,
+    ) -> None:
+        """``auto_status``: message statuses to call back by themselves, e.g. ("sent", "delivered").
+
+        ``keep`` bounds how many requests are remembered (a long-running demo gateway).
+        """
+        self.account_sid = account_sid
+        self.auth_token = auth_token
+        self.auto_status = tuple(auto_status)
+        self._records: Deque[Received] = deque(maxlen=keep)
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer((host, port), _handler_for(self))
+        self._server.daemon_threads = True
+        self._thread: Optional[threading.Thread] = None
+        self.rejected = 0  # requests answered 401/400/404
+
+    # ---- lifecycle ------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> FakeTwilio:
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name="fake-twilio",
+                daemon=True,
+            )
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._server.server_close()
+
+    def __enter__(self) -> FakeTwilio:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ---- what it received -----------------------------------------------------------
+
+    @property
+    def received(self) -> List[Received]:
+        with self._lock:
+            return list(self._records)
+
+    @property
+    def messages(self) -> List[Received]:
+        return [r for r in self.received if r.kind == "message"]
+
+    @property
+    def calls(self) -> List[Received]:
+        return [r for r in self.received if r.kind == "call"]
+
+    def find(self, sid: str) -> Received:
+        for record in self.received:
+            if record.sid == sid:
+                return record
+        raise KeyError(sid)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._records.clear()
+
+    # ---- status callbacks -----------------------------------------------------------
+
+    def status_params(
+        self, sid: str, status: str, error_code: Optional[str] = None
+    ) -> Tuple[str, Dict[str, str]]:
+        """The callback URL and form fields Twilio would send for ``sid`` reaching ``status``."""
+        record = self.find(sid)
+        if not record.status_callback:
+            raise ValueError(f"{sid} was sent without a StatusCallback")
+        common = {
+            "AccountSid": record.account_sid,
+            "ApiVersion": API_VERSION,
+            "From": record.params.get("From", ""),
+            "To": record.to,
+        }
+        if record.kind == "message":
+            params = {
+                **common,
+                "MessageSid": sid,
+                "SmsSid": sid,
+                "MessageStatus": status,
+                "SmsStatus": status,
+            }
+        else:
+            params = {**common, "CallSid": sid, "CallStatus": status, "Direction": "outbound-api"}
+            if status == "completed":
+                params["CallDuration"] = "0"
+        if error_code:
+            params["ErrorCode"] = str(error_code)
+        return record.status_callback, params
+
+    def send_status(
+        self, sid: str, status: str = "delivered", error_code: Optional[str] = None
+    ) -> int:
+        """POST the signed status callback for ``sid``; returns the receiver's HTTP status."""
+        url, params = self.status_params(sid, status, error_code)
+        signature = RequestValidator(self.auth_token).compute_signature(url, params)
+        try:
+            answer = httpx.post(
+                url, data=params, headers={"X-Twilio-Signature": signature}, timeout=10
+            )
+            code = answer.status_code
+        except httpx.HTTPError as error:
+            logger.warning("status callback for %s to %s failed: %s", sid, url, error)
+            code = 0
+        self.find(sid).statuses.append((status, code))
+        return code
+
+    def _auto_deliver(self, sid: str) -> None:
+        for status in self.auto_status:
+            if self.send_status(sid, status) == 0:
+                return
+
+    # ---- the API --------------------------------------------------------------------
+
+    def _authorized(self, header: str, account: str) -> bool:
+        if not header.startswith("Basic "):
+            return False
+        try:
+            user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+        except ValueError:
+            return False
+        return (
+            secrets.compare_digest(user, self.account_sid)
+            and secrets.compare_digest(password, self.auth_token)
+            and account == self.account_sid
+        )
+
+    def handle(self, path: str, auth: str, form: Dict[str, str]) -> Tuple[int, Dict[str, Any]]:
+        """Answer one API request: (HTTP status, JSON body)."""
+        route = _ROUTE.match(path)
+        if route is None:
+            return 404, _error(20404, "The requested resource was not found", 404)
+        account = route["account"]
+        if not self._authorized(auth, account):
+            return 401, _error(20003, "Authenticate", 401)
+        if not form.get("To"):
+            return 400, _error(21604, "A 'To' phone number is required.", 400)
+        if not form.get("From"):
+            return 400, _error(21603, "A 'From' phone number is required.", 400)
+        if route["kind"] == "Messages":
+            if not form.get("Body"):
+                return 400, _error(21602, "Message body is required.", 400)
+            sid = "SM" + secrets.token_hex(16)
+            body = _message_json(account, sid, form)
+            record = Received("message", sid, account, dict(form))
+        else:
+            if not form.get("Url") and not form.get("Twiml"):
+                return 400, _error(21205, "Url parameter is required.", 400)
+            sid = "CA" + secrets.token_hex(16)
+            body = _call_json(account, sid, form)
+            record = Received("call", sid, account, dict(form))
+        with self._lock:
+            self._records.append(record)
+        if record.kind == "message" and self.auto_status and record.status_callback:
+            threading.Thread(target=self._auto_deliver, args=(sid,), daemon=True).start()
+        return 201, body
+
+
+def _error(code: int, message: str, status: int) -> Dict[str, Any]:
+    return {
+        "code": code,
+        "message": message,
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
+
+
+def _message_json(account: str, sid: str, form: Dict[str, str]) -> Dict[str, Any]:
+    now = formatdate(usegmt=True)
+    return {
+        "account_sid": account,
+        "api_version": API_VERSION,
+        "body": form["Body"],
+        "date_created": now,
+        "date_sent": None,
+        "date_updated": now,
+        "direction": "outbound-api",
+        "error_code": None,
+        "error_message": None,
+        "from": form["From"],
+        "messaging_service_sid": None,
+        "num_media": "0",
+        "num_segments": str(segment_info(form["Body"]).segments),
+        "price": None,
+        "price_unit": "USD",
+        "sid": sid,
+        "status": "queued",
+        "subresource_uris": {
+            "media": f"/{API_VERSION}/Accounts/{account}/Messages/{sid}/Media.json"
+        },
+        "to": form["To"],
+        "uri": f"/{API_VERSION}/Accounts/{account}/Messages/{sid}.json",
+    }
+
+
+def _call_json(account: str, sid: str, form: Dict[str, str]) -> Dict[str, Any]:
+    now = formatdate(usegmt=True)
+    return {
+        "account_sid": account,
+        "annotation": None,
+        "answered_by": None,
+        "api_version": API_VERSION,
+        "caller_name": None,
+        "date_created": now,
+        "date_updated": now,
+        "direction": "outbound-api",
+        "duration": None,
+        "end_time": None,
+        "forwarded_from": None,
+        "from": form["From"],
+        "from_formatted": form["From"],
+        "group_sid": None,
+        "parent_call_sid": None,
+        "phone_number_sid": None,
+        "price": None,
+        "price_unit": "USD",
+        "sid": sid,
+        "start_time": None,
+        "status": "queued",
+        "subresource_uris": {},
+        "to": form["To"],
+        "to_formatted": form["To"],
+        "trunk_sid": None,
+        "uri": f"/{API_VERSION}/Accounts/{account}/Calls/{sid}.json",
+        "queue_time": "0",
+    }
+
+
+def _handler_for(fake: FakeTwilio) -> type:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:  # noqa: N802 - the http.server API
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length).decode("utf-8", "replace")
+            form = dict(parse_qsl(raw, keep_blank_values=True))
+            status, body = fake.handle(
+                self.path.split("?")[0], self.headers.get("Authorization", ""), form
+            )
+            if status >= 400:
+                fake.rejected += 1
+            self._answer(status, body)
+
+        def do_GET(self) -> None:  # noqa: N802
+            fake.rejected += 1
+            self._answer(404, _error(20404, "The requested resource was not found", 404))
+
+        def _answer(self, status: int, body: Dict[str, Any]) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            """Quiet: nothing about requests (they carry message bodies) reaches the logs."""
+
+    return Handler

@@ -1,0 +1,237 @@
+"""Outbound texts and calls: one interface, the real Twilio REST client behind it.
+
+Every later sender (alerts, fraud broadcasts, helper invitations) goes through
+``build_transport(settings).send_sms(...)`` / ``.place_call(...)``:
+
+- ``ASSISTANT_TWILIO_TRANSPORT=twilio``: ``twilio.rest.Client`` talks to api.twilio.com with
+  ``TWILIO_ACCOUNT_SID`` / ``TWILIO_AUTH_TOKEN``, From ``TWILIO_PHONE_NUMBER``.
+- ``loopback`` (the default): the same client, pointed at a loopback fake of Twilio's REST API
+  (``voice.fake_twilio``): ``ASSISTANT_TWILIO_API_BASE`` if set, else one started in-process.
+
+Numbers that texted STOP get nothing unless the message is legally required. Each text sent is
+recorded (sid, purpose, segments, encoding, status) in ``sms_messages``; its body never is, and
+is never logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Optional, Protocol, runtime_checkable
+
+from requests import RequestException
+from sqlalchemy.orm import sessionmaker
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from assistant.banking.phones import normalize_phone
+from assistant.models import SmsMessage, utcnow
+from assistant.settings import Settings
+from voice.opt_outs import OptOutStore
+from voice.sms_records import SmsRecords
+from voice.sms_text import segment_info
+
+logger = logging.getLogger(__name__)
+
+# The account sid the loopback uses when none is configured (Twilio's shape: AC + 32 hex).
+LOOPBACK_ACCOUNT_SID = "AC" + "0" * 32
+SMS_STATUS_PATH = "/twilio/sms/status"
+VOICE_STATUS_PATH = "/twilio/voice/status"
+
+
+class TransportError(RuntimeError):
+    """Twilio (or the loopback) refused or could not be reached; nothing was sent."""
+
+
+@runtime_checkable
+class OutboundTransport(Protocol):
+    """Sends texts and places calls on the bank's number."""
+
+    def send_sms(
+        self,
+        to: str,
+        body: str,
+        purpose: str = "alert",
+        legally_required: bool = False,
+        status_callback: Optional[str] = None,
+    ) -> Optional[str]:
+        """Send ``body`` to ``to``; the message sid, or None (nothing sent) if ``to`` opted out."""
+
+    def place_call(self, to: str, twiml_url: str, status_callback: Optional[str] = None) -> str:
+        """Ring ``to``; when answered, Twilio fetches its TwiML from ``twiml_url``. The call sid."""
+
+
+def account_sid(settings: Settings) -> str:
+    """The configured account sid, or the loopback's stand-in."""
+    return settings.twilio_account_sid or LOOPBACK_ACCOUNT_SID
+
+
+def mask_phone(phone: str) -> str:
+    """A number fit for logs: country code and last four digits."""
+    return phone[:2] + "*" * max(0, len(phone) - 6) + phone[-4:] if len(phone) > 6 else "***"
+
+
+class TwilioTransport:
+    """``OutboundTransport`` on ``twilio.rest.Client`` (to Twilio, or to the loopback fake)."""
+
+    def __init__(
+        self, settings: Settings, session_factory: sessionmaker, timeout: float = 10.0
+    ) -> None:
+        self.settings = settings
+        self._sessions = session_factory
+        self._opt_outs = OptOutStore(session_factory)
+        self._records = SmsRecords(session_factory)
+        loopback = settings.twilio_transport == "loopback"
+        if settings.twilio_transport not in ("loopback", "twilio"):
+            raise ValueError(
+                f"ASSISTANT_TWILIO_TRANSPORT must be 'twilio' or 'loopback', "
+                f"not {settings.twilio_transport!r}"
+            )
+        if loopback and not settings.twilio_api_base:
+            raise ValueError("the loopback transport needs ASSISTANT_TWILIO_API_BASE")
+        if not loopback and not (settings.twilio_account_sid and settings.twilio_auth_token):
+            raise ValueError("Twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
+        self.client = Client(
+            account_sid(settings),
+            settings.twilio_token(),
+            http_client=TwilioHttpClient(timeout=timeout),
+        )
+        if loopback:
+            # The real client and request path, only the host differs: the Api domain's base
+            # URL (https://api.twilio.com) is what every v2010 resource URL is built from.
+            self.client.api.base_url = settings.twilio_api_base.rstrip("/")
+            self.client.edge = self.client.region = None  # no *.twilio.com host rewriting
+
+    @property
+    def api_base(self) -> str:
+        return self.client.api.base_url
+
+    def _default_callback(self, path: str) -> str:
+        return self.settings.twilio_base_url + path
+
+    def send_sms(
+        self,
+        to: str,
+        body: str,
+        purpose: str = "alert",
+        legally_required: bool = False,
+        status_callback: Optional[str] = None,
+    ) -> Optional[str]:
+        """Send a text; None and nothing sent when ``to`` opted out (unless legally required)."""
+        to = normalize_phone(to)
+        if not legally_required and self._opt_outs.is_opted_out(to):
+            logger.info("sms to %s not sent: opted out (purpose %s)", mask_phone(to), purpose)
+            return None
+        shape = segment_info(body)
+        try:
+            message = self.client.messages.create(
+                to=to,
+                from_=self.settings.twilio_number,
+                body=body,
+                status_callback=status_callback or self._default_callback(SMS_STATUS_PATH),
+            )
+        except (TwilioException, RequestException) as error:
+            code = getattr(error, "code", None)
+            self._record(None, to, purpose, shape.segments, shape.encoding, "failed", code)
+            logger.warning(
+                "sms to %s failed (purpose %s): %s",
+                mask_phone(to),
+                purpose,
+                _describe(error),
+            )
+            raise TransportError(_describe(error)) from None
+        sid = str(message.sid)
+        # Through SmsRecords: a delivery-status callback may already have created the row.
+        self._records.record_outbound(sid, to, purpose, shape, message.status or "queued")
+        logger.info(
+            "sms %s to %s queued (purpose %s, %d segment(s), %s)",
+            sid,
+            mask_phone(to),
+            purpose,
+            shape.segments,
+            shape.encoding,
+        )
+        return sid
+
+    def place_call(self, to: str, twiml_url: str, status_callback: Optional[str] = None) -> str:
+        """Ring ``to``; Twilio fetches the call's TwiML from ``twiml_url`` when answered."""
+        to = normalize_phone(to)
+        try:
+            call = self.client.calls.create(
+                to=to,
+                from_=self.settings.twilio_number,
+                url=twiml_url,
+                status_callback=status_callback or self._default_callback(VOICE_STATUS_PATH),
+            )
+        except (TwilioException, RequestException) as error:
+            logger.warning("call to %s failed: %s", mask_phone(to), _describe(error))
+            raise TransportError(_describe(error)) from None
+        logger.info("call %s to %s queued", call.sid, mask_phone(to))
+        return str(call.sid)
+
+    def _record(
+        self,
+        sid: Optional[str],
+        phone: str,
+        purpose: str,
+        segments: int,
+        encoding: str,
+        status: str,
+        error_code: object = None,
+    ) -> None:
+        now = utcnow()
+        with self._sessions() as session, session.begin():
+            session.add(
+                SmsMessage(
+                    sid=sid,
+                    direction="out",
+                    phone=phone,
+                    purpose=purpose[:32],
+                    segments=segments,
+                    encoding=encoding,
+                    status=status,
+                    error_code=None if error_code is None else str(error_code)[:16],
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, TwilioRestException):
+        return f"Twilio answered HTTP {error.status} (error {error.code})"
+    return f"{type(error).__name__}: {error}"
+
+
+_embedded_lock = threading.Lock()
+_embedded: dict = {}
+
+
+def embedded_fake(settings: Settings):  # noqa: ANN201 - FakeTwilio, imported lazily
+    """The process's own loopback fake (started once), for ``assistant up`` without Twilio.
+
+    It reports each text as sent then delivered to the gateway's status webhook, as Twilio would.
+    """
+    from voice.fake_twilio import FakeTwilio
+
+    key = (account_sid(settings), settings.twilio_token())
+    with _embedded_lock:
+        fake = _embedded.get(key)
+        if fake is None:
+            fake = FakeTwilio(*key, auto_status=("sent", "delivered")).start()
+            _embedded[key] = fake
+            logger.info("loopback Twilio API at %s", fake.base_url)
+        return fake
+
+
+def build_transport(
+    settings: Settings, session_factory: Optional[sessionmaker] = None
+) -> OutboundTransport:
+    """The configured transport: real Twilio, or the loopback (in-process fake if none given)."""
+    from assistant.db import session_factory as default_sessions
+
+    sessions = session_factory or default_sessions(settings.bank_database_url)
+    if settings.twilio_transport == "loopback" and not settings.twilio_api_base:
+        settings = settings.copy(update={"twilio_api_base": embedded_fake(settings).base_url})
+    return TwilioTransport(settings, sessions)
