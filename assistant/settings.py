@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     twilio_transport: str = Field("loopback", description="'twilio' (REST API) or 'loopback'.")
     twilio_api_base: str = Field("", description="Where the loopback transport sends.")
     call_centre_number: str = "+15550100999"
-    opening_hours: str = "08:00-20:00"
+    opening_hours: str = Field("00:00-24:00", description="When a person can take a call.")
     timezone: str = "America/New_York"
     voice_name: str = "Polly.Joanna"
     voice_language: str = "en-US"

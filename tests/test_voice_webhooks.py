@@ -141,8 +141,11 @@ class VoiceApp:
         self.calls += 1
         return Phone(self.client, self.settings, f"CA{self.calls:032x}", number)
 
-    def pin_hours(self, moment: datetime) -> None:
-        self.app.state.voice_hours = OpeningHours.from_settings(self.settings, clock=lambda: moment)
+    def pin_hours(self, moment: datetime, hours: str = "08:00-20:00") -> None:
+        """A call centre open ``hours`` (New York time), with the clock stopped at ``moment``."""
+        self.app.state.voice_hours = OpeningHours.parse(
+            hours, self.settings.timezone, self.settings.locale, lambda: moment
+        )
 
     def call_row(self, call_sid: str) -> VoiceCall:
         with self.sessions() as session:
