@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import banking
 from actions.entities import entity_value
-from actions.formatting import account_values, date_values, money_values
+from actions.formatting import account_values, date_values, money_values, short_text
 from actions.verification import VerifiedAction
 from assistant.banking.errors import UnknownAccount
 
@@ -58,7 +58,7 @@ class ActionRecentTransactions(VerifiedAction):
                 payee=payee,
                 since=since,
                 until=until,
-                limit=5,
+                limit=LINES_PER_CHANNEL.get(tracker.get_latest_input_channel() or "", 5),
             )
         except UnknownAccount:
             found = []
@@ -70,10 +70,15 @@ class ActionRecentTransactions(VerifiedAction):
             dispatcher.utter_message(
                 response="utter_transaction_line",
                 description=item.description,
+                short_description=short_text(item.counterparty or item.description),
                 **date_values(item.created_at),
                 **money_values("amount", item.amount),
             )
         return []
+
+
+# A mini statement by text message must fit one segment: fewer, shorter lines.
+LINES_PER_CHANNEL = {"sms": 4}
 
 
 def _day(value: Optional[str]) -> Optional[date]:

@@ -43,3 +43,8 @@ def names_list(names: Iterable[str], style: str = "or") -> str:
 
 def account_values(prefix: str, kind: str) -> Dict[str, Any]:
     return {prefix: kind, f"{prefix}_title": kind.title()}
+
+
+def short_text(words: str, limit: int = 16) -> str:
+    """``words`` cut to ``limit`` characters at most (for text messages)."""
+    return words if len(words) <= limit else words[: limit - 1].rstrip() + "."

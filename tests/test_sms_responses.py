@@ -47,6 +47,7 @@ WORST_CASE: Dict[str, str] = {
     "date": "Sep 12",
     "short_date": "12/31",
     "description": f"Payment to {LONG_PAYEE}",
+    "short_description": "Green Valley Fe.",
     "last4": "4321",
     "old_last4": "4321",
     "new_last4": "8765",
@@ -191,6 +192,16 @@ def test_five_recent_payments_fit_three_segments_without_cutting() -> None:
     assert shaped.info.encoding == "GSM-7"
     assert shaped.info.segments <= MAX_REPLY_SEGMENTS
     assert shaped.cut is False
+
+
+def test_a_mini_statement_fits_one_segment() -> None:
+    """MINI: the intro and the four lines a text message gets, with long values."""
+    responses = yaml.safe_load(DOMAIN.read_text(encoding="utf-8"))["responses"]
+    (intro,) = sms_variations(responses["utter_transactions_intro"])
+    intro = fill(intro.replace("{filter_part}", ""))
+    line = domain_sms("utter_transaction_line").replace("$8,400.00", "-$1,312.75")
+    shaped = turn(intro, *[line] * 4)
+    assert (shaped.info.segments, shaped.info.encoding, shaped.cut) == (1, "GSM-7", False)
 
 
 def test_the_sms_texts_exist_and_fill_in(tmp_path: Path) -> None:
