@@ -15,4 +15,14 @@ if [ "$(cat .venv/.installed 2>/dev/null || true)" != "$want" ]; then
   .venv/bin/python -m pip install --no-deps --no-build-isolation -e .
   echo "$want" > .venv/.installed
 fi
+# Real Chromium for the browser tests (Playwright drives Debian's package; it cannot download
+# its own browser here).
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "note: install Debian's chromium (apt-get install chromium) for the browser tests" >&2
+  fi
+fi
 echo "installed: $(.venv/bin/python --version), rasa $(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("rasa"))')"
