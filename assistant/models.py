@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.sql.expression import false
 from sqlalchemy.types import TypeDecorator
 
 from assistant.db import Base
@@ -65,6 +66,9 @@ class Customer(Base):
     locale = Column(String(16), nullable=False, default="en_US")
     vulnerable = Column(Boolean, nullable=False, default=False)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    # Web display choices (migration 0003); text_size is large | larger | largest there.
+    high_contrast = Column(Boolean, nullable=False, default=False, server_default=false())
+    read_aloud = Column(Boolean, nullable=False, default=False, server_default=false())
 
 
 class Account(Base):
@@ -300,3 +304,23 @@ class CallbackRequest(Base):
     reason = Column(String(200), nullable=False, default="")
     status = Column(String(16), nullable=False, default="open")
     requested_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+# ---- the large-text web interface ---------------------------------------------------------
+
+
+class WebSession(Base):
+    """A browser's server-side session. ``id`` is the SHA-256 of the cookie, never the cookie.
+
+    ``data`` holds half-filled forms, receipts and the "Ask me" messages; never a PIN.
+    """
+
+    __tablename__ = "web_sessions"
+
+    id = Column(String(64), primary_key=True)
+    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=True, index=True)
+    conversation_id = Column(String(64), ForeignKey("conversations.id"), nullable=True)
+    csrf_token = Column(String(64), nullable=False)
+    data = Column(JSON, nullable=False, default=dict)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    last_seen_at = Column(UTCDateTime, nullable=False, default=utcnow, index=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Optional
 
 from pydantic import BaseSettings, Field
 
@@ -53,6 +54,14 @@ class Settings(BaseSettings):
     verified_minutes_sms: int = 10
     verified_minutes_default: int = 30
 
+    # The large-text web interface (assistant/web). ``cookie_secure`` None means automatic:
+    # Secure unless the public base URL is plain http:// (a local demo).
+    cookie_secure: Optional[bool] = None
+    web_session_idle_minutes: int = Field(
+        120, description="A web session (and a half-filled form) survives this long idle."
+    )
+    web_session_max_hours: int = Field(12, description="A web session never lasts longer.")
+
     class Config:
         env_prefix = "ASSISTANT_"
 
@@ -76,6 +85,13 @@ class Settings(BaseSettings):
     def twilio_base_url(self) -> str:
         """The base URL Twilio signs webhooks with (the public one, behind a proxy)."""
         return (self.public_base_url or self.gateway_url).rstrip("/")
+
+    @property
+    def session_cookie_secure(self) -> bool:
+        """Whether the web session cookie is marked Secure."""
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return not self.twilio_base_url.lower().startswith("http://")
 
     def channel_token(self) -> str:
         """The gateway-to-Rasa token: from the environment, else a random one kept in ``home``."""

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, List
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -70,7 +71,11 @@ class Gateway:
     def lock_message(self, channel: str = "chat") -> str:
         until = self.identity.locked_until(self.margaret)
         assert until is not None
-        return say("pin_locked", channel, until=format_time(until, "h:mm a", locale="en_US"))
+        return say(
+            "pin_locked",
+            channel,
+            until=format_time(until, "h:mm a", tzinfo=ZoneInfo("America/New_York"), locale="en_US"),
+        )
 
 
 @pytest.fixture(scope="module")

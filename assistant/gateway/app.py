@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from assistant import web
 from assistant.banking.service import LedgerBankingService
 from assistant.conversations import ConversationStore
 from assistant.db import session_factory
@@ -40,6 +41,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.include_router(text_api.router)
     app.include_router(voice_routes.router)
     app.include_router(sms_routes.router)
+    web.install(app, sessions)  # the large-text web pages at /
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict:

@@ -13,13 +13,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
-from babel.dates import format_time
-
 from assistant.banking.service import BankingService
 from assistant.conversations import ConversationStore
 from assistant.gateway.rasa_client import RasaClient, RasaUnavailable
 from assistant.identity import IdentityService
 from assistant.settings import Settings
+from assistant.texts import local_time
 from assistant.texts import text as say
 from nlu.normalize import spoken_digits
 
@@ -139,7 +138,7 @@ class TurnHandler:
         if not result.ok:
             if result.locked_until is not None:
                 self.conversations.clear_awaiting_pin(conversation.id)
-                until = format_time(result.locked_until, "h:mm a", locale=self.settings.locale)
+                until = local_time(result.locked_until, self.settings)
                 return self._with(turn, say("pin_locked", channel, until=until))
             if not conversation.awaiting_pin:
                 self.conversations.set_awaiting_pin(conversation.id, None)
@@ -226,7 +225,7 @@ class TurnHandler:
             if locked_until is not None:
                 turn.awaiting_pin = False
                 turn.messages = [m for m in turn.messages if m is not turn.messages[-1]]
-                until = format_time(locked_until, "h:mm a", locale=self.settings.locale)
+                until = local_time(locked_until, self.settings)
                 return self._with(turn, say("pin_locked", channel, until=until))
             self.conversations.set_awaiting_pin(conversation.id, pending_text or text)
         return turn

@@ -35,3 +35,12 @@ def text(key: str, channel: str = "default", language: str = "en", **values: Any
 
 def keys(language: str = "en") -> list[str]:
     return sorted(_load(language))
+
+
+def local_time(moment: Any, settings: Any) -> str:
+    """A time of day as people here read it: '3:15 PM' in the bank's time zone and locale."""
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_time
+
+    return format_time(moment, "h:mm a", tzinfo=ZoneInfo(settings.timezone), locale=settings.locale)

@@ -1,0 +1,220 @@
+"""Rendering and per-request state for the web pages: the session cookie, templates, redirects."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+from babel.dates import format_date
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from assistant.conversations import ConversationStore
+from assistant.gateway.turns import TurnHandler
+from assistant.identity import IdentityService
+from assistant.settings import Settings
+from assistant.texts import text
+from assistant.web.preferences import DEFAULT, Preferences, PreferenceStore
+from assistant.web.sessions import WebSessionState, WebSessionStore
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+STATIC_URL = "/static/web"
+COOKIE_NAME = "kb_session"
+
+
+def t(key: str, **values: Any) -> str:
+    """A web text from assistant/texts/<language>/web.yml (or gateway.yml)."""
+    return text(key, "web", **values)
+
+
+@cache
+def _fingerprint(name: str) -> str:
+    return hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:12]
+
+
+def asset(name: str) -> str:
+    """A static file's URL, versioned by its content (so caches never serve an old one)."""
+    return f"{STATIC_URL}/{name}?v={_fingerprint(name)}"
+
+
+def make_environment() -> Environment:
+    """Jinja with autoescape on for every template (all user and assistant text is escaped)."""
+    environment = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.globals.update(t=t, asset=asset)
+    return environment
+
+
+@dataclass
+class WebServices:
+    """Everything the pages use, kept on ``app.state.web``."""
+
+    settings: Settings
+    turns: TurnHandler
+    sessions: WebSessionStore
+    preferences: PreferenceStore
+    templates: Environment
+
+    @property
+    def banking(self) -> Any:
+        return self.turns.banking
+
+    @property
+    def identity(self) -> IdentityService:
+        return self.turns.identity
+
+    @property
+    def conversations(self) -> ConversationStore:
+        return self.turns.conversations
+
+
+class Page:
+    """One request's view of the web session; every response goes through :meth:`finish`."""
+
+    def __init__(self, request: Request, services: WebServices) -> None:
+        self.request = request
+        self.services = services
+        self.settings = services.settings
+        self.session: Optional[WebSessionState] = services.sessions.load(
+            request.cookies.get(COOKIE_NAME)
+        )
+        self._new_token: Optional[str] = None
+        self._clear_cookie = False
+        self._prefs: Optional[Preferences] = None
+        self._customer_name: Optional[str] = None
+
+    # ---- who is here -------------------------------------------------------------------
+
+    @property
+    def signed_in(self) -> bool:
+        return self.session is not None and self.session.signed_in
+
+    @property
+    def customer_id(self) -> int:
+        assert self.session is not None and self.session.customer_id is not None
+        return self.session.customer_id
+
+    @property
+    def prefs(self) -> Preferences:
+        if self._prefs is None:
+            self._prefs = (
+                self.services.preferences.get(self.customer_id) if self.signed_in else DEFAULT
+            )
+        return self._prefs
+
+    @property
+    def first_name(self) -> str:
+        if self._customer_name is None:
+            name = self.services.banking.get_customer(self.customer_id).name
+            self._customer_name = name.split()[0] if name else ""
+        return self._customer_name
+
+    @property
+    def csrf_token(self) -> str:
+        return self.ensure_session().csrf_token
+
+    @property
+    def data(self) -> Dict[str, Any]:
+        return self.session.data if self.session is not None else {}
+
+    # ---- session lifecycle ---------------------------------------------------------
+
+    def ensure_session(self) -> WebSessionState:
+        """The session, starting a signed-out one (for the sign-in form's CSRF token)."""
+        if self.session is None:
+            self._new_token, self.session = self.services.sessions.create()
+            self._clear_cookie = False
+        return self.session
+
+    def sign_in(self, customer_id: int, conversation_id: str) -> None:
+        """Replace the signed-out session with a new signed-in one (no session fixation)."""
+        if self.session is not None:
+            self.services.sessions.delete(self.session.id)
+        self._new_token, self.session = self.services.sessions.create(
+            customer_id=customer_id, conversation_id=conversation_id
+        )
+        self._clear_cookie = False
+        self._prefs = None
+
+    def end_session(self) -> None:
+        """Delete this session and clear its cookie."""
+        if self.session is not None:
+            self.services.sessions.delete(self.session.id)
+        self.session = None
+        self._new_token = None
+        self._clear_cookie = True
+        self._prefs = None
+
+    def flash(self, key: str, **values: Any) -> None:
+        """A message (web text key and values) shown once on the next page."""
+        self.ensure_session().changed()["flash"] = {"key": key, "values": values}
+
+    # ---- responses -----------------------------------------------------------------
+
+    def render(self, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        """A template as an HTML page (with the one-time flash message, if any)."""
+        flash = None
+        if self.session is not None and "flash" in self.session.data:
+            message = self.session.changed().pop("flash")
+            flash = t(message["key"], **message.get("values", {}))
+        context.setdefault("errors", {})
+        context.setdefault("values", {})
+        html = self.services.templates.get_template(template).render(
+            page=self, flash=flash, **context
+        )
+        return self.finish(HTMLResponse(html, status_code=status_code))
+
+    def redirect(self, url: str) -> RedirectResponse:
+        """A 303 redirect (the page after a form post)."""
+        return self.finish(RedirectResponse(url, status_code=303))
+
+    def finish(self, response: Response) -> Any:
+        """Save the session and set or clear its cookie on ``response``."""
+        if self.session is not None:
+            self.services.sessions.save(self.session)
+        if self._new_token is not None:
+            response.set_cookie(
+                COOKIE_NAME,
+                self._new_token,
+                httponly=True,
+                secure=self.settings.session_cookie_secure,
+                samesite="lax",
+                path="/",
+            )
+        elif self._clear_cookie:
+            response.delete_cookie(
+                COOKIE_NAME,
+                path="/",
+                httponly=True,
+                secure=self.settings.session_cookie_secure,
+                samesite="lax",
+            )
+        return response
+
+    # ---- helpers for templates -------------------------------------------------------
+
+    @property
+    def html_class(self) -> str:
+        prefs = self.prefs
+        classes = [f"text-{prefs.text_size}"]
+        if prefs.high_contrast:
+            classes.append("high-contrast")
+        return " ".join(classes)
+
+    def date(self, moment: Any) -> str:
+        """A date in the customer's locale ("November 3, 2026")."""
+        return format_date(moment, format="long", locale=self.settings.locale)

@@ -1,0 +1,529 @@
+"""The large-text web pages: sign in, home, balance, payments, send money, pay a bill, talk,
+ask me, settings, help. One task per page; every form carries the session's CSRF token."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import re
+import secrets
+from typing import Any, Dict, List, Optional
+
+import phonenumbers
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+
+from assistant.banking import BankingError, InsufficientFunds
+from assistant.gateway.turns import MAX_MESSAGE_CHARS, PIN_LIKE
+from assistant.money import format_money
+from assistant.texts import local_time
+from assistant.web.flows import FLOWS, Flow, PaymentDraft, account_word
+from assistant.web.pages import Page, WebServices, t
+from assistant.web.preferences import CHANNELS, TEXT_SIZES
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(include_in_schema=False)
+
+KEEP_MESSAGES = 20
+NOTICES = {"signed-out": "web_signed_out", "signed-out-everywhere": "web_signed_out_everywhere"}
+_PIN = re.compile(r"^\d{4,6}$")
+_MESSAGE_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+class SignInRequired(Exception):
+    """The page needs a signed-in customer: they are sent to the sign-in page."""
+
+
+class CsrfRejected(Exception):
+    """A form came without this session's CSRF token: refused with a kind 403 page."""
+
+
+# ---- dependencies ------------------------------------------------------------------------
+
+
+def get_page(request: Request) -> Page:
+    """The request's page state (session loaded from the cookie, if any)."""
+    services: WebServices = request.app.state.web
+    return Page(request, services)
+
+
+def signed_in_page(page: Page = Depends(get_page)) -> Page:
+    """The page state, or a redirect to sign in."""
+    if not page.signed_in:
+        raise SignInRequired()
+    return page
+
+
+def _check_csrf(page: Page, token: str) -> Page:
+    expected = page.session.csrf_token if page.session is not None else ""
+    if not expected or not hmac.compare_digest(
+        expected.encode("utf-8"), (token or "").encode("utf-8")
+    ):
+        raise CsrfRejected()
+    return page
+
+
+def csrf_page(page: Page = Depends(get_page), csrf_token: str = Form("")) -> Page:
+    """The page state of a form post carrying this session's CSRF token (else 403)."""
+    return _check_csrf(page, csrf_token)
+
+
+def signed_in_csrf_page(page: Page = Depends(signed_in_page), csrf_token: str = Form("")) -> Page:
+    """A signed-in form post carrying this session's CSRF token."""
+    return _check_csrf(page, csrf_token)
+
+
+# ---- sign in and out ------------------------------------------------------------------
+
+
+@router.get("/")
+def home(page: Page = Depends(get_page)) -> Response:
+    """Signed out: the sign-in page. Signed in: the six choices."""
+    if not page.signed_in:
+        return page.redirect("/sign-in")
+    return page.render("home.html")
+
+
+@router.get("/sign-in")
+def sign_in_form(page: Page = Depends(get_page), notice: str = "") -> Response:
+    """The sign-in page (starts a signed-out session for its CSRF token)."""
+    if page.signed_in:
+        return page.redirect("/")
+    page.ensure_session()
+    message = t(NOTICES[notice]) if notice in NOTICES else None
+    return page.render("sign_in.html", notice=message)
+
+
+@router.post("/sign-in")
+def sign_in(
+    page: Page = Depends(csrf_page), phone: str = Form(""), pin: str = Form("")
+) -> Response:
+    """Check the phone number and PIN (the lockout is shared with every channel)."""
+    services = page.services
+    errors: Dict[str, str] = {}
+    e164 = _phone_e164(phone, page.settings.locale)
+    if not phone.strip():
+        errors["phone"] = t("web_phone_missing")
+    elif e164 is None:
+        errors["phone"] = t("web_phone_invalid")
+    pin = pin.strip()
+    if not pin:
+        errors["pin"] = t("web_pin_missing")
+    elif not _PIN.match(pin):
+        errors["pin"] = t("web_pin_format")
+    if not errors:
+        assert e164 is not None
+        customer = services.banking.find_customer_by_phone(e164)
+        if customer is None:
+            errors["pin"] = t("web_pin_wrong_unknown")
+        else:
+            result = services.identity.verify_pin(customer.id, pin, "web")
+            if result.ok:
+                conversation_id = services.turns.start("web", e164)
+                services.conversations.mark_verified(
+                    conversation_id, customer.id, page.settings.web_session_idle_minutes
+                )
+                page.sign_in(customer.id, conversation_id)
+                log.info("web sign-in: customer %s", customer.id)
+                return page.redirect("/")
+            if result.locked_until is not None:
+                until = local_time(result.locked_until, page.settings)
+                errors["pin"] = t("pin_locked", until=until)
+            elif result.attempts_left == 1:
+                errors["pin"] = t("web_pin_wrong_last")
+            else:
+                errors["pin"] = t("web_pin_wrong", attempts_left=result.attempts_left)
+    return page.render("sign_in.html", errors=errors, values={"phone": phone}, notice=None)
+
+
+def _phone_e164(typed: str, locale: str) -> Optional[str]:
+    """The number in E.164, reading it as a local number of the bank's country if need be."""
+    region = locale.split("_")[-1].upper() if "_" in locale else None
+    try:
+        number = phonenumbers.parse(typed.strip(), region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+@router.post("/sign-out")
+def sign_out(page: Page = Depends(csrf_page)) -> Response:
+    """End this session only."""
+    if page.session is not None and page.session.conversation_id:
+        page.services.conversations.clear_verified(page.session.conversation_id)
+    page.end_session()
+    return page.redirect("/sign-in?notice=signed-out")
+
+
+@router.post("/sign-out-everywhere")
+def sign_out_everywhere(page: Page = Depends(signed_in_csrf_page)) -> Response:
+    """End every web session of this customer, on every device."""
+    customer_id = page.customer_id
+    for conversation_id in page.services.sessions.revoke_customer(customer_id):
+        page.services.conversations.clear_verified(conversation_id)
+    log.info("web sign-out everywhere: customer %s", customer_id)
+    page.end_session()
+    return page.redirect("/sign-in?notice=signed-out-everywhere")
+
+
+# ---- looking ------------------------------------------------------------------------------
+
+
+@router.get("/balance")
+def balance(page: Page = Depends(signed_in_page)) -> Response:
+    """Each account and its balance."""
+    accounts = page.services.banking.list_accounts(page.customer_id)
+    return page.render("balance.html", accounts=accounts, money=_money(page))
+
+
+@router.get("/payments")
+def payments(page: Page = Depends(signed_in_page)) -> Response:
+    """The ten newest movements on the customer's accounts."""
+    items = page.services.banking.recent_transactions(page.customer_id, limit=10)
+    money = _money(page)
+    rows = [
+        {
+            "date": page.date(item.created_at),
+            "description": item.description or item.counterparty,
+            "detail": (
+                item.counterparty
+                if item.counterparty and item.counterparty not in item.description
+                else ""
+            ),
+            "amount": t(
+                "web_money_out" if item.amount.is_negative else "web_money_in",
+                amount=money(abs(item.amount)),
+            ),
+            "account": t(f"web_account_title_{item.account_kind}"),
+        }
+        for item in items
+    ]
+    return page.render("payments.html", rows=rows)
+
+
+def _money(page: Page) -> Any:
+    return lambda amount: format_money(amount, page.settings.locale)
+
+
+@router.get("/talk")
+def talk(page: Page = Depends(get_page)) -> Response:
+    """How to reach a person."""
+    return page.render("talk.html")
+
+
+@router.get("/help")
+def get_help(page: Page = Depends(get_page)) -> Response:
+    """How to use the pages, the phone number, keyboard tips."""
+    return page.render("help.html")
+
+
+# ---- send money and pay a bill -------------------------------------------------------------
+
+
+def _draft(page: Page, flow: Flow) -> PaymentDraft:
+    assert page.session is not None
+    return PaymentDraft(
+        flow, page.services.banking, page.customer_id, page.session, page.settings.locale
+    )
+
+
+def _flow_routes(flow: Flow) -> None:
+    """The five pages and two posts of one payment flow under ``flow.path``."""
+
+    def recipient_page(page: Page = Depends(signed_in_page)) -> Response:
+        """Question 1: who gets the money."""
+        draft = _draft(page, flow)
+        return _render_recipient(page, draft, {}, draft.answers.get("recipient", ""))
+
+    def recipient_answer(
+        page: Page = Depends(signed_in_csrf_page), recipient: str = Form("")
+    ) -> Response:
+        """Store question 1's answer."""
+        draft = _draft(page, flow)
+        error = draft.set_recipient(recipient)
+        if error:
+            return _render_recipient(page, draft, {"recipient": error}, recipient)
+        return page.redirect(draft.next_path())
+
+    def amount_page(page: Page = Depends(signed_in_page)) -> Response:
+        """Question 2: how much."""
+        draft = _draft(page, flow)
+        if draft.next_path() == flow.path:
+            return page.redirect(flow.path)
+        return _render_amount(page, draft, {}, draft.amount_typed())
+
+    def amount_answer(
+        page: Page = Depends(signed_in_csrf_page), amount: str = Form("")
+    ) -> Response:
+        """Store question 2's answer, checked against the balances."""
+        draft = _draft(page, flow)
+        if draft.next_path() == flow.path:
+            return page.redirect(flow.path)
+        error = draft.set_amount(amount[:40])
+        if error:
+            return _render_amount(page, draft, {"amount": error}, amount[:40])
+        return page.redirect(draft.next_path())
+
+    def from_page(page: Page = Depends(signed_in_page)) -> Response:
+        """Question 3: from which account (answered for you when only one fits)."""
+        draft = _draft(page, flow)
+        if draft.next_path() in (flow.path, f"{flow.path}/amount"):
+            return page.redirect(draft.next_path())
+        if draft.choose_only_source():
+            return page.redirect(draft.next_path())
+        return _render_from(page, draft, {}, draft.answers.get("from_account", ""))
+
+    def from_answer(
+        page: Page = Depends(signed_in_csrf_page), from_account: str = Form("")
+    ) -> Response:
+        """Store question 3's answer."""
+        draft = _draft(page, flow)
+        if draft.next_path() in (flow.path, f"{flow.path}/amount"):
+            return page.redirect(draft.next_path())
+        error = draft.set_source(from_account)
+        if error:
+            return _render_from(page, draft, {"from_account": error}, from_account)
+        return page.redirect(draft.next_path())
+
+    def check_page(page: Page = Depends(signed_in_page)) -> Response:
+        """Read everything back; the payment's idempotency key is made here."""
+        draft = _draft(page, flow)
+        if not draft.complete():
+            return page.redirect(draft.next_path())
+        return page.render(
+            "flow_check.html",
+            flow=flow,
+            title=flow.text("check_title"),
+            summary=draft.summary(),
+            payment_key=draft.payment_key(),
+            can_change_source=len(draft.sources()) > 1,
+        )
+
+    def confirm(page: Page = Depends(signed_in_csrf_page), payment_key: str = Form("")) -> Response:
+        """Move the money once per key; a repeated post replays the same receipt."""
+        draft = _draft(page, flow)
+        payment = draft.payment_for(payment_key)
+        if payment is None:
+            page.flash("web_payment_expired")
+            return page.redirect(draft.next_path())
+        try:
+            receipt = draft.pay(payment, payment_key)
+        except InsufficientFunds:
+            page.flash("web_payment_not_enough", account=account_word(payment["from_account"]))
+            return page.redirect(f"{flow.path}/amount")
+        except (BankingError, ValueError) as error:
+            log.warning(
+                "web payment refused for customer %s: %s",
+                page.customer_id,
+                getattr(error, "code", type(error).__name__),
+            )
+            return page.render("problem.html", status_code=409, kind="payment")
+        draft.finish(payment, payment_key, receipt)
+        return page.redirect(f"{flow.path}/done/{receipt.reference}")
+
+    def done_page(reference: str, page: Page = Depends(signed_in_page)) -> Response:
+        """The receipt of a payment made in this session."""
+        receipt = page.data.get("receipts", {}).get(reference)
+        if receipt is None or receipt.get("flow") != flow.name:
+            return _not_found(page)
+        return page.render(
+            "flow_done.html",
+            flow=flow,
+            title=flow.text("done_title"),
+            reference=reference,
+            receipt=receipt,
+        )
+
+    name = flow.name.replace("-", "_")
+    router.add_api_route(flow.path, recipient_page, methods=["GET"], name=f"{name}_recipient")
+    router.add_api_route(flow.path, recipient_answer, methods=["POST"])
+    router.add_api_route(f"{flow.path}/amount", amount_page, methods=["GET"])
+    router.add_api_route(f"{flow.path}/amount", amount_answer, methods=["POST"])
+    router.add_api_route(f"{flow.path}/from", from_page, methods=["GET"])
+    router.add_api_route(f"{flow.path}/from", from_answer, methods=["POST"])
+    router.add_api_route(f"{flow.path}/check", check_page, methods=["GET"])
+    router.add_api_route(f"{flow.path}/confirm", confirm, methods=["POST"])
+    router.add_api_route(f"{flow.path}/done/{{reference}}", done_page, methods=["GET"])
+
+
+def _render_recipient(
+    page: Page, draft: PaymentDraft, errors: Dict[str, str], chosen: str
+) -> Response:
+    return page.render(
+        "flow_recipient.html",
+        flow=draft.flow,
+        title=draft.flow.text("recipient_title"),
+        choices=draft.recipients(),
+        chosen=chosen,
+        errors=errors,
+    )
+
+
+def _render_amount(page: Page, draft: PaymentDraft, errors: Dict[str, str], typed: str) -> Response:
+    return page.render(
+        "flow_amount.html",
+        flow=draft.flow,
+        title=draft.flow.text("amount_title"),
+        errors=errors,
+        values={"amount": typed},
+    )
+
+
+def _render_from(page: Page, draft: PaymentDraft, errors: Dict[str, str], chosen: str) -> Response:
+    return page.render(
+        "flow_from.html",
+        flow=draft.flow,
+        title=t("web_from_title"),
+        choices=draft.source_choices(),
+        chosen=chosen,
+        errors=errors,
+    )
+
+
+for _flow in FLOWS:
+    _flow_routes(_flow)
+
+
+# ---- ask me ----------------------------------------------------------------------------------
+
+
+@router.get("/ask")
+def ask_page(page: Page = Depends(signed_in_page)) -> Response:
+    """The conversation so far, suggested replies and the question box."""
+    return _render_ask(page, {}, {})
+
+
+@router.post("/ask")
+def ask(
+    page: Page = Depends(signed_in_csrf_page),
+    message: str = Form(""),
+    pin: str = Form(""),
+    label: str = Form(""),
+    message_id: str = Form(""),
+) -> Response:
+    """Send one message (or the PIN the assistant asked for) to the assistant."""
+    services = page.services
+    assert page.session is not None
+    history = page.data.get("ask", {})
+    if _MESSAGE_ID.match(message_id) and message_id in history.get("seen", []):
+        return page.redirect("/ask#latest")  # the same form sent again: answered already
+    pin = pin.strip()
+    message = message.strip()
+    if pin:
+        if not _PIN.match(pin):
+            return _render_ask(page, {"pin": t("web_ask_pin_missing")}, {})
+        said, shown = pin, t("web_ask_pin_shown")
+    elif message:
+        if len(message) > MAX_MESSAGE_CHARS:
+            return _render_ask(page, {"message": t("web_ask_message_too_long")}, {})
+        said, shown = message, _without_pin(page, label.strip()[:200] or message)
+    else:
+        return _render_ask(page, {"message": t("web_ask_message_missing")}, {})
+
+    conversation_id = _conversation(page)
+    client_id = f"web-{message_id}" if _MESSAGE_ID.match(message_id) else None
+    turn = services.turns.handle(conversation_id, said, client_id)
+    messages: List[Dict[str, str]] = list(history.get("messages", []))
+    messages.append({"who": "you", "text": shown})
+    suggestions: List[Dict[str, str]] = []
+    for reply in turn.messages:
+        messages.append({"who": "bank", "text": str(reply.get("text", ""))})
+        for button in reply.get("buttons") or []:
+            suggestions.append(
+                {"title": str(button.get("title", "")), "payload": str(button.get("payload", ""))}
+            )
+    seen = [*history.get("seen", []), message_id][-KEEP_MESSAGES:] if client_id else []
+    page.session.changed()["ask"] = {
+        "messages": messages[-KEEP_MESSAGES:],
+        "suggestions": suggestions[:6],
+        "awaiting_pin": bool(turn.awaiting_pin),
+        "handoff": bool(turn.handoff),
+        "seen": seen,
+    }
+    return page.redirect("/ask#latest")
+
+
+def _render_ask(page: Page, errors: Dict[str, str], values: Dict[str, str]) -> Response:
+    history = page.data.get("ask", {})
+    messages = history.get("messages", [])
+    latest = max((i for i, m in enumerate(messages) if m["who"] == "bank"), default=-1)
+    return page.render(
+        "ask.html",
+        messages=messages,
+        latest=latest,
+        suggestions=history.get("suggestions", []),
+        awaiting_pin=history.get("awaiting_pin", False) or "pin" in errors,
+        handoff=history.get("handoff", False),
+        new_id=lambda: secrets.token_urlsafe(12),
+        errors=errors,
+        values=values,
+    )
+
+
+def _conversation(page: Page) -> str:
+    """The session's web conversation, verified for as long as the session is signed in."""
+    services = page.services
+    assert page.session is not None
+    conversation_id = page.session.conversation_id
+    if conversation_id is None or services.conversations.get(conversation_id) is None:
+        phone = services.banking.get_customer(page.customer_id).phone
+        conversation_id = services.turns.start("web", phone)
+        services.sessions.set_conversation(page.session.id, conversation_id)
+        page.session.conversation_id = conversation_id
+    if services.conversations.verified_customer_id(conversation_id) != page.customer_id:
+        # The customer signed in here with their PIN; that verifies this conversation.
+        services.conversations.mark_verified(
+            conversation_id, page.customer_id, page.settings.web_session_idle_minutes
+        )
+    return conversation_id
+
+
+def _without_pin(page: Page, words: str) -> str:
+    """``words`` with the customer's PIN masked, so it is never kept in the session."""
+    identity = page.services.identity
+    return PIN_LIKE.sub(
+        lambda run: "****" if identity.matches_pin(page.customer_id, run.group()) else run.group(),
+        words,
+    )
+
+
+# ---- settings ----------------------------------------------------------------------------------
+
+
+@router.get("/settings")
+def settings_page(page: Page = Depends(signed_in_page)) -> Response:
+    """Text size, contrast, read aloud, preferred channel; sign out everywhere."""
+    return page.render("settings.html")
+
+
+@router.post("/settings")
+def save_settings(
+    page: Page = Depends(signed_in_csrf_page),
+    text_size: str = Form(""),
+    high_contrast: str = Form(""),
+    read_aloud: str = Form(""),
+    preferred_channel: str = Form(""),
+) -> Response:
+    """Save the display choices to the customer (unknown values keep the old)."""
+    current = page.prefs
+    page.services.preferences.save(
+        page.customer_id,
+        text_size=text_size if text_size in TEXT_SIZES else current.text_size,
+        high_contrast=bool(high_contrast),
+        read_aloud=bool(read_aloud),
+        preferred_channel=(
+            preferred_channel if preferred_channel in CHANNELS else current.preferred_channel
+        ),
+    )
+    page.flash("web_settings_saved")
+    return page.redirect("/settings")
+
+
+# ---- problems -----------------------------------------------------------------------------
+
+
+def _not_found(page: Page) -> Response:
+    return page.render("problem.html", status_code=404, kind="not_found")
