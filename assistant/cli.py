@@ -77,6 +77,7 @@ def up() -> None:
     with stack:
         gateway = settings.gateway_url
         click.echo(f"gateway        {gateway}  (health {gateway}/healthz, API docs {gateway}/docs)")
+        click.echo(f"web pages      {gateway}/  (sign in as a demo customer, see README)")
         click.echo(f"rasa server    {settings.rasa_url}  (localhost only)")
         actions = f"http://{settings.action_host}:{settings.action_port}"
         click.echo(f"action server  {actions}  (localhost only)")
