@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
@@ -156,3 +157,29 @@ def check_ledger_invariants(sessions: sessionmaker) -> None:
 def ledger_invariants() -> Callable[[sessionmaker], None]:
     """``ledger_invariants(sessions)`` asserts the double-entry invariants."""
     return check_ledger_invariants
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo bank, migrated and seeded once per test module; tests copy it (fast)."""
+    from tests.fakes import seeded_bank_template
+
+    return seeded_bank_template(tmp_path_factory.mktemp("demo"))
+
+
+@pytest.fixture
+def web(demo_template: Path, tmp_path: Path) -> Iterator:
+    """The web pages on a copy of the demo bank, with a fake Rasa."""
+    from tests.web_support import make_web_app
+
+    app = make_web_app(demo_template, tmp_path)
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def margaret(web: Any) -> Any:
+    """A browser (tests.web_support.Browser) signed in as Margaret."""
+    browser = web.browser()
+    assert browser.sign_in().status_code == 303
+    return browser

@@ -34,7 +34,6 @@ from tests.fakes import (
     BALANCE_TEXT,
     FakeRasa,
     copy_of_bank,
-    seeded_bank_template,
 )
 
 UNKNOWN_PHONE = "+15559990000"
@@ -76,11 +75,6 @@ class Gateway:
             channel,
             until=format_time(until, "h:mm a", tzinfo=ZoneInfo("America/New_York"), locale="en_US"),
         )
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return seeded_bank_template(tmp_path_factory.mktemp("demo"))
 
 
 @pytest.fixture

@@ -35,7 +35,6 @@ from tests.fakes import (
     FakeRasa,
     SentMessage,
     copy_of_bank,
-    seeded_bank_template,
 )
 from voice.opt_outs import OptOutStore
 from voice.security import SIGNATURE_HEADER, sign
@@ -166,11 +165,6 @@ class SmsGateway:
 
     def rows(self, phone: str = RAVI_PHONE) -> List[SmsRecord]:
         return self.records.for_phone(phone)
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return seeded_bank_template(tmp_path_factory.mktemp("demo"))
 
 
 @pytest.fixture

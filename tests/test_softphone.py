@@ -503,21 +503,14 @@ def test_the_cli_explains_a_missing_gateway(
 # ---- the real gateway app (fake Rasa), through the softphone ---------------------------
 
 
-@pytest.fixture(scope="module")
-def bank_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tests.fakes import seeded_bank_template
-
-    return seeded_bank_template(tmp_path_factory.mktemp("softphone-bank"))
-
-
 @pytest.fixture
-def real_gateway(bank_template: Path, tmp_path: Path) -> Iterator[tuple]:
+def real_gateway(demo_template: Path, tmp_path: Path) -> Iterator[tuple]:
     """``create_app`` on a seeded bank with ``FakeRasa``; (sender, settings, fake Rasa)."""
     from assistant.db import dispose
     from assistant.gateway.app import create_app
     from tests.fakes import FakeRasa, copy_of_bank
 
-    url = copy_of_bank(bank_template, tmp_path)
+    url = copy_of_bank(demo_template, tmp_path)
     settings = Settings(
         home=tmp_path / "home",
         database_url=url,

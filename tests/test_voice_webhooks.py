@@ -26,7 +26,7 @@ from assistant.gateway.app import create_app
 from assistant.models import CallbackRequest, Conversation, Customer, VoiceCall
 from assistant.settings import Settings
 from assistant.texts import text
-from tests.fakes import ASK_PIN_TEXT, BALANCE_TEXT, FakeRasa, copy_of_bank, seeded_bank_template
+from tests.fakes import ASK_PIN_TEXT, BALANCE_TEXT, FakeRasa, copy_of_bank
 from voice.hours import OpeningHours
 from voice.security import SIGNATURE_HEADER, sign
 
@@ -155,11 +155,6 @@ class VoiceApp:
         row = self.call_row(phone.call_sid)
         turns = self.app.state.turns
         return turns.conversations.verified_customer_id(row.conversation_id)
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return seeded_bank_template(tmp_path_factory.mktemp("voice-demo"))
 
 
 @pytest.fixture

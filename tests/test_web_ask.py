@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Optional
 import pytest
 
 from assistant.texts import text as say
-from tests.fakes import BALANCE_TEXT, FakeRasa, seeded_bank_template
+from tests.fakes import BALANCE_TEXT, FakeRasa
 from tests.web_support import (
     MARGARET_PIN,
     Browser,
@@ -60,11 +60,6 @@ class ScriptedRasa(FakeRasa):
         return super().send(channel, sender_id, text, metadata)
 
 
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return seeded_bank_template(tmp_path_factory.mktemp("web-ask"))
-
-
 @pytest.fixture
 def web(demo_template: Path, tmp_path: Path) -> Iterator[WebApp]:
     app = make_web_app(demo_template, tmp_path)
@@ -72,13 +67,6 @@ def web(demo_template: Path, tmp_path: Path) -> Iterator[WebApp]:
     app.app.state.turns.rasa = app.rasa
     yield app
     app.close()
-
-
-@pytest.fixture
-def margaret(web: WebApp) -> Browser:
-    browser = web.browser()
-    assert browser.sign_in().status_code == 303
-    return browser
 
 
 def ask(browser: Browser, words: str, **extra: str) -> Any:

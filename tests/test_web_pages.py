@@ -4,34 +4,12 @@ balance, payments, talk, help and settings pages' content."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from assistant.demo import MARGARET_PHONE
-from tests.fakes import seeded_bank_template
-from tests.web_support import Browser, WebApp, customer_row, make_web_app, shape, visible_text
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return seeded_bank_template(tmp_path_factory.mktemp("web-pages"))
-
-
-@pytest.fixture
-def web(demo_template: Path, tmp_path: Path) -> Iterator[WebApp]:
-    app = make_web_app(demo_template, tmp_path)
-    yield app
-    app.close()
-
-
-@pytest.fixture
-def margaret(web: WebApp) -> Browser:
-    browser = web.browser()
-    assert browser.sign_in().status_code == 303
-    return browser
-
+from tests.web_support import Browser, WebApp, customer_row, shape, visible_text
 
 SIGNED_IN_PAGES = {
     "/": "What would you like to do?",

@@ -3,7 +3,6 @@ moves, a receipt after, and a form posted twice moves money once."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,27 +12,7 @@ from assistant.demo import RAVI_PHONE
 from assistant.models import LedgerTransaction
 from assistant.money import Money
 from tests.conftest import check_ledger_invariants
-from tests.fakes import seeded_bank_template
-from tests.web_support import RAVI_PIN, Browser, WebApp, make_web_app, shape, visible_text
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return seeded_bank_template(tmp_path_factory.mktemp("web-payments"))
-
-
-@pytest.fixture
-def web(demo_template: Path, tmp_path: Path) -> Iterator[WebApp]:
-    app = make_web_app(demo_template, tmp_path)
-    yield app
-    app.close()
-
-
-@pytest.fixture
-def margaret(web: WebApp) -> Browser:
-    browser = web.browser()
-    assert browser.sign_in().status_code == 303
-    return browser
+from tests.web_support import RAVI_PIN, Browser, WebApp, shape, visible_text
 
 
 @pytest.fixture

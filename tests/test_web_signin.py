@@ -5,7 +5,6 @@ only Rasa is faked."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,7 +16,6 @@ from sqlalchemy import update
 from assistant.demo import MARGARET_PHONE
 from assistant.models import WebSession, utcnow
 from assistant.texts import text as say
-from tests.fakes import seeded_bank_template
 from tests.web_support import (
     MARGARET_PIN,
     WebApp,
@@ -27,19 +25,6 @@ from tests.web_support import (
     visible_text,
     web_sessions,
 )
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return seeded_bank_template(tmp_path_factory.mktemp("web-signin"))
-
-
-@pytest.fixture
-def web(demo_template: Path, tmp_path: Path) -> Iterator[WebApp]:
-    app = make_web_app(demo_template, tmp_path)
-    yield app
-    app.close()
-
 
 # ---- sign in ----------------------------------------------------------------------------------
 
