@@ -156,6 +156,6 @@ class ConversationStore:
                                               client_message_id=client_message_id,
                                               response=response))
         except IntegrityError:
-            pass
-        saved = self.saved_reply(conversation_id, client_message_id)
-        return saved if saved is not None else response
+            saved = self.saved_reply(conversation_id, client_message_id)
+            return saved if saved is not None else response
+        return response

@@ -85,10 +85,10 @@ class TurnHandler:
                 return Turn(**saved)
         turn = self._answer(conversation, user_text)
         if client_message_id:
-            self.conversations.save_reply(conversation_id, client_message_id, turn.as_dict())
-            saved = self.conversations.saved_reply(conversation_id, client_message_id)
-            if saved is not None:
-                turn = Turn(**saved)
+            # A concurrent retry may have stored its answer first: that one is the answer.
+            turn = Turn(
+                **self.conversations.save_reply(conversation_id, client_message_id, turn.as_dict())
+            )
         return turn
 
     def _answer(self, conversation: Any, user_text: str) -> Turn:
