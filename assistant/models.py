@@ -223,6 +223,41 @@ class Conversation(Base):
     pending_text = Column(Text, nullable=True)
     verified_customer_id = Column(Integer, ForeignKey("customers.id"), nullable=True)
     verified_until = Column(UTCDateTime, nullable=True)
+    # Migration 0004. The JSON API's secret for this conversation (SHA-256 of the bearer
+    # token it was given at creation); and a keyed hash of the PIN verified here, so later
+    # messages can be masked cheaply (the key lives outside the database; cleared with the
+    # verification).
+    api_token_hash = Column(String(64), nullable=True)
+    pin_mask = Column(String(64), nullable=True)
+
+
+class Readback(Base):
+    """A read-back the gateway delivered ("Send $5.00 to Tom... Shall I do that?").
+
+    ``state``: open (waiting for the next message), confirmed (that message was a plain yes,
+    and it is being answered now), used (the action acted on it), closed (answered with
+    anything else, expired or failed). ``outcome`` is what happened (e.g. the receipt), and
+    ``outcome_told`` whether the customer has heard it.
+    """
+
+    __tablename__ = "readbacks"
+    __table_args__ = (
+        Index("ix_readbacks_conversation_state", "conversation_id", "state"),
+        Index("ix_readbacks_customer_told", "customer_id", "outcome_told"),
+    )
+
+    id = Column(String(32), primary_key=True)
+    conversation_id = Column(String(64), ForeignKey("conversations.id"), nullable=False)
+    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=True)
+    kind = Column(String(16), nullable=False)
+    details = Column(JSON, nullable=False, default=dict)
+    state = Column(String(12), nullable=False, default="open")
+    delivered_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at = Column(UTCDateTime, nullable=False)
+    answered_at = Column(UTCDateTime, nullable=True)
+    answer_message_id = Column(String(128), nullable=True)
+    outcome = Column(JSON, nullable=True)
+    outcome_told = Column(Boolean, nullable=False, default=False, server_default=false())
 
 
 class ConversationReply(Base):
