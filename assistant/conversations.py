@@ -7,6 +7,8 @@ checked, until ``verified_until``. No PIN is ever stored here.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ from sqlalchemy.orm import sessionmaker
 from assistant.banking.phones import normalize_phone
 from assistant.db import read_only
 from assistant.models import Conversation, ConversationReply, Customer, utcnow
+from assistant.settings import get_settings
 
 # A message that is nothing but 4-8 digits could be a PIN: never keep it as pending text.
 _PIN_LIKE = re.compile(r"^\D*(\d\D*){4,8}$")
@@ -44,6 +47,12 @@ def _view(c: Conversation) -> ConversationView:
                             awaiting_pin=bool(c.awaiting_pin),
                             verified_customer_id=c.verified_customer_id,
                             verified_until=c.verified_until)
+
+
+def pin_mask(conversation_id: str, digits: str) -> str:
+    """HMAC-SHA256 of ``digits`` for this conversation, under a key kept outside the database."""
+    key = get_settings().pin_mask_key().encode()
+    return hmac.new(key, f"{conversation_id}:{digits}".encode(), hashlib.sha256).hexdigest()
 
 
 class ConversationStore:
@@ -119,13 +128,34 @@ class ConversationStore:
             conversation.pending_text = None
             return pending
 
-    def mark_verified(self, conversation_id: str, customer_id: int, minutes: int) -> None:
-        """Record that the customer's PIN was checked in this conversation."""
-        self._update(conversation_id, verified_customer_id=customer_id,
-                     verified_until=utcnow() + timedelta(minutes=minutes))
+    def mark_verified(self, conversation_id: str, customer_id: int, minutes: int,
+                      pin: str | None = None) -> None:
+        """Record that the customer's PIN was checked in this conversation.
+
+        ``pin``, the PIN just checked, is kept only as a keyed hash (see :func:`pin_mask`) so
+        later messages can be searched for it without argon2 work; it goes with the
+        verification.
+        """
+        values: dict[str, Any] = {"verified_customer_id": customer_id,
+                                  "verified_until": utcnow() + timedelta(minutes=minutes)}
+        if pin is not None:
+            values["pin_mask"] = pin_mask(conversation_id, pin)
+        self._update(conversation_id, **values)
 
     def clear_verified(self, conversation_id: str) -> None:
-        self._update(conversation_id, verified_customer_id=None, verified_until=None)
+        self._update(conversation_id, verified_customer_id=None, verified_until=None,
+                     pin_mask=None)
+
+    def pin_mask_of(self, conversation_id: str) -> str | None:
+        """The keyed hash of the PIN verified in this conversation, while it is verified."""
+        with self._readers() as session:
+            conversation = session.get(Conversation, conversation_id)
+            if conversation is None or conversation.pin_mask is None:
+                return None
+            until = conversation.verified_until
+            if until is None or until <= utcnow():
+                return None
+            return conversation.pin_mask
 
     def verified_customer_id(self, conversation_id: str, now: datetime | None = None
                              ) -> int | None:

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     action_host: str = "127.0.0.1"
     action_port: int = 5055
     rasa_token: str = Field("", description="Shared secret between gateway and Rasa channels.")
+    pin_mask_secret: str = Field(
+        "", env="ASSISTANT_PIN_MASK_KEY", description="Key of the PIN hash kept while verified."
+    )
 
     models_dir: Path = PROJECT_ROOT / "models"
     currency: str = "USD"
@@ -96,6 +99,10 @@ class Settings(BaseSettings):
     def channel_token(self) -> str:
         """The gateway-to-Rasa token: from the environment, else a random one kept in ``home``."""
         return self.rasa_token or self._local_secret("rasa-token")
+
+    def pin_mask_key(self) -> str:
+        """Key of the per-conversation PIN hash: from the environment, else kept in ``home``."""
+        return self.pin_mask_secret or self._local_secret("pin-mask-key")
 
     def twilio_token(self) -> str:
         """Twilio's auth token: from the environment, else a random local one for the demo."""

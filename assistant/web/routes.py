@@ -122,7 +122,7 @@ def sign_in(
             if result.ok:
                 conversation_id = services.turns.start("web", e164)
                 services.conversations.mark_verified(
-                    conversation_id, customer.id, page.settings.web_session_idle_minutes
+                    conversation_id, customer.id, page.settings.web_session_idle_minutes, pin=pin
                 )
                 page.sign_in(customer.id, conversation_id)
                 log.info("web sign-in: customer %s", customer.id)
