@@ -69,6 +69,11 @@ class Customer(Base):
     # Web display choices (migration 0003); text_size is large | larger | largest there.
     high_contrast = Column(Boolean, nullable=False, default=False, server_default=false())
     read_aloud = Column(Boolean, nullable=False, default=False, server_default=false())
+    # The cumulative PIN lockout (migration 0005): lockouts since ``pin_lockouts_since`` (a
+    # 24-hour window from the first), and ``pin_held_since``: locked until staff unlock it.
+    pin_lockouts = Column(Integer, nullable=False, default=0, server_default="0")
+    pin_lockouts_since = Column(UTCDateTime, nullable=True)
+    pin_held_since = Column(UTCDateTime, nullable=True)
 
 
 class Account(Base):
@@ -359,3 +364,41 @@ class WebSession(Base):
     data = Column(JSON, nullable=False, default=dict)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     last_seen_at = Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+
+
+# ---- PIN throttling (migration 0005) ----------------------------------------------------
+
+
+class PinThrottle(Base):
+    """A fixed-window counter of PIN checks or failures for one source.
+
+    ``key`` names the source ("conversation:<id>", "from:<E.164>", "address:<ip>"); ``kind``
+    the counter ("checks" a minute, "failures" in 15 minutes, "failures_day"). The window
+    starts at the first event after the previous one ended. Shared by every gateway replica.
+    """
+
+    __tablename__ = "pin_throttles"
+
+    key = Column(String(128), primary_key=True)
+    kind = Column(String(16), primary_key=True)
+    window_started_at = Column(UTCDateTime, nullable=False)
+    hits = Column(Integer, nullable=False, default=0)
+
+
+class UnknownPinSubject(Base):
+    """The PIN lockout of a number that is not a customer's, kept exactly like a customer's.
+
+    PIN attempts for a number we do not know (or a call with no number) fail with the same
+    words, work and lockouts as a customer's wrong PIN, so nothing tells whether the number
+    banks here. ``subject`` is the E.164 number, or "conversation:<id>" without one.
+    """
+
+    __tablename__ = "pin_unknown_subjects"
+
+    subject = Column(String(64), primary_key=True)
+    pin_failed_count = Column(Integer, nullable=False, default=0)
+    pin_locked_until = Column(UTCDateTime, nullable=True)
+    pin_lockouts = Column(Integer, nullable=False, default=0)
+    pin_lockouts_since = Column(UTCDateTime, nullable=True)
+    pin_held_since = Column(UTCDateTime, nullable=True)
+    updated_at = Column(UTCDateTime, nullable=False, default=utcnow)
