@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import os
 import signal
 import sys
 import uuid
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 @click.group()
 def main() -> None:
     """Kindly Bank's accessible banking assistant."""
+    # Databases (and their WAL files), logs and token files: owner-only, whoever creates them.
+    os.umask(0o077)
 
 
 @main.command("migrate")
@@ -58,7 +61,7 @@ def up() -> None:
     """Run everything: train if needed, migrate and seed, start all processes."""
     from assistant.db import migrate
     from assistant.demo import seed_demo_bank
-    from assistant.processes import Stack
+    from assistant.processes import Stack, StackFailed
     from assistant.training import train as train_model
 
     settings = get_settings()
@@ -67,7 +70,8 @@ def up() -> None:
         click.echo("seeded the demo bank")
     model = train_model(settings)
     click.echo(f"starting with model {model.name} (logs in {settings.home / 'logs'}) ...")
-    stack = Stack(settings, model)
+    stack = Stack(settings, model, echo=click.echo)
+    failure = None
 
     def interrupt(*_: object) -> None:
         raise KeyboardInterrupt

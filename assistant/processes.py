@@ -1,4 +1,10 @@
-"""Start and stop the three processes: action server, Rasa server, gateway."""
+"""Start, supervise and stop the processes: action server, Rasa server, gateway.
+
+``Stack`` starts them, waits until each answers its health check, and (``supervise``) restarts
+a part that exited, at most ``max_restarts`` times within ``restart_window`` seconds; past that
+it raises ``StackFailed`` and the caller stops everything. Every child runs with umask 0o077, so
+the databases, their WAL files, logs and token files it creates are owner-only.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +12,29 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import IO, List, Optional
+from typing import IO, Callable, Deque, Dict, List, Optional
 
 import httpx
 
-from assistant.rasa_env import rasa_environment, write_endpoints
+from assistant.rasa_env import (
+    ACTION_TOKEN_HEADER,
+    CHANNEL_TOKEN_HEADER,
+    rasa_environment,
+    write_endpoints,
+)
 from assistant.settings import PROJECT_ROOT, Settings
+
+UMASK = 0o077  # owner-only files for every process of the stack
+
+
+class StackFailed(RuntimeError):
+    """A part kept dying (past the restart limit) or did not come back."""
 
 
 @dataclass
@@ -22,13 +42,16 @@ class Service:
     name: str
     command: List[str]
     health_url: str
+    health_headers: Dict[str, str] = field(default_factory=dict)
     process: Optional[subprocess.Popen] = None
     log: Optional[IO[bytes]] = None
+    restarts: Deque[float] = field(default_factory=deque)  # monotonic times of restarts
 
 
 def services(settings: Settings, model: Path) -> List[Service]:
     py = sys.executable
     endpoints = write_endpoints(settings)
+    # No --enable-api: Rasa serves only our channels (and "/"); no secret on the command line.
     rasa = [
         py,
         "-m",
@@ -44,18 +67,20 @@ def services(settings: Settings, model: Path) -> List[Service]:
         settings.rasa_host,
         "--port",
         str(settings.rasa_port),
-        "--enable-api",
     ]
-    api_token = os.environ.get("ASSISTANT_RASA_API_TOKEN")
-    if api_token:
-        rasa += ["--auth-token", api_token]
     return [
         Service(
             "actions",
-            [py, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)],
+            [py, "-m", "assistant.action_server", "--port", str(settings.action_port)],
             f"http://{settings.action_host}:{settings.action_port}/health",
+            {ACTION_TOKEN_HEADER: settings.action_token()},
         ),
-        Service("rasa", rasa, f"{settings.rasa_url}/"),
+        Service(
+            "rasa",
+            rasa,
+            f"{settings.rasa_url}/webhooks/chat/ready",
+            {CHANNEL_TOKEN_HEADER: settings.channel_token()},
+        ),
         Service(
             "gateway",
             [
@@ -77,29 +102,61 @@ def services(settings: Settings, model: Path) -> List[Service]:
     ]
 
 
+def _owner_only(path: str, flags: int) -> int:
+    return os.open(path, flags, 0o600)
+
+
 class Stack:
     """The running processes; a context manager that always stops them."""
 
-    def __init__(self, settings: Settings, model: Path) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        model: Optional[Path] = None,
+        *,
+        parts: Optional[List[Service]] = None,
+        max_restarts: int = 3,
+        restart_window: float = 600.0,
+        health_timeout: float = 300.0,
+        echo: Optional[Callable[[str], None]] = None,
+    ) -> None:
         self.settings = settings
-        self.services = services(settings, model)
+        if parts is None:
+            if model is None:
+                raise ValueError("a Stack needs a model (or its parts)")
+            parts = services(settings, model)
+        self.services = parts
         self.log_dir = settings.home / "logs"
+        self.max_restarts = max_restarts
+        self.restart_window = restart_window
+        self.health_timeout = health_timeout
+        self.echo = echo or (lambda line: print(line, file=sys.stderr, flush=True))
+        self._env: Optional[Dict[str, str]] = None
 
-    def start(self, timeout: float = 300.0) -> None:
+    # ---- start and stop ----------------------------------------------------------------
+
+    def start(self, timeout: Optional[float] = None) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        env = rasa_environment(self.settings)
+        self._env = rasa_environment(self.settings)
         for service in self.services:
-            service.log = open(self.log_dir / f"{service.name}.log", "ab")  # noqa: SIM115
-            service.process = subprocess.Popen(
-                service.command,
-                cwd=PROJECT_ROOT,
-                env=env,
-                stdout=service.log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
+            self._launch(service)
+        for service in self.services:
+            self._wait_healthy(service, timeout or self.health_timeout)
+
+    def _launch(self, service: Service) -> None:
+        if service.log is None or service.log.closed:
+            service.log = open(  # noqa: SIM115 - closed in stop()
+                self.log_dir / f"{service.name}.log", "ab", opener=_owner_only
             )
-        for service in self.services:
-            self._wait_healthy(service, timeout)
+        service.process = subprocess.Popen(
+            service.command,
+            cwd=PROJECT_ROOT,
+            env=self._env,
+            stdout=service.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            umask=UMASK,
+        )
 
     def _wait_healthy(self, service: Service, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -109,24 +166,29 @@ class Stack:
                     f"{service.name} stopped (exit {service.process.returncode}); "
                     f"see {self.log_dir / (service.name + '.log')}"
                 )
-            try:
-                if httpx.get(service.health_url, timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
+            if self.healthy(service):
+                return
             time.sleep(0.5)
         raise TimeoutError(f"{service.name} did not become healthy in {timeout:.0f}s")
+
+    @staticmethod
+    def healthy(service: Service) -> bool:
+        try:
+            answer = httpx.get(service.health_url, headers=service.health_headers, timeout=2)
+        except httpx.HTTPError:
+            return False
+        return answer.status_code == 200
 
     def stop(self) -> None:
         for service in reversed(self.services):
             if service.process and service.process.poll() is None:
-                os.killpg(service.process.pid, signal.SIGTERM)
+                _signal_group(service.process, signal.SIGTERM)
         for service in reversed(self.services):
             if service.process:
                 try:
                     service.process.wait(timeout=15)
                 except subprocess.TimeoutExpired:
-                    os.killpg(service.process.pid, signal.SIGKILL)
+                    _signal_group(service.process, signal.SIGKILL)
                     service.process.wait()
             if service.log:
                 service.log.close()
@@ -141,6 +203,73 @@ class Stack:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    # ---- supervision -------------------------------------------------------------------
+
+    def supervise(self, stop: Optional[threading.Event] = None, interval: float = 1.0) -> None:
+        """Check the parts every ``interval`` seconds until ``stop`` is set (or Ctrl-C).
+
+        Raises ``StackFailed`` when a part died more often than the restart limit allows or
+        did not come back; the caller then stops everything (leaving the ``with`` block).
+        """
+        stop = stop or threading.Event()
+        while not stop.is_set():
+            self.check()
+            stop.wait(interval)
+
+    def check(self) -> List[str]:
+        """One supervision pass: restart every part that exited; returns their names."""
+        restarted = []
+        for service in self.services:
+            if service.process is None or service.process.poll() is None:
+                continue
+            self._restart(service, service.process.returncode)
+            restarted.append(service.name)
+        return restarted
+
+    def _restart(self, service: Service, code: int) -> None:
+        now = time.monotonic()
+        while service.restarts and now - service.restarts[0] > self.restart_window:
+            service.restarts.popleft()
+        how = f"killed by signal {-code}" if code < 0 else f"exited with code {code}"
+        log = self.log_dir / f"{service.name}.log"
+        if len(service.restarts) >= self.max_restarts:
+            message = (
+                f"{service.name} {how} and has already been restarted {len(service.restarts)} "
+                f"times in {self.restart_window / 60:.0f} minutes; stopping everything "
+                f"(see {log})"
+            )
+            self._note(service, message)
+            raise StackFailed(message)
+        service.restarts.append(now)
+        self._note(
+            service,
+            f"{service.name} {how}; restarting it (restart {len(service.restarts)} of at most "
+            f"{self.max_restarts} in {self.restart_window / 60:.0f} minutes; see {log})",
+        )
+        self._launch(service)
+        try:
+            self._wait_healthy(service, self.health_timeout)
+        except RuntimeError:
+            return  # it died again while starting: the next pass counts that too
+        except TimeoutError as error:
+            self._note(service, f"{error}; stopping everything")
+            raise StackFailed(str(error)) from None
+        self._note(service, f"{service.name} is back")
+
+    def _note(self, service: Service, message: str) -> None:
+        stamp = datetime.now().astimezone().isoformat(timespec="seconds")
+        if service.log is not None and not service.log.closed:
+            service.log.write(f"{stamp} assistant up: {message}\n".encode())
+            service.log.flush()
+        self.echo(message)
+
+
+def _signal_group(process: subprocess.Popen, sig: int) -> None:
+    try:
+        os.killpg(process.pid, sig)
+    except ProcessLookupError:
+        pass
 
 
 def free_port() -> int:

@@ -11,6 +11,15 @@ import yaml
 
 from assistant.settings import PROJECT_ROOT, Settings
 
+# The gateway sends this header on every request to Rasa's channels (``assistant.rasa_channels``).
+CHANNEL_TOKEN_HEADER = "X-Assistant-Token"  # noqa: S105 - a header name, not a secret
+
+# Rasa sends this header on every call to the action server (``action_endpoint.headers``); the
+# endpoints file names the environment variable, which Rasa's YAML reader substitutes, so the
+# secret is in neither a command line nor a file.
+ACTION_TOKEN_HEADER = "X-Action-Token"  # noqa: S105 - a header name, not a secret
+ACTION_TOKEN_ENV = "ASSISTANT_ACTION_TOKEN"  # noqa: S105 - a variable name, not a secret
+
 
 def rasa_environment(settings: Settings) -> Dict[str, str]:
     """Environment for every Rasa process: nothing phones home, logs stay quiet."""
@@ -23,6 +32,7 @@ def rasa_environment(settings: Settings) -> Dict[str, str]:
             "PYTHONWARNINGS": "ignore",
             "SANIC_HOST": settings.action_host,
             "ASSISTANT_RASA_TOKEN": settings.channel_token(),
+            ACTION_TOKEN_ENV: settings.action_token(),
             "PYTHONPATH": os.pathsep.join(
                 p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p
             ),
@@ -71,7 +81,10 @@ def lock_store_config(url: str) -> Dict[str, Any]:
 def write_endpoints(settings: Settings) -> Path:
     """``var/endpoints.yml`` for this run: action server, tracker store, lock store."""
     endpoints: Dict[str, Any] = {
-        "action_endpoint": {"url": f"http://{settings.action_host}:{settings.action_port}/webhook"},
+        "action_endpoint": {
+            "url": f"http://{settings.action_host}:{settings.action_port}/webhook",
+            "headers": {ACTION_TOKEN_HEADER: "${" + ACTION_TOKEN_ENV + "}"},
+        },
         "tracker_store": tracker_store_config(settings.tracker_store_url, settings),
     }
     if settings.lock_store_url:

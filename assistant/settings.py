@@ -27,6 +27,12 @@ class Settings(BaseSettings):
     action_host: str = "127.0.0.1"
     action_port: int = 5055
     rasa_token: str = Field("", description="Shared secret between gateway and Rasa channels.")
+    action_secret: str = Field(
+        "", env="ASSISTANT_ACTION_TOKEN", description="Shared secret between Rasa and actions."
+    )
+    nlu_eval_token: str = Field(
+        "", description="If set, POST /webhooks/nlu/parse scores the NLU with this bearer token."
+    )
     pin_mask_secret: str = Field(
         "", env="ASSISTANT_PIN_MASK_KEY", description="Key of the PIN hash kept while verified."
     )
@@ -99,6 +105,10 @@ class Settings(BaseSettings):
     def channel_token(self) -> str:
         """The gateway-to-Rasa token: from the environment, else a random one kept in ``home``."""
         return self.rasa_token or self._local_secret("rasa-token")
+
+    def action_token(self) -> str:
+        """The Rasa-to-action-server secret: from the environment, else kept in ``home``."""
+        return self.action_secret or self._local_secret("action-token")
 
     def pin_mask_key(self) -> str:
         """Key of the per-conversation PIN hash: from the environment, else kept in ``home``."""

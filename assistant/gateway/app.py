@@ -50,10 +50,18 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
 
     @app.get("/readyz", tags=["operations"])
     def readyz() -> JSONResponse:
-        """The bank database and the Rasa server both answer."""
-        checks = {"database": _database_ok(sessions), "rasa": rasa.is_ready()}
-        ready = all(checks.values())
-        return JSONResponse({"ready": ready, **checks}, status_code=200 if ready else 503)
+        """Ready when the bank database answers, Rasa has its model loaded and the action
+        server answers its health check; otherwise 503, naming the parts that failed."""
+        from assistant.gateway.readiness import action_server_ready
+
+        checks = {
+            "database": _database_ok(sessions),
+            "rasa": rasa.is_ready(),
+            "actions": action_server_ready(settings),
+        }
+        failed = [part for part, ok in checks.items() if not ok]
+        body = {"ready": not failed, **checks, "failed": failed}
+        return JSONResponse(body, status_code=503 if failed else 200)
 
     @app.on_event("shutdown")
     def close_clients() -> None:

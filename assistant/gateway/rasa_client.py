@@ -6,7 +6,7 @@ from typing import Any, Dict, List, Optional
 
 import httpx
 
-from assistant.rasa_channels import TOKEN_HEADER
+from assistant.rasa_env import CHANNEL_TOKEN_HEADER as TOKEN_HEADER
 
 
 class RasaUnavailable(RuntimeError):
@@ -32,9 +32,10 @@ class RasaClient:
             raise RasaUnavailable(f"Rasa answered {reply.status_code}")
         return reply.json()
 
-    def is_ready(self) -> bool:
+    def is_ready(self, timeout: float = 2.0) -> bool:
+        """Rasa answers and has a model loaded (the channels' token-protected ready route)."""
         try:
-            return self._http.get("/").status_code == 200
+            return self._http.get("/webhooks/chat/ready", timeout=timeout).status_code == 200
         except httpx.HTTPError:
             return False
 
