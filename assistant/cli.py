@@ -87,12 +87,19 @@ def up() -> None:
         click.echo(f"action server  {actions}  (localhost only)")
         click.echo("ready. Press Ctrl-C to stop.")
         try:
-            signal.pause()
+            stack.supervise()  # restarts a part that died, within a limit
         except KeyboardInterrupt:
             pass
+        except StackFailed as error:
+            failure = error
         finally:
+            # A second Ctrl-C must not abandon the parts half stopped (stop() is bounded).
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
             click.echo("stopping ...")
     click.echo("stopped")
+    if failure is not None:
+        raise click.ClickException(f"stopped because a part kept failing: {failure}")
 
 
 @main.command()
