@@ -14,6 +14,7 @@ from actions.entities import entity_value
 from actions.formatting import account_values, date_values, money_values, short_text
 from actions.verification import VerifiedAction
 from assistant.banking.errors import UnknownAccount
+from assistant.clock import Clock, bank_today, system_clock
 
 
 class ActionCheckBalance(VerifiedAction):
@@ -36,6 +37,12 @@ class ActionCheckBalance(VerifiedAction):
 
 
 class ActionRecentTransactions(VerifiedAction):
+    """Recent payments, filtered by what the customer said; days are the bank's calendar days."""
+
+    def __init__(self, clock: Clock = system_clock) -> None:
+        super().__init__()
+        self.clock = clock  # tests pin it
+
     def name(self) -> str:
         return "action_recent_transactions"
 
@@ -47,7 +54,7 @@ class ActionRecentTransactions(VerifiedAction):
         since = _day(period.get("start"))
         until = _day(period.get("end"))
         filter_part = f" with {payee}" if payee else ""
-        if since and until and until < date.today():
+        if since and until and until < bank_today(self.clock()):
             filter_part += f" between {date_values(since)['date']} and {date_values(until)['date']}"
         elif since:
             filter_part += " since " + date_values(since)["date"]

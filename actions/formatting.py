@@ -9,6 +9,7 @@ from babel.dates import format_date
 from babel.lists import format_list
 from num2words import num2words
 
+from assistant.clock import Zone, local_date
 from assistant.money import Money, format_money, money_in_words
 
 LOCALE = "en_US"
@@ -24,8 +25,10 @@ def digits_in_words(digits: str) -> str:
     return " ".join(num2words(int(d)) for d in digits if d.isdigit())
 
 
-def date_values(when: date | datetime) -> Dict[str, str]:
-    day = when.date() if isinstance(when, datetime) else when
+def date_values(when: date | datetime, zone: Zone = None) -> Dict[str, str]:
+    """A day for every medium, in the bank's time zone: a moment (aware UTC) is first turned
+    into the bank-local day it falls on; a plain date is already one."""
+    day = local_date(when, zone)
     return {
         "date": format_date(day, "MMM d", locale=LOCALE),
         "short_date": format_date(day, "M/d", locale=LOCALE),

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.banking.ledger import INCOMING_FUNDS, PAYMENTS_CLEARING, internal_account, post
+from assistant.clock import bank_today, bank_zone
 from assistant.identity import hash_password, hash_pin
 from assistant.models import (
     Account,
@@ -22,7 +23,6 @@ from assistant.models import (
     HelperLink,
     Payee,
     StaffUser,
-    utcnow,
 )
 from assistant.money import Money
 
@@ -86,8 +86,9 @@ RAVI_HISTORY = [
 
 
 def _at(days_ago: int) -> datetime:
-    today = utcnow().date()
-    return datetime.combine(today - timedelta(days=days_ago), time(14, 0), tzinfo=timezone.utc)
+    """10 in the morning, bank time, ``days_ago`` bank-local days ago (as aware UTC)."""
+    day = bank_today() - timedelta(days=days_ago)
+    return datetime.combine(day, time(10, 0), tzinfo=bank_zone()).astimezone(timezone.utc)
 
 
 def _customer(session: Session, *, name: str, phone: str, pin: str, channel: str,

@@ -3,6 +3,9 @@
 ``find_date_range(text, today)`` returns the longest date expression found, as an
 inclusive range that never ends after ``today``. Relative expressions are rules;
 explicit calendar dates ("3rd of March 2023", "3/4") are read by dateparser.
+
+Days are calendar days in the bank's time zone (``ASSISTANT_TIMEZONE``): without ``today``,
+"yesterday" said at 00:30 in New York is the day before in New York, whatever the date in UTC.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Callable
 
 from dateutil.relativedelta import relativedelta
 
+from assistant.clock import bank_today
 from nlu.numbers import parse_number
 from nlu.text import tokenize
 
@@ -251,12 +255,15 @@ _STANDALONE = {
 # --- the public function ----------------------------------------------------------------
 
 
-def find_date_range(text: str, today: date | None = None) -> DateRangeMatch | None:
+def find_date_range(
+    text: str, today: date | None = None, now: datetime | None = None
+) -> DateRangeMatch | None:
     """Find the date range ``text`` talks about, or None.
 
-    The longest expression wins (ties: the earliest). ``today`` defaults to the real date.
+    The longest expression wins (ties: the earliest). ``today`` defaults to the bank's today
+    at ``now`` (an aware moment; default: the real clock).
     """
-    today = today or date.today()
+    today = today or bank_today(now)
     found: list[tuple[int, int, Period]] = []
     found.extend(_standalone(text, today))
     found.extend(_since(text, today))

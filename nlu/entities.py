@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from nlu.accounts import find_accounts
@@ -24,14 +24,16 @@ def extract_entities(
     today: date | None = None,
     default_currency: str = "USD",
     payee_threshold: float = 80.0,
+    now: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """Find ``amount``, ``account``, ``date_range`` and ``payee`` entities in ``text``.
 
     Spans never overlap: a date range wins over amounts inside it, and payees never
-    cover an amount, an account or a date.
+    cover an amount, an account or a date. Date ranges are relative to ``today`` (default:
+    the bank's today at ``now``, see ``nlu.dates``).
     """
     entities: list[dict[str, Any]] = []
-    date_range = find_date_range(text, today)
+    date_range = find_date_range(text, today, now)
     if date_range:
         entities.append(_entity("date_range", date_range.start, date_range.end, date_range.value()))
     for amount in find_amounts(text, default_currency):

@@ -22,7 +22,8 @@ from assistant.banking import (
     UnknownAccount,
     UnknownPayee,
 )
-from assistant.models import Account, AuditEvent, LedgerTransaction, Posting, utcnow
+from assistant.clock import bank_today, local_date
+from assistant.models import Account, AuditEvent, LedgerTransaction, Posting
 from assistant.money import Money
 
 
@@ -161,7 +162,7 @@ def test_recent_transactions_newest_first_signed_from_the_customers_side(
     assert newest["checking"].counterparty == "Savings"
     assert newest["savings"].amount == Money(1000)
     assert newest["savings"].counterparty == "Checking"
-    assert items[2].created_at.date() == items[2].date
+    assert items[2].date == local_date(items[2].created_at)  # the bank's calendar day
 
 
 def test_recent_transactions_filter_by_account_payee_and_dates(demo_bank, margaret_id) -> None:
@@ -173,7 +174,7 @@ def test_recent_transactions_filter_by_account_payee_and_dates(demo_bank, margar
     assert len(power) == 2 and {t.counterparty for t in power} == {"City Power"}
     pension = demo_bank.recent_transactions(margaret_id, payee="pension", limit=50)
     assert len(pension) == 2 and all(t.amount.is_positive for t in pension)
-    today = utcnow().date()
+    today = bank_today()
     last_week = demo_bank.recent_transactions(margaret_id, since=today - timedelta(days=7),
                                               limit=50)
     assert [t.counterparty for t in last_week] == ["Fresh Market"]

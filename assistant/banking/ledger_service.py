@@ -7,7 +7,7 @@ import json
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -37,6 +37,7 @@ from assistant.banking.views import (
     Receipt,
     TransactionView,
 )
+from assistant.clock import Zone, utc_range
 from assistant.db import read_only
 from assistant.models import (
     Account,
@@ -88,16 +89,16 @@ def fingerprint(**request: Any) -> str:
     return hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
 
 
-def _day_start(d: date) -> datetime:
-    return datetime.combine(d, time.min, tzinfo=timezone.utc)
-
-
 class LedgerBankingService:
-    """Banking on the embedded double-entry ledger. Thread-safe; one DB transaction per call."""
+    """Banking on the embedded double-entry ledger. Thread-safe; one DB transaction per call.
 
-    def __init__(self, session_factory: sessionmaker) -> None:
+    Calendar days (``since``/``until``) are days in ``zone``, by default the bank's time zone.
+    """
+
+    def __init__(self, session_factory: sessionmaker, zone: Zone = None) -> None:
         self._sessions = session_factory
         self._readers = read_only(session_factory)
+        self._zone = zone
 
     @contextmanager
     def _tx(self) -> Iterator[Session]:
@@ -155,7 +156,11 @@ class LedgerBankingService:
                             payee: str | None = None, since: date | None = None,
                             until: date | None = None, limit: int = 5
                             ) -> list[TransactionView]:
-        """Newest first. ``payee`` is matched fuzzily (name or relationship, then counterparty)."""
+        """Newest first. ``payee`` is matched fuzzily (name or relationship, then counterparty).
+
+        ``since`` and ``until`` are bank-local calendar days, both included: a payment at
+        23:30 New York time on ``until`` is in, one at 00:30 the next day is not.
+        """
         payee_ids: set[int] = set()
         if payee:
             payee_ids = {p.id for p in self.resolve_payee(customer_id, payee)}
@@ -168,11 +173,11 @@ class LedgerBankingService:
                      .order_by(LedgerTransaction.created_at.desc(), Posting.id.desc()))
             if account_kind:
                 query = query.where(Account.kind == normalize_kind(account_kind))
-            if since:
-                query = query.where(LedgerTransaction.created_at >= _day_start(since))
-            if until:
-                query = query.where(
-                    LedgerTransaction.created_at < _day_start(until + timedelta(days=1)))
+            start, end = utc_range(since, until, self._zone)
+            if start is not None:
+                query = query.where(LedgerTransaction.created_at >= start)
+            if end is not None:
+                query = query.where(LedgerTransaction.created_at < end)
             if payee and payee_ids:
                 query = query.where(LedgerTransaction.payee_id.in_(payee_ids))
             query = query.limit(_PAYEE_SCAN_LIMIT if payee and not payee_ids else max(limit, 0))

@@ -25,7 +25,11 @@ __all__ = ["BankingService", "LedgerBankingService", "get_banking_service"]
 
 @runtime_checkable
 class BankingService(Protocol):
-    """Every operation takes the customer id the caller has already verified."""
+    """Every operation takes the customer id the caller has already verified.
+
+    Moments are aware UTC datetimes; calendar days (``since``, ``until``) are the bank's
+    (``assistant.clock``), so "November 4" means November 4 in the bank's time zone.
+    """
 
     def find_customer_by_phone(self, phone: str) -> CustomerView | None: ...
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from assistant.clock import local_date
 from assistant.money import Money
 
 
@@ -44,7 +45,8 @@ class TransactionView:
 
     @property
     def date(self) -> date:
-        return self.created_at.date()
+        """The bank-local calendar day of ``created_at`` (aware UTC)."""
+        return local_date(self.created_at)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from assistant.clock import local_date
 from assistant.conversations import ConversationStore
 from assistant.gateway.turns import TurnHandler
 from assistant.identity import IdentityService
@@ -216,5 +217,7 @@ class Page:
         return " ".join(classes)
 
     def date(self, moment: Any) -> str:
-        """A date in the customer's locale ("November 3, 2026")."""
-        return format_date(moment, format="long", locale=self.settings.locale)
+        """A date in the customer's locale ("November 3, 2026"): a moment (aware UTC) is shown
+        as the day it falls on in the bank's time zone."""
+        day = local_date(moment, self.settings.timezone)
+        return format_date(day, format="long", locale=self.settings.locale)
