@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.cards import card_values
 from actions.context import banking, verified_customer_id
+from actions.readback import (
+    ReadBackFormValidation,
+    readback_payload,
+    readbacks,
+    use_confirmation,
+)
 from actions.slots import NEW_PAYEE_SLOTS
 from assistant.banking.errors import BankingError
+from assistant.readbacks import NEW_PAYEE
 from nlu.normalize import spoken_digits
 
 ACCOUNT_NUMBER = re.compile(r"^\d{6,12}$")
@@ -32,9 +39,29 @@ class ActionStartAddPayee(Action):
         ]
 
 
-class ValidateAddPayeeForm(FormValidationAction):
+def new_payee_details(tracker: Tracker) -> Optional[Dict[str, Any]]:
+    """The payee the slots describe, as read back (None while incomplete)."""
+    name, account = tracker.get_slot("new_payee_name"), tracker.get_slot("new_payee_account")
+    if not name or not account:
+        return None
+    return {"name": name, "account": account}
+
+
+class ValidateAddPayeeForm(ReadBackFormValidation):
+    confirm_slot = "new_payee_confirmed"
+    kind = NEW_PAYEE
+    read_back_slots = ("new_payee_name", "new_payee_account")
+
     def name(self) -> str:
         return "validate_add_payee_form"
+
+    def details(self, tracker: Tracker) -> Optional[Dict[str, Any]]:
+        return new_payee_details(tracker)
+
+    async def extract_new_payee_confirmed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        return await self.extract_confirmation(tracker)
 
     async def extract_new_payee_name(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -79,8 +106,12 @@ class ActionAskNewPayeeConfirmed(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
+        details = new_payee_details(tracker)
+        if details is None:
+            return []
         dispatcher.utter_message(
             response="utter_confirm_new_payee",
+            json_message=readback_payload(NEW_PAYEE, details),
             name=tracker.get_slot("new_payee_name"),
             **card_values("last4", (tracker.get_slot("new_payee_account") or "")[-4:]),
         )
@@ -100,10 +131,19 @@ class ActionSubmitAddPayee(Action):
         if not tracker.get_slot("new_payee_confirmed") or customer_id is None:
             dispatcher.utter_message(response="utter_payee_not_added")
             return reset
+        confirmation = use_confirmation(tracker, NEW_PAYEE, new_payee_details(tracker))
+        if confirmation is None:
+            dispatcher.utter_message(response="utter_payee_not_confirmed")
+            return reset
+        if (confirmation.outcome or {}).get("status") == "added":
+            dispatcher.utter_message(response="utter_payee_added", name=name)  # a retry
+            return reset
         try:
             banking().add_payee(customer_id, name, tracker.get_slot("new_payee_account"))
         except BankingError:
+            readbacks().record_outcome(confirmation.id, {"status": "not_added"})
             dispatcher.utter_message(response="utter_add_payee_failed")
             return reset
+        readbacks().record_outcome(confirmation.id, {"status": "added"})
         dispatcher.utter_message(response="utter_payee_added", name=name)
         return reset

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, Dict, List, Optional
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -18,9 +18,16 @@ from rasa_sdk.types import DomainDict
 from actions.context import banking, verified_customer_id
 from actions.entities import entity_value
 from actions.formatting import account_values, money_values, names_list
+from actions.readback import (
+    ReadBackFormValidation,
+    readback_payload,
+    readbacks,
+    use_confirmation,
+)
 from actions.slots import OWN_ACCOUNT_PREFIX, PAYMENT_SLOTS
 from assistant.banking.errors import BankingError, InsufficientFunds
 from assistant.money import Money
+from assistant.readbacks import PAYMENT, payment_key
 
 TEXT_ANSWER_INTENTS = {"inform", "transfer_money", "pay_bill"}
 
@@ -61,9 +68,39 @@ class ActionStartPayment(Action):
         return events
 
 
-class ValidatePaymentForm(FormValidationAction):
+def payment_details(tracker: Tracker) -> Optional[Dict[str, Any]]:
+    """The payment the slots describe, as read back (None while incomplete)."""
+    amount = slot_money(tracker)
+    recipient = tracker.get_slot("recipient")
+    from_account = tracker.get_slot("from_account")
+    reference = tracker.get_slot("payment_reference")
+    if amount is None or not recipient or not from_account or not reference:
+        return None
+    return {
+        "kind": tracker.get_slot("payment_kind") or "transfer",
+        "recipient": recipient,
+        "from_account": from_account,
+        "amount_minor": amount.minor,
+        "currency": amount.currency,
+        "reference": reference,
+    }
+
+
+class ValidatePaymentForm(ReadBackFormValidation):
+    confirm_slot = "payment_confirmed"
+    kind = PAYMENT
+    read_back_slots = ("recipient", "amount", "from_account")
+
     def name(self) -> str:
         return "validate_payment_form"
+
+    def details(self, tracker: Tracker) -> Optional[Dict[str, Any]]:
+        return payment_details(tracker)
+
+    async def extract_payment_confirmed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        return await self.extract_confirmation(tracker)
 
     def _customer(self, tracker: Tracker) -> Optional[int]:
         return verified_customer_id(tracker)
@@ -235,10 +272,12 @@ class ActionAskPaymentConfirmed(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         amount = slot_money(tracker)
-        if amount is None:
+        details = payment_details(tracker)
+        if amount is None or details is None:
             return []
         dispatcher.utter_message(
             response="utter_confirm_payment",
+            json_message=readback_payload(PAYMENT, details),
             recipient=recipient_label(tracker.get_slot("recipient") or ""),
             from_account=tracker.get_slot("from_account"),
             **money_values("amount", amount),
@@ -259,9 +298,15 @@ class ActionSubmitPayment(Action):
         if not tracker.get_slot("payment_confirmed") or customer_id is None or amount is None:
             dispatcher.utter_message(response="utter_payment_not_sent")
             return reset
+        # The bank's own record, not the slots, says whether this payment was read back and
+        # answered with a plain yes; the confirmation is used up here, once.
+        confirmation = use_confirmation(tracker, PAYMENT, payment_details(tracker))
+        if confirmation is None:
+            dispatcher.utter_message(response="utter_payment_not_confirmed")
+            return reset
         recipient = tracker.get_slot("recipient")
         from_kind = tracker.get_slot("from_account")
-        key = f"conversation:{tracker.sender_id}:{tracker.get_slot('payment_reference')}"
+        key = payment_key(tracker.sender_id, tracker.get_slot("payment_reference"))
         service = banking()
         try:
             if recipient.startswith(OWN_ACCOUNT_PREFIX):
@@ -272,6 +317,7 @@ class ActionSubmitPayment(Action):
                 payee = service.resolve_payee(customer_id, recipient, kind=payee_kind(tracker))[0]
                 receipt = service.pay_payee(customer_id, from_kind, payee.id, amount, key)
         except InsufficientFunds:
+            readbacks().record_outcome(confirmation.id, {"status": "not_sent"})
             account = service.get_account(customer_id, from_kind)
             dispatcher.utter_message(
                 response="utter_insufficient_funds",
@@ -280,8 +326,12 @@ class ActionSubmitPayment(Action):
             )
             return reset
         except BankingError:
+            readbacks().record_outcome(confirmation.id, {"status": "not_sent"})
             dispatcher.utter_message(response="utter_payment_failed")
             return reset
+        readbacks().record_outcome(
+            confirmation.id, {"status": "sent", "reference": receipt.reference}
+        )
         dispatcher.utter_message(
             response="utter_payment_done",
             recipient=recipient_label(recipient),

@@ -122,6 +122,7 @@ def chat(phone: str, url: str | None) -> None:
         if started.status_code != 201:
             raise click.ClickException(started.json().get("detail", started.text))
         conversation = started.json()["conversation_id"]
+        http.headers["Authorization"] = f"Bearer {started.json()['conversation_token']}"
         awaiting_pin = False
         buttons: list = []
         while True:

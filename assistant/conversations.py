@@ -7,14 +7,15 @@ checked, until ``verified_until``. No PIN is ever stored here.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
@@ -23,9 +24,6 @@ from assistant.banking.phones import normalize_phone
 from assistant.db import read_only
 from assistant.models import Conversation, ConversationReply, Customer, utcnow
 from assistant.settings import get_settings
-
-# A message that is nothing but 4-8 digits could be a PIN: never keep it as pending text.
-_PIN_LIKE = re.compile(r"^\D*(\d\D*){4,8}$")
 
 
 @dataclass(frozen=True)
@@ -55,6 +53,16 @@ def pin_mask(conversation_id: str, digits: str) -> str:
     return hmac.new(key, f"{conversation_id}:{digits}".encode(), hashlib.sha256).hexdigest()
 
 
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _pending_cipher() -> Fernet:
+    """Fernet (cryptography) under a key derived from the PIN-mask key."""
+    secret = hashlib.sha256(b"pending-text:" + get_settings().pin_mask_key().encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(secret))
+
+
 class ConversationStore:
     """Reads and updates conversations; each call is one short transaction."""
 
@@ -62,8 +70,17 @@ class ConversationStore:
         self._sessions = session_factory
         self._readers = read_only(session_factory)
 
-    def start(self, channel: str, phone: str | None) -> ConversationView:
-        """A new conversation; the customer is looked up (not verified) by phone."""
+    @property
+    def session_factory(self) -> sessionmaker:
+        return self._sessions
+
+    def start(self, channel: str, phone: str | None, api_token: str | None = None
+              ) -> ConversationView:
+        """A new conversation; the customer is looked up (not verified) by phone.
+
+        ``api_token``, for a conversation the JSON API creates, is the secret its client must
+        show with every message; only its SHA-256 is kept.
+        """
         phone = normalize_phone(phone) if phone else None
         with self._sessions() as session, session.begin():
             customer_id = None
@@ -73,7 +90,9 @@ class ConversationStore:
             now = utcnow()
             conversation = Conversation(id=secrets.token_urlsafe(16), channel=channel,
                                         phone=phone, customer_id=customer_id, created_at=now,
-                                        last_seen_at=now, awaiting_pin=False)
+                                        last_seen_at=now, awaiting_pin=False,
+                                        api_token_hash=_token_hash(api_token)
+                                        if api_token else None)
             session.add(conversation)
             session.flush()
             return _view(conversation)
@@ -94,6 +113,18 @@ class ConversationStore:
             ).scalar_one_or_none()
             return _view(conversation) if conversation else None
 
+    def get_for_api(self, conversation_id: str, channel: str, token: str
+                    ) -> ConversationView | None:
+        """The conversation, only if the JSON API created it on ``channel`` with ``token``."""
+        with self._readers() as session:
+            conversation = session.get(Conversation, conversation_id)
+            if conversation is None or conversation.channel != channel:
+                return None
+            stored = conversation.api_token_hash
+            if not stored or not hmac.compare_digest(stored, _token_hash(token)):
+                return None
+            return _view(conversation)
+
     def get(self, conversation_id: str) -> ConversationView | None:
         with self._readers() as session:
             conversation = session.get(Conversation, conversation_id)
@@ -112,10 +143,13 @@ class ConversationStore:
         self._update(conversation_id, last_seen_at=utcnow())
 
     def set_awaiting_pin(self, conversation_id: str, pending_text: str | None) -> None:
-        """Wait for a PIN; ``pending_text`` (the request that needed it) is replayed after."""
-        if pending_text and _PIN_LIKE.match(pending_text):
-            pending_text = None
-        self._update(conversation_id, awaiting_pin=True, pending_text=pending_text or None)
+        """Wait for a PIN; ``pending_text`` (the request that needed it) is replayed after.
+
+        It may hold the PIN in some spelling, so it is kept encrypted (the key lives outside
+        the database) and masked against the PIN once that is checked.
+        """
+        sealed = _pending_cipher().encrypt(pending_text.encode()).decode() if pending_text else None
+        self._update(conversation_id, awaiting_pin=True, pending_text=sealed)
 
     def clear_awaiting_pin(self, conversation_id: str) -> str | None:
         """Stop waiting for a PIN; returns the pending text (once), if any."""
@@ -123,10 +157,15 @@ class ConversationStore:
             conversation = session.get(Conversation, conversation_id)
             if conversation is None:
                 raise KeyError(conversation_id)
-            pending = conversation.pending_text
+            sealed = conversation.pending_text
             conversation.awaiting_pin = False
             conversation.pending_text = None
-            return pending
+            if not sealed:
+                return None
+            try:
+                return _pending_cipher().decrypt(sealed.encode()).decode()
+            except InvalidToken:
+                return None  # sealed under another key (the key was changed): dropped
 
     def mark_verified(self, conversation_id: str, customer_id: int, minutes: int,
                       pin: str | None = None) -> None:

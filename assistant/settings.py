@@ -60,8 +60,23 @@ class Settings(BaseSettings):
 
     pin_max_attempts: int = 5
     pin_lock_minutes: int = 15
+    # PIN throttling (DESIGN.md section 6): three lockouts within a day hold the PIN until
+    # staff unlock it; each source (conversation, From number, web client address) has at most
+    # ``pin_checks_per_minute`` PIN checks hashed, and is refused without any check after
+    # ``pin_source_failures`` failed PINs in ``pin_source_window_minutes`` or
+    # ``pin_source_failures_per_day`` in a day.
+    pin_lockouts_before_hold: int = 3
+    pin_checks_per_minute: int = 10
+    pin_source_failures: int = 8
+    pin_source_window_minutes: int = 15
+    pin_source_failures_per_day: int = 20
+    trusted_proxies: str = Field(
+        "", description="Comma-separated proxy addresses (or networks) whose X-Forwarded-For "
+        "is believed for the web client's address; none by default."
+    )
     verified_minutes_sms: int = 10
     verified_minutes_default: int = 30
+    readback_minutes: int = Field(10, description="A read-back can be answered this long.")
 
     # The large-text web interface (assistant/web). ``cookie_secure`` None means automatic:
     # Secure unless the public base URL is plain http:// (a local demo).

@@ -317,6 +317,8 @@ _TENS = {
 }  # fmt: skip
 _REPEATS = {"double": 2, "triple": 3}
 _SKIPPABLE = lexicon.FILLERS | {"and"}
+# The same tables, for finding a PIN-like number inside a sentence (assistant.pin_text).
+DIGIT_WORDS, TEEN_WORDS, TENS_WORDS, REPEAT_WORDS = _DIGIT_WORDS, _TEENS, _TENS, _REPEATS
 
 
 def spoken_digits(text: str) -> str | None:

@@ -20,6 +20,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.context as context
+import actions.readback as readback_actions
 from actions.account_info import ActionCheckBalance, ActionRecentTransactions
 from actions.cards import ActionFreezeCard, ActionReportLostCard, ActionUnfreezeCard
 from actions.conversation import (
@@ -35,6 +36,7 @@ from actions.new_payee import (
     ActionStartAddPayee,
     ActionSubmitAddPayee,
     ValidateAddPayeeForm,
+    new_payee_details,
 )
 from actions.payments import (
     ActionAskPaymentConfirmed,
@@ -42,6 +44,7 @@ from actions.payments import (
     ActionStartPayment,
     ActionSubmitPayment,
     ValidatePaymentForm,
+    payment_details,
 )
 from actions.slots import NEW_PAYEE_SLOTS, PAYMENT_SLOTS
 from actions.verification import ActionCheckVerified
@@ -49,6 +52,7 @@ from assistant.banking import LedgerBankingService
 from assistant.conversations import ConversationStore
 from assistant.db import dispose, session_factory
 from assistant.demo import MARGARET_PHONE, RAVI_PHONE
+from assistant.readbacks import NEW_PAYEE, PAYMENT, ReadbackStore
 from assistant.settings import get_settings
 from tests.fakes import copy_of_bank, seeded_bank_template
 
@@ -74,8 +78,17 @@ MESSAGE_KEYS = {
 class DemoBank:
     service: LedgerBankingService
     conversations: ConversationStore
+    readbacks: ReadbackStore
     margaret: int
     ravi: int
+
+    def read_back(self, tracker: Tracker, kind: str = PAYMENT, plain_yes: bool = True) -> None:
+        """What the gateway does: record the read-back the slots describe, then the answer."""
+        details = payment_details(tracker) if kind == PAYMENT else new_payee_details(tracker)
+        assert details is not None
+        customer = self.conversations.get(tracker.sender_id).customer_id
+        self.readbacks.record(tracker.sender_id, customer, kind, details)
+        self.readbacks.answer(tracker.sender_id, plain_yes, "message-1")
 
     def conversation(self, phone: Optional[str] = MARGARET_PHONE, verified: bool = True) -> str:
         """A chat conversation id (the Rasa sender id), with the PIN given when ``verified``."""
@@ -92,6 +105,7 @@ def _clear_caches() -> None:
     get_settings.cache_clear()
     context.banking.cache_clear()
     context.conversations.cache_clear()
+    readback_actions.readbacks.cache_clear()
 
 
 @pytest.fixture(scope="module")
@@ -112,6 +126,7 @@ def demo(
     yield DemoBank(
         service=service,
         conversations=ConversationStore(sessions),
+        readbacks=ReadbackStore(sessions),
         margaret=service.find_customer_by_phone(MARGARET_PHONE).id,
         ravi=service.find_customer_by_phone(RAVI_PHONE).id,
     )
@@ -586,7 +601,13 @@ def test_who_to_offers_people_for_a_transfer_and_bills_for_a_bill(demo: DemoBank
 
 def test_the_read_back_says_exactly_what_will_happen(demo: DemoBank) -> None:
     sender = demo.conversation()
-    slots = {"recipient": "Tom", "amount": money_slot(5000), "from_account": "checking"}
+    slots = {
+        "recipient": "Tom",
+        "amount": money_slot(5000),
+        "from_account": "checking",
+        "payment_kind": "transfer",
+        "payment_reference": "ref1",
+    }
     tracker = make_tracker(
         sender, slots=slots, form="payment_form", requested_slot="payment_confirmed"
     )
@@ -598,6 +619,20 @@ def test_the_read_back_says_exactly_what_will_happen(demo: DemoBank) -> None:
         "amount": "$50.00",
         "amount_words": "fifty dollars",
     }
+    # The gateway learns exactly what was read back, to check the answer against it.
+    assert dispatcher.messages[0]["custom"] == {
+        "readback": {
+            "kind": "payment",
+            "details": {
+                "kind": "transfer",
+                "recipient": "Tom",
+                "from_account": "checking",
+                "amount_minor": 5000,
+                "currency": "USD",
+                "reference": "ref1",
+            },
+        }
+    }
     assert events == []
 
 
@@ -607,6 +642,7 @@ def test_the_read_back_names_an_own_account_plainly(demo: DemoBank) -> None:
         "recipient": "account:savings",
         "amount": money_slot(25050),
         "from_account": "checking",
+        "payment_reference": "ref1",
     }
     dispatcher, _ = run(ActionAskPaymentConfirmed(), make_tracker(sender, slots=slots))
     assert values(dispatcher)["recipient"] == "your savings account"
@@ -631,6 +667,7 @@ def test_a_confirmed_payment_moves_the_money_exactly_once_even_when_run_twice(
 ) -> None:
     sender = demo.conversation()
     tracker = _confirmed_payment(sender)
+    demo.read_back(tracker)
 
     first, events = run(ActionSubmitPayment(), tracker)
     assert responses(first) == ["utter_payment_done"]
@@ -650,14 +687,17 @@ def test_a_confirmed_payment_moves_the_money_exactly_once_even_when_run_twice(
 
 def test_a_new_payment_reference_is_a_new_payment(demo: DemoBank) -> None:
     sender = demo.conversation()
-    run(ActionSubmitPayment(), _confirmed_payment(sender, payment_reference="first"))
-    run(ActionSubmitPayment(), _confirmed_payment(sender, payment_reference="second"))
+    for reference in ("first", "second"):
+        tracker = _confirmed_payment(sender, payment_reference=reference)
+        demo.read_back(tracker)
+        run(ActionSubmitPayment(), tracker)
     assert demo.balance(demo.margaret) == 115000
 
 
 def test_a_confirmed_own_account_transfer_moves_between_accounts(demo: DemoBank) -> None:
     sender = demo.conversation()
     tracker = _confirmed_payment(sender, recipient="account:savings", amount=money_slot(10000))
+    demo.read_back(tracker)
     dispatcher, _ = run(ActionSubmitPayment(), tracker)
     assert responses(dispatcher) == ["utter_payment_done"]
     assert values(dispatcher)["recipient"] == "your savings account"
@@ -668,6 +708,7 @@ def test_a_confirmed_own_account_transfer_moves_between_accounts(demo: DemoBank)
 def test_a_confirmed_bill_payment_pays_the_bill(demo: DemoBank) -> None:
     sender = demo.conversation()
     tracker = _confirmed_payment(sender, recipient="City Power", payment_kind="bill")
+    demo.read_back(tracker)
     dispatcher, _ = run(ActionSubmitPayment(), tracker)
     assert responses(dispatcher) == ["utter_payment_done"]
     assert demo.balance(demo.margaret) == 120000
@@ -697,6 +738,7 @@ def test_a_payment_after_the_verification_expired_moves_nothing(demo: DemoBank) 
 def test_a_payment_the_balance_no_longer_covers_is_refused_at_submit(demo: DemoBank) -> None:
     sender = demo.conversation()
     tracker = _confirmed_payment(sender, amount=money_slot(125001))
+    demo.read_back(tracker)
     dispatcher, _ = run(ActionSubmitPayment(), tracker)
     assert responses(dispatcher) == ["utter_insufficient_funds"]
     assert values(dispatcher)["available"] == "$1,250.00"
@@ -973,9 +1015,9 @@ def test_a_new_payee_is_saved_only_on_yes(demo: DemoBank) -> None:
     assert slots_set(events) == {name: None for name in NEW_PAYEE_SLOTS}
     assert "Joe Bloggs" not in _payee_names(demo)
 
-    dispatcher, events = run(
-        ActionSubmitAddPayee(), make_tracker(sender, slots={**filled, "new_payee_confirmed": True})
-    )
+    tracker = make_tracker(sender, slots={**filled, "new_payee_confirmed": True})
+    demo.read_back(tracker, NEW_PAYEE)
+    dispatcher, events = run(ActionSubmitAddPayee(), tracker)
     assert responses(dispatcher) == ["utter_payee_added"]
     assert values(dispatcher) == {"name": "Joe Bloggs"}
     assert slots_set(events) == {name: None for name in NEW_PAYEE_SLOTS}
@@ -985,7 +1027,9 @@ def test_a_new_payee_is_saved_only_on_yes(demo: DemoBank) -> None:
 
 def test_a_duplicate_payee_is_not_added_twice(demo: DemoBank) -> None:
     filled = {"new_payee_name": "Tom", "new_payee_account": "12345678", "new_payee_confirmed": True}
-    dispatcher, _ = run(ActionSubmitAddPayee(), make_tracker(demo.conversation(), slots=filled))
+    tracker = make_tracker(demo.conversation(), slots=filled)
+    demo.read_back(tracker, NEW_PAYEE)
+    dispatcher, _ = run(ActionSubmitAddPayee(), tracker)
     assert responses(dispatcher) == ["utter_add_payee_failed"]
     assert _payee_names(demo).count("Tom") == 1
 
@@ -999,4 +1043,126 @@ def test_a_new_payee_needs_the_pin(demo: DemoBank) -> None:
     sender = demo.conversation(verified=False)
     dispatcher, _ = run(ActionSubmitAddPayee(), make_tracker(sender, slots=filled))
     assert responses(dispatcher) == ["utter_payee_not_added"]
+    assert "Joe Bloggs" not in _payee_names(demo)
+
+
+# ---- only a plain yes to an unchanged read-back moves money -----------------------------------
+
+READ_BACK = {
+    "recipient": "Tom",
+    "amount": money_slot(500),
+    "from_account": "checking",
+    "payment_kind": "transfer",
+    "payment_reference": "ref-1",
+}
+
+
+def at_the_read_back(
+    demo: DemoBank, text: str, intent: str, entities: tuple = (), plain_yes: bool = False
+) -> tuple[CollectingDispatcher, Dict[str, Any], str]:
+    """ "Send $5.00 to Tom from checking. Shall I do that?" was delivered; then ``text``."""
+    sender = demo.conversation()
+    demo.read_back(make_tracker(sender, slots=READ_BACK), plain_yes=plain_yes)
+    dispatcher, slots = validate_payment(
+        sender,
+        requested_slot="payment_confirmed",
+        slots=READ_BACK,
+        text=text,
+        intent=intent,
+        entities=entities,
+    )
+    return dispatcher, slots, sender
+
+
+@pytest.mark.parametrize(
+    ("text", "entities", "changed"),
+    [
+        ("yes 300 dollars", (amount(30000),), {"amount": money_slot(30000)}),
+        ("YES 250", (amount(25000),), {"amount": money_slot(25000)}),
+        ("ok 40", (amount(4000),), {"amount": money_slot(4000)}),
+        ("yes but to linda", (payee("Linda"),), {"recipient": "Linda"}),
+        ("yes from savings", (account("savings", "from"),), {"from_account": "savings"}),
+    ],
+)
+def test_a_yes_that_carries_a_change_is_a_change_and_is_read_back_again(
+    demo: DemoBank, text: str, entities: tuple, changed: Dict[str, Any]
+) -> None:
+    _, slots, _ = at_the_read_back(demo, text, "affirm", entities)
+    assert slots["payment_confirmed"] is None  # the form reads the new payment back
+    for name, value in changed.items():
+        assert slots[name] == value
+
+
+def test_a_no_that_carries_a_change_is_read_back_again(demo: DemoBank) -> None:
+    _, slots, _ = at_the_read_back(demo, "no, 40 dollars", "deny", (amount(4000),))
+    assert slots["payment_confirmed"] is None
+    assert slots["amount"] == money_slot(4000)
+
+
+def test_a_plain_yes_the_gateway_recorded_confirms(demo: DemoBank) -> None:
+    dispatcher, slots, _ = at_the_read_back(demo, "yes", "affirm", plain_yes=True)
+    assert slots["payment_confirmed"] is True
+    assert dispatcher.messages == []
+
+
+def test_a_yes_the_gateway_did_not_record_as_plain_is_checked_again(demo: DemoBank) -> None:
+    """NLU says affirm, but the bank's own record has no plain yes to this read-back."""
+    dispatcher, slots, _ = at_the_read_back(demo, "yes", "affirm", plain_yes=False)
+    assert slots["payment_confirmed"] is None
+    assert responses(dispatcher) == ["utter_readback_again"]
+
+
+def test_an_expired_read_back_asks_for_a_fresh_check_and_keeps_the_answers(demo: DemoBank) -> None:
+    from datetime import timedelta
+
+    from assistant.models import utcnow
+
+    sender = demo.conversation()
+    long_ago = utcnow() - timedelta(minutes=11)
+    details = payment_details(make_tracker(sender, slots=READ_BACK))
+    demo.readbacks.record(sender, demo.margaret, PAYMENT, details, now=long_ago)
+    demo.readbacks.answer(sender, True, "m1")
+    dispatcher, slots = validate_payment(
+        sender, requested_slot="payment_confirmed", slots=READ_BACK, text="yes", intent="affirm"
+    )
+    assert slots["payment_confirmed"] is None
+    assert responses(dispatcher) == ["utter_readback_again"]
+    assert "amount" not in slots or slots["amount"] == money_slot(500)
+
+
+def test_submit_without_the_gateways_record_of_a_plain_yes_moves_nothing(demo: DemoBank) -> None:
+    """Slots alone (set by anyone who could reach Rasa) never move money."""
+    sender = demo.conversation()
+    dispatcher, _ = run(ActionSubmitPayment(), _confirmed_payment(sender))
+    assert responses(dispatcher) == ["utter_payment_not_confirmed"]
+    assert demo.balance(demo.margaret) == 125000
+
+
+def test_submit_of_a_payment_other_than_the_one_read_back_moves_nothing(demo: DemoBank) -> None:
+    sender = demo.conversation()
+    demo.read_back(_confirmed_payment(sender, amount=money_slot(500)))
+    dispatcher, _ = run(ActionSubmitPayment(), _confirmed_payment(sender, amount=money_slot(77700)))
+    assert responses(dispatcher) == ["utter_payment_not_confirmed"]
+    assert demo.balance(demo.margaret) == 125000
+
+
+def test_a_confirmation_counts_once(demo: DemoBank) -> None:
+    sender = demo.conversation()
+    first = _confirmed_payment(sender, payment_reference="one")
+    demo.read_back(first)
+    run(ActionSubmitPayment(), first)
+    second = _confirmed_payment(sender, payment_reference="two")
+    dispatcher, _ = run(ActionSubmitPayment(), second)
+    assert responses(dispatcher) == ["utter_payment_not_confirmed"]
+    assert demo.balance(demo.margaret) == 120000
+
+
+def test_a_new_payee_is_not_added_on_slots_alone(demo: DemoBank) -> None:
+    filled = {
+        "new_payee_name": "Joe Bloggs",
+        "new_payee_account": "12345678",
+        "new_payee_confirmed": True,
+    }
+    dispatcher, _ = run(ActionSubmitAddPayee(), make_tracker(demo.conversation(), slots=filled))
+    assert responses(dispatcher) == ["utter_payee_not_confirmed"]
     assert "Joe Bloggs" not in _payee_names(demo)

@@ -406,72 +406,23 @@ def test_no_pin_digits_reach_the_logs(gateway: Gateway, caplog: pytest.LogCaptur
         assert secret not in caplog.text
 
 
-# ---- the HTTP surface -------------------------------------------------------------------
+# ---- the HTTP surface (the JSON API itself: tests/test_text_api.py) ----------------------
 
 
 def _http(settings: Settings, calls: List[tuple]) -> List[httpx.Response]:
-    """Run ``calls`` (method, path, json) against ``create_app`` with the fake Rasa in place.
-
-    Starlette's ``TestClient`` does not work with the locked httpx 0.28 (it passes ``app=``),
-    so the app is driven through httpx's ASGI transport instead.
-    """
+    """Run ``calls`` (method, path, json) against ``create_app`` with the fake Rasa in place."""
     app = create_app(settings)
     app.state.turns.rasa = FakeRasa(app.state.turns.conversations)
 
     async def go() -> List[httpx.Response]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
-            replies = []
-            for method, path, body in calls:
-                if callable(path):
-                    path = path(replies)
-                replies.append(await client.request(method, path, json=body))
-            return replies
+            return [await client.request(method, path, json=body) for method, path, body in calls]
 
     try:
         return asyncio.run(go())
     finally:
         app.state.rasa.close()
-
-
-def _messages_path(replies: List[httpx.Response]) -> str:
-    return f"/api/conversations/{replies[0].json()['conversation_id']}/messages"
-
-
-def test_the_json_api_starts_a_conversation_and_handles_the_pin(settings: Settings) -> None:
-    created, asked, verified = _http(
-        settings,
-        [
-            ("POST", "/api/conversations", {"phone": MARGARET_PHONE}),
-            ("POST", _messages_path, {"text": "what is my balance"}),
-            ("POST", _messages_path, {"text": MARGARET_PIN, "client_message_id": "c1"}),
-        ],
-    )
-    assert created.status_code == 201
-    conversation_id = created.json()["conversation_id"]
-    assert asked.status_code == 200
-    assert asked.json() == {
-        "conversation_id": conversation_id,
-        "messages": [{"text": ASK_PIN_TEXT, "buttons": []}],
-        "awaiting_pin": True,
-        "speech_rate": None,
-        "handoff": False,
-        "end_call": False,
-    }
-    assert verified.status_code == 200
-    assert [m["text"] for m in verified.json()["messages"]] == [THANKS, BALANCE_TEXT]
-    assert verified.json()["awaiting_pin"] is False
-
-
-@pytest.mark.parametrize("phone", ["12", "not a phone", ""])
-def test_the_json_api_refuses_a_bad_phone(settings: Settings, phone: str) -> None:
-    (reply,) = _http(settings, [("POST", "/api/conversations", {"phone": phone})])
-    assert reply.status_code == 422
-
-
-def test_the_json_api_says_404_for_an_unknown_conversation(settings: Settings) -> None:
-    (reply,) = _http(settings, [("POST", "/api/conversations/nope/messages", {"text": "hi"})])
-    assert reply.status_code == 404
 
 
 def test_healthz(settings: Settings) -> None:

@@ -341,6 +341,16 @@ class LedgerBankingService:
             log.info("idempotent replay after concurrent request (customer %s)", customer_id)
             return receipt
 
+    def find_payment(self, customer_id: int, idempotency_key: str) -> Receipt | None:
+        """The money movement made with this idempotency key, if it was made."""
+        with self._read() as session:
+            txn = session.execute(select(LedgerTransaction).where(
+                LedgerTransaction.customer_id == customer_id,
+                LedgerTransaction.idempotency_key == idempotency_key)).scalar_one_or_none()
+            if txn is None:
+                return None
+            return self._replay(session, customer_id, idempotency_key, txn.request_fingerprint)
+
     @staticmethod
     def _replay(session: Session, customer_id: int, key: str, digest: str) -> Receipt | None:
         """The first result for this key, or None if unused; a different request conflicts."""

@@ -1,16 +1,28 @@
-"""The JSON text channel: the terminal chat uses it, and later channels reuse its turn logic."""
+"""The JSON text channel: the terminal chat and other text clients.
+
+A conversation belongs to the client that created it: creating one returns a
+``conversation_token`` (a bearer secret; only its hash is kept), and every message must carry
+it as ``Authorization: Bearer <token>``. The API creates and reaches ``chat`` conversations
+only; web, SMS and voice conversations are reachable only through their own routes.
+"""
 
 from __future__ import annotations
 
-from typing import Literal, Optional
+import secrets
+from typing import List, Optional
 
 import phonenumbers
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field, validator
 
+from assistant.conversations import ConversationStore
 from assistant.gateway.turns import TurnHandler
 
 router = APIRouter(prefix="/api", tags=["conversations"])
+CHANNEL = "chat"
+bearer = HTTPBearer(auto_error=False, description="The conversation_token given at creation.")
+NOT_FOUND = {404: {"description": "No such conversation, or not this token's."}}
 
 
 def get_turns(request: Request) -> TurnHandler:
@@ -21,7 +33,11 @@ class NewConversation(BaseModel):
     phone: str = Field(
         ..., description="The customer's phone number in E.164 form.", example="+15550100001"
     )
-    channel: Literal["chat", "web"] = "chat"
+    channel: str = Field(
+        CHANNEL,
+        description="Always 'chat': other channels have routes of their own.",
+        regex=f"^{CHANNEL}$",
+    )
 
     @validator("phone")
     def phone_is_e164(cls, value: str) -> str:  # noqa: N805
@@ -36,15 +52,23 @@ class NewConversation(BaseModel):
 
 class ConversationCreated(BaseModel):
     conversation_id: str
+    conversation_token: str = Field(
+        ...,
+        description="Send it as 'Authorization: Bearer <token>' with every message. "
+        "It is shown once; the bank keeps only its hash.",
+    )
 
 
 class UserMessage(BaseModel):
     text: str = Field(..., max_length=20000, example="what is my balance")
-    client_message_id: Optional[str] = Field(
-        None,
+    client_message_id: str = Field(
+        ...,
+        min_length=1,
         max_length=100,
-        description="Idempotency key: sending the same id again returns the first answer "
-        "and changes nothing.",
+        regex=r"^[A-Za-z0-9._:\-]+$",
+        description="Idempotency key (letters, digits, '.', '_', ':', '-'): sending the same "
+        "id again returns the first answer and changes nothing.",
+        example="3f9c2e1a",
     )
 
 
@@ -55,28 +79,53 @@ class BotMessage(BaseModel):
 
 class TurnOut(BaseModel):
     conversation_id: str
-    messages: list[BotMessage]
+    messages: List[BotMessage]
     awaiting_pin: bool = Field(..., description="The next message is read as the PIN.")
-    speech_rate: Optional[str] = None
+    speech_rate: Optional[str] = Field(
+        None, description="'slow' once the customer asked for slower speech; else absent."
+    )
     handoff: bool = Field(False, description="The customer asked for a person.")
     end_call: bool = Field(False, description="The customer said goodbye.")
+
+    class Config:
+        schema_extra = {"required": ["conversation_id", "messages", "awaiting_pin"]}
 
 
 @router.post("/conversations", response_model=ConversationCreated, status_code=201)
 def start_conversation(
     body: NewConversation, turns: TurnHandler = Depends(get_turns)
 ) -> ConversationCreated:
-    """Start a conversation as the customer with this phone number (identification only)."""
-    return ConversationCreated(conversation_id=turns.start(body.channel, body.phone))
+    """Start a chat conversation as the customer with this phone number (identification only)."""
+    token = secrets.token_urlsafe(32)
+    conversation = turns.conversations.start(CHANNEL, body.phone, api_token=token)
+    return ConversationCreated(conversation_id=conversation.id, conversation_token=token)
 
 
-@router.post("/conversations/{conversation_id}/messages", response_model=TurnOut)
+def _owned(
+    conversation_id: str,
+    turns: TurnHandler,
+    credentials: Optional[HTTPAuthorizationCredentials],
+) -> str:
+    store: ConversationStore = turns.conversations
+    token = credentials.credentials if credentials else ""
+    if not token or store.get_for_api(conversation_id, CHANNEL, token) is None:
+        raise HTTPException(status_code=404, detail="No such conversation.")
+    return conversation_id
+
+
+@router.post(
+    "/conversations/{conversation_id}/messages",
+    response_model=TurnOut,
+    response_model_exclude_none=True,
+    responses=NOT_FOUND,
+)
 def send_message(
-    conversation_id: str, body: UserMessage, turns: TurnHandler = Depends(get_turns)
+    conversation_id: str,
+    body: UserMessage,
+    turns: TurnHandler = Depends(get_turns),
+    credentials: Optional[HTTPAuthorizationCredentials] = Security(bearer),
 ) -> TurnOut:
     """Send what the customer typed; returns what the assistant answers."""
-    try:
-        turn = turns.handle(conversation_id, body.text, body.client_message_id)
-    except KeyError:
-        raise HTTPException(status_code=404, detail="No such conversation.") from None
+    _owned(conversation_id, turns, credentials)
+    turn = turns.handle(conversation_id, body.text, body.client_message_id)
     return TurnOut(**turn.as_dict())

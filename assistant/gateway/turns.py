@@ -8,15 +8,30 @@ conversation is verified (by replaying the request that needed the PIN).
 
 from __future__ import annotations
 
+import hmac
 import logging
-import re
+import time
+import unicodedata
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 from assistant.banking.service import BankingService
-from assistant.conversations import ConversationStore
+from assistant.conversations import ConversationStore, pin_mask
 from assistant.gateway.rasa_client import RasaClient, RasaUnavailable
 from assistant.identity import IdentityService
+from assistant.money import Money, format_money, money_in_words
+from assistant.pin_text import PIN_LENGTHS, mask_matching, mask_pin_shaped, single_candidate
+from assistant.readbacks import (
+    NEW_PAYEE,
+    PAYLOAD_KEY,
+    PAYMENT,
+    USED,
+    ReadbackStore,
+    ReadbackView,
+    is_plain_yes,
+    payment_key,
+)
 from assistant.settings import Settings
 from assistant.texts import local_time
 from assistant.texts import text as say
@@ -25,8 +40,28 @@ from nlu.normalize import spoken_digits
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 1000
-PIN_LENGTHS = range(4, 7)
-PIN_LIKE = re.compile(r"(?<![\d$.,])\d{4,6}(?![\d,]|\.\d)")
+# A confirmation whose first delivery is still being answered is waited for this long.
+OUTCOME_WAIT_SECONDS = 10.0
+OUTCOME_POLL_SECONDS = 0.2
+OWN_ACCOUNT_PREFIX = "account:"
+_KEPT_CONTROLS = {"\t": " ", "\n": " ", "\r": " "}
+
+
+def clean_text(text: str) -> str:
+    """``text`` without control characters, lone surrogates or other unstorable code points.
+
+    PostgreSQL refuses a NUL byte, and a lone surrogate cannot be encoded at all: both are
+    dropped (tabs and line breaks become spaces) so every channel answers kindly instead.
+    """
+    if text.isprintable():
+        return text
+    kept = []
+    for char in text:
+        if char in _KEPT_CONTROLS:
+            kept.append(_KEPT_CONTROLS[char])
+        elif unicodedata.category(char) not in ("Cc", "Cs", "Co", "Cn"):
+            kept.append(char)
+    return "".join(kept)
 
 
 @dataclass
@@ -39,6 +74,8 @@ class Turn:
     speech_rate: Optional[str] = None
     handoff: bool = False
     end_call: bool = False
+    #: What may be kept of the customer's message (any PIN in it masked), for transcripts.
+    said: str = ""
 
     def as_dict(self) -> Dict[str, Any]:
         return {
@@ -48,6 +85,7 @@ class Turn:
             "speech_rate": self.speech_rate,
             "handoff": self.handoff,
             "end_call": self.end_call,
+            "said": self.said,
         }
 
 
@@ -59,12 +97,17 @@ class TurnHandler:
         conversations: ConversationStore,
         identity: IdentityService,
         banking: BankingService,
+        readbacks: Optional[ReadbackStore] = None,
     ) -> None:
         self.settings = settings
         self.rasa = rasa
         self.conversations = conversations
         self.identity = identity
         self.banking = banking
+        self.readbacks = readbacks or ReadbackStore(
+            conversations.session_factory, settings.readback_minutes
+        )
+        self.language = (settings.locale or "en").split("_")[0]
 
     def start(self, channel: str, phone: str) -> str:
         return self.conversations.start(channel, phone).id
@@ -79,72 +122,101 @@ class TurnHandler:
         conversation = self.conversations.get(conversation_id)
         if conversation is None:
             raise KeyError(conversation_id)
+        if conversation.channel == "voice":
+            # The caller is still on the line, so they heard the last answer.
+            self.readbacks.mark_told(conversation_id)
+        turn: Optional[Turn] = None
         if client_message_id:
             saved = self.conversations.saved_reply(conversation_id, client_message_id)
             if saved is not None:
                 return Turn(**saved)
-        turn = self._answer(conversation, user_text)
+            # The first delivery may have confirmed a payment and then died before answering:
+            # the retry answers with what happened to it.
+            turn = self._answer_again(conversation, client_message_id)
+        if turn is None:
+            turn = self._answer(conversation, user_text, client_message_id or uuid.uuid4().hex)
         if client_message_id:
             # A concurrent retry may have stored its answer first: that one is the answer.
             turn = Turn(
                 **self.conversations.save_reply(conversation_id, client_message_id, turn.as_dict())
             )
+        if conversation.channel != "voice":
+            self.readbacks.mark_told(conversation_id)
         return turn
 
-    def _answer(self, conversation: Any, user_text: str) -> Turn:
+    def acknowledge(self, conversation_id: str) -> None:
+        """The channel knows the customer heard the last answer (a call's next webhook)."""
+        self.readbacks.mark_told(conversation_id)
+
+    def _answer(self, conversation: Any, user_text: str, message_id: str) -> Turn:
         channel = conversation.channel
         turn = Turn(conversation.id)
-        cleaned = user_text.strip().lstrip("/").strip()
+        cleaned = clean_text(user_text).strip().lstrip("/").strip()
         self.conversations.touch(conversation.id)
         if not cleaned:
             return self._with(turn, say("empty_message", channel))
         if len(cleaned) > MAX_MESSAGE_CHARS:
+            turn.said = mask_pin_shaped(cleaned[:MAX_MESSAGE_CHARS])
             return self._with(turn, say("too_long", channel))
 
         digits = spoken_digits(cleaned)
         bare_pin = digits if digits and len(digits) in PIN_LENGTHS else None
-        pin_runs = PIN_LIKE.findall(cleaned)
-        known = conversation.customer_id is not None
         verified = self._verified(conversation) is not None
 
         if conversation.awaiting_pin:
-            answer = bare_pin or (pin_runs[0] if len(pin_runs) == 1 else None)
+            # One message is one PIN attempt at most: a single PIN-long number in it.
+            answer = single_candidate(cleaned)
             if answer:
+                turn.said = mask_pin_shaped(cleaned)
                 return self._check_pin(conversation, answer, turn)
             self.conversations.clear_awaiting_pin(conversation.id)
-        elif known and not verified and bare_pin:
+        elif not verified and bare_pin:
             # A bare PIN nobody asked for yet is a PIN attempt like any other: it counts
             # towards the lockout, so it can't be used to guess PINs without limit.
+            turn.said = mask_pin_shaped(cleaned)
             return self._check_pin(conversation, bare_pin, turn)
-        elif verified and self._is_unprompted_pin(conversation, pin_runs, bare_pin):
-            return self._with(turn, say("pin_unprompted", channel))
 
-        if known and not verified and pin_runs:
-            # Until the PIN is checked, any PIN-like number is kept from the assistant; the
-            # words as typed are replayed after verification, without the PIN.
-            return self._ask_assistant(
-                conversation,
-                PIN_LIKE.sub("****", cleaned),
-                turn,
-                pending_text=self._without_pin(conversation, cleaned),
-            )
-        return self._ask_assistant(conversation, cleaned, turn)
+        if verified:
+            kept = self._without_pin(conversation, cleaned)
+            turn.said = kept
+            if kept != cleaned:
+                # The customer's PIN typed unasked is not passed on, nor kept.
+                return self._with(turn, say("pin_unprompted", channel))
+            return self._ask_assistant(conversation, cleaned, turn, message_id)
+
+        # Until the PIN is checked, every PIN-shaped number is kept from the assistant (without
+        # comparing: that would tell a guesser the PIN). The words as typed are kept sealed and
+        # replayed after verification, with the PIN masked.
+        masked = mask_pin_shaped(cleaned)
+        turn.said = masked
+        return self._ask_assistant(conversation, masked, turn, message_id, pending_text=cleaned)
 
     def _check_pin(self, conversation: Any, digits: str, turn: Turn) -> Turn:
+        # A number we do not know (customer_id None) is checked too: it fails with the same
+        # words and work as a wrong PIN, so no answer tells whether the number banks here.
+        # Throttled per conversation and per From number (texts and calls) as well.
+        from assistant.gateway.pin_answers import refusal_text, wrong_pin_text
+        from assistant.identity import pin_sources
+
         channel = conversation.channel
         result = self.identity.verify_pin(
-            conversation.customer_id, digits, channel, conversation_id=conversation.id
+            conversation.customer_id,
+            digits,
+            channel,
+            conversation_id=conversation.id,
+            phone=conversation.phone,
+            sources=pin_sources(channel, conversation.phone),
         )
         if not result.ok:
-            if result.locked_until is not None:
+            refused = refusal_text(result, channel, lambda at: local_time(at, self.settings))
+            if refused is not None:
                 self.conversations.clear_awaiting_pin(conversation.id)
-                until = local_time(result.locked_until, self.settings)
-                return self._with(turn, say("pin_locked", channel, until=until))
+                return self._with(turn, refused)
             if not conversation.awaiting_pin:
                 self.conversations.set_awaiting_pin(conversation.id, None)
             turn.awaiting_pin = True
-            return self._with(turn, say("pin_wrong", channel, attempts_left=result.attempts_left))
-        self._mark_verified(conversation)
+            return self._with(turn, wrong_pin_text(result, channel))
+        self._mark_verified(conversation, digits)
         pending = self.conversations.clear_awaiting_pin(conversation.id)
         self._with(turn, say("pin_thanks", channel))
         if pending:
@@ -155,61 +227,63 @@ class TurnHandler:
     def _verified(self, conversation: Any) -> Optional[int]:
         return self.conversations.verified_customer_id(conversation.id)
 
-    def _mark_verified(self, conversation: Any) -> None:
+    def _mark_verified(self, conversation: Any, pin: Optional[str] = None) -> None:
         minutes = (
             self.settings.verified_minutes_sms
             if conversation.channel == "sms"
             else self.settings.verified_minutes_default
         )
-        self.conversations.mark_verified(conversation.id, conversation.customer_id, minutes)
-
-    def _is_unprompted_pin(
-        self, conversation: Any, pin_runs: List[str], bare_pin: Optional[str]
-    ) -> bool:
-        """In a verified conversation, the customer's PIN typed unasked is not passed on.
-
-        Only checked once verified: before that, a match would tell a guesser the PIN
-        without counting towards the lockout.
-        """
-        candidates = set(pin_runs) | ({bare_pin} if bare_pin else set())
-        return any(
-            self.identity.matches_pin(conversation.customer_id, candidate)
-            for candidate in candidates
-            if len(candidate) in PIN_LENGTHS
+        self.conversations.mark_verified(
+            conversation.id, conversation.customer_id, minutes, pin=pin
         )
 
     def _without_pin(self, conversation: Any, text: str) -> str:
-        """``text`` with the customer's PIN masked.
+        """``text`` with the PIN verified in this conversation masked, in any spelling.
 
-        Its result is only shown to the assistant once the conversation is verified, so it
-        tells a guesser nothing.
+        Compared with the conversation's keyed hash of that PIN (no argon2 work), and only
+        once verified: before that, a match would tell a guesser the PIN. Without the hash
+        (verified some other way), every PIN-shaped number is masked.
         """
-        return PIN_LIKE.sub(
-            lambda run: (
-                "****"
-                if self.identity.matches_pin(conversation.customer_id, run.group())
-                else run.group()
-            ),
-            text,
+        mask = self.conversations.pin_mask_of(conversation.id)
+        if mask is None:
+            return mask_pin_shaped(text)
+        return mask_matching(
+            text, lambda digits: hmac.compare_digest(pin_mask(conversation.id, digits), mask)
         )
 
     def _ask_assistant(
-        self, conversation: Any, text: str, turn: Turn, pending_text: Optional[str] = None
+        self,
+        conversation: Any,
+        text: str,
+        turn: Turn,
+        message_id: Optional[str] = None,
+        pending_text: Optional[str] = None,
     ) -> Turn:
         channel = conversation.channel
+        message_id = message_id or uuid.uuid4().hex
+        verified_id = self._verified(conversation)
+        if verified_id is not None:
+            self._tell_outcomes(conversation, verified_id, turn)
+        # The gateway, not the part it protects, records whether this message is the plain
+        # yes to the read-back just delivered; anything else closes that read-back.
+        confirmed = self.readbacks.answer(
+            conversation.id, is_plain_yes(text, self.language), message_id
+        )
         try:
             replies = self.rasa.send(
                 channel, conversation.id, text, metadata=self._metadata(conversation)
             )
         except RasaUnavailable:
             logger.exception("assistant unavailable for conversation %s", conversation.id)
-            return self._with(turn, say("unavailable", channel))
+            return self._failed(conversation, turn, confirmed)
         if not any(reply.get("text") for reply in replies):
             # Every turn answers something; silence means a part behind Rasa failed.
             logger.error("assistant gave no answer in conversation %s", conversation.id)
-            return self._with(turn, say("unavailable", channel))
+            return self._failed(conversation, turn, confirmed)
+        self.readbacks.settle(conversation.id)
         for reply in replies:
             custom = reply.get("custom") or {}
+            self._record_readback(conversation, verified_id, custom.get(PAYLOAD_KEY))
             if custom.get("pin_request"):
                 turn.awaiting_pin = True
             if custom.get("speech_rate"):
@@ -221,14 +295,123 @@ class TurnHandler:
             if reply.get("text"):
                 turn.messages.append({"text": reply["text"], "buttons": reply.get("buttons") or []})
         if turn.awaiting_pin:
-            locked_until = self.identity.locked_until(conversation.customer_id)
-            if locked_until is not None:
+            # No PIN prompt when no PIN could be tried now: the PIN is locked or held (the
+            # same for a number we do not know), or this source made too many tries.
+            from assistant.gateway.pin_answers import refusal_text
+            from assistant.identity import pin_sources
+
+            refusal = self.identity.pin_refusal(
+                conversation.customer_id,
+                phone=conversation.phone,
+                conversation_id=conversation.id,
+                sources=pin_sources(channel, conversation.phone),
+            )
+            if refusal is not None:
                 turn.awaiting_pin = False
                 turn.messages = [m for m in turn.messages if m is not turn.messages[-1]]
-                until = local_time(locked_until, self.settings)
-                return self._with(turn, say("pin_locked", channel, until=until))
+                words = refusal_text(refusal, channel, lambda at: local_time(at, self.settings))
+                return self._with(turn, words or "")
             self.conversations.set_awaiting_pin(conversation.id, pending_text or text)
         return turn
+
+    # ---- read-backs and what became of them --------------------------------------------
+
+    def _record_readback(self, conversation: Any, customer_id: Optional[int], payload: Any) -> None:
+        if not isinstance(payload, dict) or payload.get("kind") not in (PAYMENT, NEW_PAYEE):
+            return
+        details = payload.get("details")
+        if customer_id is None or not isinstance(details, dict):
+            return
+        self.readbacks.record(conversation.id, customer_id, payload["kind"], details)
+
+    def _failed(self, conversation: Any, turn: Turn, confirmed: Optional[str]) -> Turn:
+        """A turn the assistant could not finish: a confirmation in it does not carry over."""
+        channel = conversation.channel
+        self.readbacks.settle(conversation.id)
+        if confirmed is None:
+            return self._with(turn, say("unavailable", channel))
+        readback = self.readbacks.get(confirmed)
+        words = self._outcome_words(conversation, readback)
+        if words is None:
+            unknown = readback is not None and readback.state == USED
+            return self._with(
+                turn,
+                say("unavailable_outcome_unknown" if unknown else "unavailable_not_done", channel),
+            )
+        return self._with(turn, words)
+
+    def _answer_again(self, conversation: Any, message_id: str) -> Optional[Turn]:
+        """For a retried message that confirmed a read-back: what happened to it."""
+        readback = self.readbacks.answered_by(conversation.id, message_id)
+        if readback is None:
+            return None
+        deadline = time.monotonic() + OUTCOME_WAIT_SECONDS
+        while readback.state != USED and readback.outcome is None:
+            if time.monotonic() >= deadline:
+                # Nobody acted on it (the first delivery died before): it is over now.
+                self.readbacks.settle(conversation.id)
+                readback = self.readbacks.answered_by(conversation.id, message_id) or readback
+                break
+            time.sleep(OUTCOME_POLL_SECONDS)
+            readback = self.readbacks.answered_by(conversation.id, message_id) or readback
+        turn = Turn(conversation.id)
+        words = self._outcome_words(conversation, readback)
+        return self._with(turn, words or say("readback_not_done", conversation.channel))
+
+    def _outcome_words(self, conversation: Any, readback: Optional[ReadbackView]) -> Optional[str]:
+        """What happened to a confirmed read-back, in words; None if nothing happened."""
+        if readback is None:
+            return None
+        outcome = readback.outcome or self._ledger_outcome(readback)
+        if outcome is None:
+            return None
+        channel, details = conversation.channel, readback.details
+        if readback.kind == NEW_PAYEE:
+            key = (
+                "outcome_payee_added"
+                if outcome.get("status") == "added"
+                else "outcome_payee_not_added"
+            )
+            return say(key, channel, name=details.get("name", ""))
+        amount = Money(int(details.get("amount_minor", 0)), details.get("currency", "USD"))
+        recipient = str(details.get("recipient", ""))
+        if recipient.startswith(OWN_ACCOUNT_PREFIX):
+            recipient = say("own_account", channel, kind=recipient[len(OWN_ACCOUNT_PREFIX) :])
+        values = {
+            "amount": format_money(amount, self.settings.locale),
+            "amount_words": money_in_words(amount),
+            "recipient": recipient,
+            "reference": outcome.get("reference", ""),
+        }
+        key = (
+            "outcome_payment_sent"
+            if outcome.get("status") == "sent"
+            else "outcome_payment_not_sent"
+        )
+        return say(key, channel, **values)
+
+    def _ledger_outcome(self, readback: ReadbackView) -> Optional[Dict[str, Any]]:
+        """The bank's own record of a confirmed payment (by its idempotency key)."""
+        if readback.kind != PAYMENT or readback.customer_id is None:
+            return None
+        reference = readback.details.get("reference")
+        if not reference:
+            return None
+        receipt = self.banking.find_payment(
+            readback.customer_id, payment_key(readback.conversation_id, str(reference))
+        )
+        if receipt is None:
+            return {"status": "not_sent"} if readback.state != USED else None
+        return {"status": "sent", "reference": receipt.reference}
+
+    def _tell_outcomes(self, conversation: Any, customer_id: int, turn: Turn) -> None:
+        """Outcomes of other conversations the customer may not have heard (a dropped call)."""
+        untold = self.readbacks.untold(customer_id)
+        for readback in untold:
+            words = self._outcome_words(conversation, readback)
+            if words:
+                self._with(turn, say("outcome_intro", conversation.channel, outcome=words))
+        self.readbacks.mark_told_ids([r.id for r in untold])
 
     def _metadata(self, conversation: Any) -> Dict[str, Any]:
         """What the NLU may use: the claimed customer's saved payee names for fuzzy matching."""

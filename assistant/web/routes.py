@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from assistant.banking import BankingError, InsufficientFunds
-from assistant.gateway.turns import MAX_MESSAGE_CHARS, PIN_LIKE
+from assistant.gateway.turns import MAX_MESSAGE_CHARS
 from assistant.money import format_money
 from assistant.texts import local_time
 from assistant.web.flows import FLOWS, Flow, PaymentDraft, account_word
@@ -419,7 +419,7 @@ def ask(
     elif message:
         if len(message) > MAX_MESSAGE_CHARS:
             return _render_ask(page, {"message": t("web_ask_message_too_long")}, {})
-        said, shown = message, _without_pin(page, label.strip()[:200] or message)
+        said, shown = message, None
     else:
         return _render_ask(page, {"message": t("web_ask_message_missing")}, {})
 
@@ -427,6 +427,8 @@ def ask(
     client_id = f"web-{message_id}" if _MESSAGE_ID.match(message_id) else None
     turn = services.turns.handle(conversation_id, said, client_id)
     messages: List[Dict[str, str]] = list(history.get("messages", []))
+    # What the customer typed is kept as the turn handler kept it: any PIN in it masked.
+    shown = shown or (label.strip()[:200] if label.strip() else turn.said)
     messages.append({"who": "you", "text": shown})
     suggestions: List[Dict[str, str]] = []
     for reply in turn.messages:
@@ -479,15 +481,6 @@ def _conversation(page: Page) -> str:
             conversation_id, page.customer_id, page.settings.web_session_idle_minutes
         )
     return conversation_id
-
-
-def _without_pin(page: Page, words: str) -> str:
-    """``words`` with the customer's PIN masked, so it is never kept in the session."""
-    identity = page.services.identity
-    return PIN_LIKE.sub(
-        lambda run: "****" if identity.matches_pin(page.customer_id, run.group()) else run.group(),
-        words,
-    )
 
 
 # ---- settings ----------------------------------------------------------------------------------
