@@ -168,7 +168,7 @@ class Stack:
                 )
             if self.healthy(service):
                 return
-            time.sleep(0.5)
+            time.sleep(0.2)
         raise TimeoutError(f"{service.name} did not become healthy in {timeout:.0f}s")
 
     @staticmethod
@@ -291,5 +291,7 @@ def isolated_environment(home: Path, **overrides: str) -> dict:
         "DATABASE_URL": "",
         "TRACKER_STORE_URL": "",
         "LOCK_STORE_URL": "",
+        "ASSISTANT_ACTION_TOKEN": "",  # a random one of its own, kept in its home
+        "ASSISTANT_NLU_EVAL_TOKEN": "",  # the NLU evaluation route is off unless asked for
         **overrides,
     }
