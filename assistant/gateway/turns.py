@@ -325,20 +325,21 @@ class TurnHandler:
         self.readbacks.record(conversation.id, customer_id, payload["kind"], details)
 
     def _failed(self, conversation: Any, turn: Turn, confirmed: Optional[str]) -> Turn:
-        """A turn the assistant could not finish: a confirmation in it does not carry over."""
+        """A turn the assistant could not finish: a confirmation in it does not carry over.
+
+        If the confirmed payment was made all the same, the customer gets its receipt.
+        """
         channel = conversation.channel
         self.readbacks.settle(conversation.id)
-        if confirmed is None:
+        readback = self.readbacks.get(confirmed) if confirmed else None
+        if readback is None:
             return self._with(turn, say("unavailable", channel))
-        readback = self.readbacks.get(confirmed)
-        words = self._outcome_words(conversation, readback)
-        if words is None:
-            unknown = readback is not None and readback.state == USED
-            return self._with(
-                turn,
-                say("unavailable_outcome_unknown" if unknown else "unavailable_not_done", channel),
-            )
-        return self._with(turn, words)
+        outcome = readback.outcome or self._ledger_outcome(readback)
+        if outcome is None:
+            return self._with(turn, say("unavailable_outcome_unknown", channel))
+        if outcome.get("status") not in ("sent", "added"):
+            return self._with(turn, say("unavailable_not_done", channel))
+        return self._with(turn, self._outcome_words(conversation, readback) or "")
 
     def _answer_again(self, conversation: Any, message_id: str) -> Optional[Turn]:
         """For a retried message that confirmed a read-back: what happened to it."""
