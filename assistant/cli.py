@@ -99,7 +99,7 @@ def up() -> None:
             click.echo("stopping ...")
     click.echo("stopped")
     if failure is not None:
-        raise click.ClickException(f"stopped because a part kept failing: {failure}")
+        raise click.ClickException(f"stopped everything because {failure}")
 
 
 @main.command()

@@ -236,10 +236,9 @@ class Stack:
         if len(service.restarts) >= self.max_restarts:
             message = (
                 f"{service.name} {how} and has already been restarted {len(service.restarts)} "
-                f"times in {self.restart_window / 60:.0f} minutes; stopping everything "
-                f"(see {log})"
+                f"times in {self.restart_window / 60:.0f} minutes (see {log})"
             )
-            self._note(service, message)
+            self._note(service, f"{message}; stopping everything")
             raise StackFailed(message)
         service.restarts.append(now)
         self._note(
@@ -253,8 +252,8 @@ class Stack:
         except RuntimeError:
             return  # it died again while starting: the next pass counts that too
         except TimeoutError as error:
-            self._note(service, f"{error}; stopping everything")
-            raise StackFailed(str(error)) from None
+            self._note(service, f"{error} after a restart; stopping everything")
+            raise StackFailed(f"{error} after a restart") from None
         self._note(service, f"{service.name} is back")
 
     def _note(self, service: Service, message: str) -> None:
