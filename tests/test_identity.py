@@ -10,9 +10,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from assistant import identity as identity_module
 from assistant.banking import CustomerNotFound
-from assistant.identity import IdentityService, check_pin, hash_pin
+from assistant.identity import IdentityService, StaffView, check_pin, hash_pin
 from assistant.models import AuditEvent, Customer, utcnow
+from assistant.settings import Settings
 
 RIGHT = "2468"
 WRONG = "9753"
@@ -166,3 +168,186 @@ def test_parallel_guesses_cannot_exceed_the_attempt_limit(identity, margaret_id)
     assert counted == [1, 2, 3, 4]
     assert sum(1 for r in results if r.locked_until is not None) == 4
     assert not identity.verify_pin(margaret_id, RIGHT, "sms").ok
+
+
+# ---- numbers we do not know, throttles, the cumulative lockout ------------------------------
+
+UNKNOWN = "+15559990000"
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = utcnow()
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, **delta) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def told() -> list:
+    return []
+
+
+@pytest.fixture
+def timed(demo_sessions, clock, told) -> IdentityService:
+    """An identity service on the test's clock, its lockout alerts collected in ``told``."""
+    return IdentityService(demo_sessions, clock=clock, notifier=lambda *who: told.append(who))
+
+
+@pytest.fixture
+def argon2_checks(monkeypatch) -> list:
+    """Every argon2 check made (the PIN itself is not kept)."""
+    checks: list = []
+    real = identity_module.check_pin
+    monkeypatch.setattr(identity_module, "check_pin", lambda h, p: checks.append(1) or real(h, p))
+    return checks
+
+
+def _outcomes(results) -> list:
+    return [(r.ok, r.attempts_left, r.locked_until is not None, r.held) for r in results]
+
+
+def test_a_number_we_do_not_know_fails_exactly_like_a_wrong_pin(
+        identity, ravi_id, argon2_checks) -> None:
+    known = [identity.verify_pin(ravi_id, WRONG, "sms") for _ in range(6)]
+    known_checks = len(argon2_checks)
+    argon2_checks.clear()
+    unknown = [identity.verify_pin(None, WRONG, "sms", phone=UNKNOWN) for _ in range(6)]
+    assert _outcomes(unknown) == _outcomes(known)
+    assert _outcomes(known)[:2] == [(False, 4, False, False), (False, 3, False, False)]
+    assert known[4].locked_until is not None and unknown[4].locked_until is not None
+    assert abs(unknown[4].locked_until - known[4].locked_until) < timedelta(seconds=5)
+    # The same argon2 work: a check for each of the five tries, none while locked.
+    assert len(argon2_checks) == known_checks == 5
+    # ... and by phone number (the web's way in), the same again.
+    by_phone = identity.verify_pin_for_phone("+15559990001", RIGHT, "web")
+    assert _outcomes([by_phone]) == [(False, 4, False, False)]
+
+
+def _five_wrong(identity: IdentityService, customer_id: int, channel: str = "voice"):
+    return [identity.verify_pin(customer_id, WRONG, channel) for _ in range(5)][-1]
+
+
+def test_three_lockouts_in_a_day_hold_the_pin_until_staff_unlock_it(
+        timed, clock, demo_sessions, margaret_id) -> None:
+    for _ in range(2):
+        locked = _five_wrong(timed, margaret_id)
+        assert locked.locked_until is not None and not locked.held
+        clock.advance(minutes=16)  # the lock ends; the count starts again
+    held = _five_wrong(timed, margaret_id)
+    assert held.held and held.locked_until is None
+    clock.advance(days=2)
+    refused = timed.verify_pin(margaret_id, RIGHT, "voice")
+    assert not refused.ok and refused.held  # no time unlocks it
+    assert timed.pin_refusal(margaret_id).held
+    assert timed.locked_until(margaret_id) is not None  # the agent's whisper says "locked"
+
+    agent = timed.verify_staff("agent1", "agent1-demo")
+    timed.unlock_pin(margaret_id, agent, reason="caller passed security questions")
+    assert timed.verify_pin(margaret_id, RIGHT, "voice").ok
+    with demo_sessions() as session:
+        events = session.execute(select(AuditEvent).where(
+            AuditEvent.customer_id == margaret_id).order_by(AuditEvent.id)).scalars().all()
+    actions = [e.action for e in events]
+    assert actions.count("pin_locked") == 2 and actions.count("pin_held") == 1
+    assert "pin_attempt_while_held" in actions
+    unlocked = next(e for e in events if e.action == "pin_unlocked")
+    assert unlocked.actor == "staff:agent1" and unlocked.detail["was_held"] is True
+
+
+def test_two_lockouts_a_day_never_hold_the_pin(timed, clock, margaret_id) -> None:
+    for _ in range(4):
+        locked = _five_wrong(timed, margaret_id, "sms")
+        assert locked.locked_until is not None and not locked.held
+        clock.advance(hours=13)  # two lockouts in any 24 hours at most
+    assert timed.verify_pin(margaret_id, RIGHT, "sms").ok
+
+
+def test_only_staff_can_unlock_a_pin(timed, margaret_id) -> None:
+    with pytest.raises(PermissionError):
+        timed.unlock_pin(margaret_id, StaffView(1, "someone", "helper"))
+
+
+def test_the_first_lockout_of_the_day_is_told_to_the_customer_once(
+        timed, clock, told, margaret_id) -> None:
+    margaret_phone = "+15550100001"
+    for _ in range(3):
+        _five_wrong(timed, margaret_id, "web")
+        clock.advance(minutes=16)
+    assert told == [(margaret_id, margaret_phone)]  # the first lockout only, not the hold
+    timed.verify_pin(None, WRONG, "sms", phone=UNKNOWN)  # unknown numbers tell nobody
+    assert told == [(margaret_id, margaret_phone)]
+
+
+def test_a_failing_notifier_never_fails_the_pin_attempt(demo_sessions, margaret_id, caplog) -> None:
+    def broken(customer_id: int, phone: str) -> None:
+        raise RuntimeError("twilio is down")
+
+    identity = IdentityService(demo_sessions, notifier=broken)
+    results = [identity.verify_pin(margaret_id, WRONG, "sms") for _ in range(5)]
+    assert results[-1].locked_until is not None
+    assert "lockout alert for customer" in caplog.text and "RuntimeError" in caplog.text
+
+
+def test_many_pin_checks_a_minute_stop_being_hashed(
+        demo_sessions, clock, margaret_id, argon2_checks) -> None:
+    settings = Settings(pin_max_attempts=100, pin_source_failures=100,
+                        pin_source_failures_per_day=100)
+    identity = IdentityService(demo_sessions, settings=settings, clock=clock)
+    results = [identity.verify_pin(margaret_id, WRONG, "sms", conversation_id="c-1")
+               for _ in range(15)]
+    assert len(argon2_checks) == 10
+    assert [r.throttled_until is not None for r in results] == [False] * 10 + [True] * 5
+    assert results[-1].throttled_until - clock.now <= timedelta(minutes=1)
+    # The same From number in another conversation is the same source.
+    from_number = ["from:+15550100001"]
+    argon2_checks.clear()
+    for n in range(11):
+        identity.verify_pin(margaret_id, WRONG, "sms", conversation_id=f"other-{n}",
+                            sources=from_number)
+    assert len(argon2_checks) == 10
+    clock.advance(seconds=61)
+    assert identity.verify_pin(margaret_id, RIGHT, "sms", conversation_id="c-1").ok
+
+
+def test_a_source_with_too_many_failures_is_refused_without_any_check(
+        timed, clock, demo_sessions, margaret_id, ravi_id, argon2_checks) -> None:
+    address = ["address:203.0.113.9"]
+    for customer in (margaret_id, ravi_id):
+        for _ in range(5):
+            timed.verify_pin(customer, WRONG, "web", sources=address)
+    assert len(argon2_checks) == 8
+    assert timed.locked_until(margaret_id) is not None and timed.locked_until(ravi_id) is None
+    refused = timed.verify_pin(ravi_id, "1357", "web", sources=address)  # even the right PIN
+    assert not refused.ok and refused.throttled_until is not None
+    assert timed.pin_refusal(ravi_id, sources=address).throttled_until is not None
+    assert timed.verify_pin(ravi_id, "1357", "web", sources=["address:198.51.100.7"]).ok
+    clock.advance(minutes=15)
+    assert timed.pin_refusal(ravi_id, sources=address) is None
+    with demo_sessions() as session:
+        throttled = session.execute(select(AuditEvent).where(
+            AuditEvent.action == "pin_source_throttled")).scalars().all()
+    assert [e.detail["source"] for e in throttled] == address
+    assert all(WRONG not in json.dumps(e.detail) for e in throttled)
+
+
+def test_a_day_of_failures_from_one_source_is_refused_for_the_day(
+        timed, clock, argon2_checks) -> None:
+    sources = ["from:+15559990000"]
+    for hour in range(5):
+        for _ in range(5):
+            timed.verify_pin(None, WRONG, "sms", phone=f"+1555999{hour:04d}", sources=sources)
+        clock.advance(minutes=16)
+    assert len(argon2_checks) == 20
+    assert timed.verify_pin(None, WRONG, "sms", phone="+15559998888",
+                            sources=sources).throttled_until is not None
