@@ -74,20 +74,6 @@ class Settings(BaseSettings):
         "", description="Comma-separated proxy addresses (or networks) whose X-Forwarded-For "
         "is believed for the web client's address; none by default."
     )
-    # PIN throttling (DESIGN.md section 6): three lockouts within a day hold the PIN until
-    # staff unlock it; each source (conversation, From number, web client address) has at most
-    # ``pin_checks_per_minute`` PIN checks hashed, and is refused without any check after
-    # ``pin_source_failures`` failed PINs in ``pin_source_window_minutes`` or
-    # ``pin_source_failures_per_day`` in a day.
-    pin_lockouts_before_hold: int = 3
-    pin_checks_per_minute: int = 10
-    pin_source_failures: int = 8
-    pin_source_window_minutes: int = 15
-    pin_source_failures_per_day: int = 20
-    trusted_proxies: str = Field(
-        "", description="Comma-separated proxy addresses (or networks) whose X-Forwarded-For "
-        "is believed for the web client's address; none by default."
-    )
     verified_minutes_sms: int = 10
     verified_minutes_default: int = 30
     readback_minutes: int = Field(10, description="A read-back can be answered this long.")
