@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import banking, claimed_customer_id
+from actions.context import banking, verified_customer_id
 from actions.slots import reset_form_slots
 
 BOT_MESSAGE_KEYS = ("text", "buttons", "custom")
@@ -60,7 +60,9 @@ class ActionGreet(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        customer_id = claimed_customer_id(tracker)
+        # Named only once the PIN was given here: a phone number identifies nobody for sure
+        # (caller ID can be spoofed), and a name would tell that the number banks here.
+        customer_id = verified_customer_id(tracker)
         name_part = ""
         if customer_id is not None:
             customer = banking().get_customer(customer_id)

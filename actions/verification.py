@@ -14,18 +14,19 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import claimed_customer_id, verified_customer_id
+from actions.context import verified_customer_id
 
 
 def require_verified(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[int]:
-    """The verified customer's id, or None after asking for the PIN (or saying we can't)."""
+    """The verified customer's id, or None after asking for the PIN.
+
+    A number we do not know is asked for the PIN too (the gateway fails every attempt exactly
+    like a wrong PIN): no answer before the PIN tells whether a number banks here.
+    """
     customer_id = verified_customer_id(tracker)
     if customer_id is not None:
         return customer_id
-    if claimed_customer_id(tracker) is None:
-        dispatcher.utter_message(response="utter_not_a_customer")
-    else:
-        dispatcher.utter_message(response="utter_ask_pin")
+    dispatcher.utter_message(response="utter_ask_pin")
     return None
 
 

@@ -244,10 +244,11 @@ def test_balance_needs_the_pin_in_this_conversation(demo: DemoBank) -> None:
     assert events == []
 
 
-def test_balance_for_an_unknown_phone_says_not_a_customer(demo: DemoBank) -> None:
+def test_an_unknown_phone_is_asked_for_the_pin_like_a_customer(demo: DemoBank) -> None:
+    # Nothing before the PIN tells whether a number banks here (the gateway fails its PINs).
     sender = demo.conversation(phone=UNKNOWN_PHONE, verified=False)
     dispatcher, events = run(ActionCheckBalance(), make_tracker(sender, intent="check_balance"))
-    assert responses(dispatcher) == ["utter_not_a_customer"]
+    assert responses(dispatcher) == ["utter_ask_pin"]
     assert events == []
 
 
@@ -812,14 +813,19 @@ def test_a_lost_card_is_stopped_and_replaced(demo: DemoBank) -> None:
 # ---- keeping the conversation easy ----------------------------------------------------------
 
 
-def test_greeting_uses_the_first_name_of_the_caller(demo: DemoBank) -> None:
-    dispatcher, _ = run(ActionGreet(), make_tracker(demo.conversation(verified=False)))
-    assert responses(dispatcher) == ["utter_greet"]
-    assert values(dispatcher) == {"name_part": " Margaret"}
+def test_the_greeting_never_names_the_customer_before_the_pin(demo: DemoBank) -> None:
+    for sender in (
+        demo.conversation(verified=False),  # Margaret's number, no PIN yet
+        demo.conversation(phone=UNKNOWN_PHONE, verified=False),
+    ):
+        dispatcher, _ = run(ActionGreet(), make_tracker(sender))
+        assert responses(dispatcher) == ["utter_greet"]
+        assert values(dispatcher) == {"name_part": ""}
 
-    stranger = demo.conversation(phone=UNKNOWN_PHONE, verified=False)
-    dispatcher, _ = run(ActionGreet(), make_tracker(stranger))
-    assert values(dispatcher) == {"name_part": ""}
+
+def test_the_greeting_uses_the_first_name_once_the_pin_was_given(demo: DemoBank) -> None:
+    dispatcher, _ = run(ActionGreet(), make_tracker(demo.conversation(verified=True)))
+    assert values(dispatcher) == {"name_part": " Margaret"}
 
 
 def test_help_inside_a_form_explains_how_to_stop(demo: DemoBank) -> None:

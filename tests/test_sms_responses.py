@@ -53,6 +53,7 @@ WORST_CASE: Dict[str, str] = {
     "new_last4": "8765",
     "until": "12:45 PM",
     "attempts_left": "4",
+    "minutes": "15",
 }
 
 # What the customer is told most often: one segment, even with the values above.
@@ -61,7 +62,6 @@ ONE_SEGMENT = {
     "utter_goodbye",
     "utter_you_are_welcome",
     "utter_ask_pin",
-    "utter_not_a_customer",
     "utter_balance",
     "utter_no_transactions",
     "utter_ask_amount",
@@ -93,7 +93,11 @@ ONE_SEGMENT = {
     "utter_how_can_i_help",
     "pin_thanks",
     "pin_wrong",
+    "pin_wrong_one",
     "pin_locked",
+    "pin_held",
+    "pin_throttled",
+    "pin_throttled_one",
     "pin_unprompted",
     "empty_message",
     "too_long",
@@ -102,6 +106,7 @@ ONE_SEGMENT = {
     "sms_stopped",
     "sms_started",
     "sms_empty",
+    "sms_pin_lockout_alert",
 }
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")

@@ -4,20 +4,24 @@ only Rasa is faked."""
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 from datetime import timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from typing import Any, List
 
 import pytest
-from babel.dates import format_time
 from sqlalchemy import update
 
-from assistant.demo import MARGARET_PHONE
+from assistant import identity as identity_module
+from assistant.demo import MARGARET_PHONE, RAVI_PHONE
 from assistant.models import WebSession, utcnow
 from assistant.texts import text as say
 from tests.web_support import (
     MARGARET_PIN,
+    RAVI_PIN,
+    Browser,
     WebApp,
     customer_row,
     make_web_app,
@@ -98,8 +102,9 @@ def test_a_wrong_pin_shows_an_error_summary_linked_to_the_pin(web: WebApp) -> No
     html = reply.text
     text = visible_text(html)
     assert "There is a problem" in text
-    assert "The phone number or PIN is not right. You have 4 tries left." in text
-    assert '<a href="#pin">The phone number or PIN is not right.' in html
+    assert say("web_sign_in_failed") in text
+    assert "tries left" not in text  # the same words for every failure
+    assert '<a href="#pin">The phone number or PIN is not right,' in html
     assert 'id="pin-error"' in html
     assert shape(html).h1 == ["Sign in"]
     assert "<title>Error: Sign in - Kindly Bank</title>" in html
@@ -115,7 +120,7 @@ def test_a_wrong_pin_shows_an_error_summary_linked_to_the_pin(web: WebApp) -> No
         ("12", MARGARET_PIN, "phone", "web_phone_invalid"),
         (MARGARET_PHONE, "", "pin", "web_pin_missing"),
         (MARGARET_PHONE, "24a8", "pin", "web_pin_format"),
-        ("+15559990000", MARGARET_PIN, "pin", "web_pin_wrong_unknown"),
+        ("+15559990000", MARGARET_PIN, "pin", "web_sign_in_failed"),
     ],
 )
 def test_missing_or_unusable_answers_are_explained_and_not_counted(
@@ -133,13 +138,8 @@ def test_the_lockout_is_shared_with_the_other_channels(web: WebApp) -> None:
         assert not web.identity.verify_pin(margaret, "1111", "voice").ok
     browser = web.browser()
     locked = browser.sign_in(pin="1111")  # the fifth, on the web, locks
-    until = web.identity.locked_until(margaret)
-    assert until is not None
-    message = say(
-        "pin_locked",
-        "web",
-        until=format_time(until, "h:mm a", tzinfo=ZoneInfo("America/New_York"), locale="en_US"),
-    )
+    assert web.identity.locked_until(margaret) is not None
+    message = say("web_sign_in_failed")  # the same words as any failure
     assert message in visible_text(locked.text)
 
     again = browser.sign_in()  # even the right PIN is refused while locked
@@ -150,12 +150,87 @@ def test_the_lockout_is_shared_with_the_other_channels(web: WebApp) -> None:
     assert web.identity.verify_pin(margaret, MARGARET_PIN, "voice").locked_until is not None
 
 
-def test_the_last_try_is_worded_in_the_singular(web: WebApp) -> None:
+def _sign_in_error(reply: Any) -> str:
+    match = re.search(r'<a href="#pin">([^<]*)</a>', reply.text)
+    assert reply.status_code == 200 and match, reply.text
+    return html.unescape(match.group(1))
+
+
+def at_address(app: Any, host: str) -> Any:
+    """``app`` as reached from ``host`` (the peer address of every request)."""
+
+    async def asgi(scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            scope = {**scope, "client": (host, 50123)}
+        await app(scope, receive, send)
+
+    return asgi
+
+
+def test_every_failed_sign_in_gets_the_same_words_after_the_same_argon2_work(
+    web: WebApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checks: List[str] = []
+    real_check = identity_module.check_pin
+    monkeypatch.setattr(
+        identity_module, "check_pin", lambda h, p: checks.append(p) or real_check(h, p)
+    )
     margaret = web.customer_id()
+    errors = {"unknown number": _sign_in_error(web.browser().sign_in(phone="+15559990000"))}
+    unknown_checks, checks[:] = len(checks), []
+    errors["wrong PIN"] = _sign_in_error(web.browser().sign_in(pin="1111"))
+    wrong_checks = len(checks)
     for _ in range(3):
         web.identity.verify_pin(margaret, "1111", "sms")
-    reply = web.browser().sign_in(pin="1111")
-    assert "You have 1 try left." in visible_text(reply.text)
+    errors["last try"] = _sign_in_error(web.browser().sign_in(pin="1111"))
+    assert web.identity.locked_until(margaret) is not None
+    errors["locked"] = _sign_in_error(web.browser().sign_in())  # the right PIN, while locked
+    assert set(errors.values()) == {say("web_sign_in_failed")}, errors
+    assert unknown_checks == wrong_checks == 1  # one argon2 check each (a dummy hash for one)
+
+
+def test_one_address_trying_many_numbers_is_throttled_before_it_locks_out_two(
+    web: WebApp,
+) -> None:
+    attacker = Browser(at_address(web.app, "203.0.113.9"))
+    numbers = [MARGARET_PHONE, RAVI_PHONE, "+15559990000", "+15559990001"]
+    replies = [attacker.sign_in(phone=number, pin="1111") for number in numbers for _ in range(5)]
+    margaret, ravi = web.customer_id(), web.customer_id(RAVI_PHONE)
+    assert web.identity.locked_until(margaret) is not None
+    assert web.identity.locked_until(ravi) is None
+    assert customer_row(web.sessions, RAVI_PHONE).pin_failed_count == 3  # then no more checks
+    throttled = _sign_in_error(replies[-1])
+    assert throttled == say("pin_throttled", "web", minutes=15)
+    assert _sign_in_error(replies[7]) == say("web_sign_in_failed")  # the 8th was still checked
+    assert _sign_in_error(replies[8]) == throttled
+    # Ravi, from his own address, signs in.
+    ravi_browser = Browser(at_address(web.app, "198.51.100.7"))
+    assert ravi_browser.sign_in(phone=RAVI_PHONE, pin=RAVI_PIN).status_code == 303
+
+
+def test_x_forwarded_for_is_believed_only_from_a_trusted_proxy(
+    demo_template: Path, tmp_path: Path
+) -> None:
+    web = make_web_app(demo_template, tmp_path, trusted_proxies="10.0.0.0/8")
+    try:
+        proxy = Browser(at_address(web.app, "10.1.2.3"))
+        proxy.client.headers["X-Forwarded-For"] = "203.0.113.9"
+        for _ in range(8):
+            assert _sign_in_error(proxy.sign_in(phone="+15559990000")) == say("web_sign_in_failed")
+        throttled = say("pin_throttled", "web", minutes=15)
+        assert _sign_in_error(proxy.sign_in(phone="+15559990001")) == throttled
+        # Another client behind the same proxy is not throttled ...
+        proxy.client.headers["X-Forwarded-For"] = "198.51.100.7"
+        assert _sign_in_error(proxy.sign_in(phone="+15559990001")) == say("web_sign_in_failed")
+        # ... and a client that is not a proxy cannot borrow (or shed) an address.
+        direct = Browser(at_address(web.app, "192.0.2.5"))
+        direct.client.headers["X-Forwarded-For"] = "203.0.113.9"
+        assert _sign_in_error(direct.sign_in(phone="+15559990001")) == say("web_sign_in_failed")
+        direct = Browser(at_address(web.app, "203.0.113.9"))
+        direct.client.headers["X-Forwarded-For"] = "198.51.100.8"
+        assert _sign_in_error(direct.sign_in(phone="+15559990001")) == throttled
+    finally:
+        web.close()
 
 
 def test_the_pin_never_reaches_the_logs_or_the_session_table(

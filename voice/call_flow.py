@@ -115,11 +115,17 @@ class CallFlow:
             call = self.calls.open(call_sid, conversation_id, phone, rate)
         else:
             call = existing
-        if customer is not None:
-            greeting = text("voice_greeting_known", first_name=customer.name.split()[0])
+        # Every caller hears the same greeting: a caller ID can be spoofed, so nobody is named
+        # (or told that the number banks here) before the PIN. A withheld number is offered a
+        # person straight away: no account can be reached without a number.
+        if phone is None:
+            lines = [text("voice_greeting"), text("voice_withheld_number")]
         else:
-            greeting = text("voice_greeting_unknown")
-        lines = [greeting, latest_warning(customer) or "", text("voice_opening_prompt")]
+            lines = [
+                text("voice_greeting"),
+                latest_warning(customer) or "",
+                text("voice_opening_prompt"),
+            ]
         reply = Reply(lines, listen="speech", action=turn_url(1), single_key=True)
         return self._finish(call, 0, reply)
 
@@ -136,6 +142,8 @@ class CallFlow:
             return self._render(call, reply)
         if call.last_turn is not None and n <= call.last_turn and call.last_twiml:
             return call.last_twiml
+        # A new webhook of this call: the caller was still there to hear the last answer.
+        self.turns.acknowledge(call.conversation_id)
         speech = " ".join((speech or "").split())
         keys = (digits or "").strip()
         logger.info(
@@ -271,7 +279,9 @@ class CallFlow:
         if turn.handoff:
             return self._handoff(call, lines, reason)
         if turn.awaiting_pin:
-            return call, Reply(lines, listen="pin")
+            # The PIN prompt and every wrong-PIN answer offer a person, to every caller (one
+            # whose number we don't know can never give a right PIN).
+            return call, Reply([*lines, text("voice_pin_person")], listen="pin")
         if turn.end_call:
             return call, Reply(lines, listen=None, hangup=True)
         return call, Reply(lines, single_key=bool(choices))

@@ -18,6 +18,8 @@ from assistant.gateway.turns import TurnHandler
 from assistant.identity import IdentityService
 from assistant.settings import Settings, get_settings
 from voice import sms_routes, voice_routes
+from voice.pin_alerts import PinLockoutTexts
+from voice.transport import build_transport
 
 
 def create_app(settings: Optional[Settings] = None) -> FastAPI:
@@ -31,11 +33,13 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.rasa = rasa
+    # At the first PIN lockout the customer is told by text (built on first use).
+    app.state.pin_alerts = PinLockoutTexts(lambda: build_transport(settings, sessions))
     app.state.turns = TurnHandler(
         settings,
         rasa,
         ConversationStore(sessions),
-        IdentityService(sessions),
+        IdentityService(sessions, settings=settings, notifier=app.state.pin_alerts),
         LedgerBankingService(sessions),
     )
     app.include_router(text_api.router)
@@ -66,6 +70,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     @app.on_event("shutdown")
     def close_clients() -> None:
         rasa.close()
+        app.state.pin_alerts.close()
 
     return app
 

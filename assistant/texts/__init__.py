@@ -33,6 +33,20 @@ def text(key: str, channel: str = "default", language: str = "en", **values: Any
     return entry.get(channel, entry["default"]).format(**values)
 
 
+def plural(key: str, count: int, channel: str = "default", language: str = "en",
+           **values: Any) -> str:
+    """``key`` worded for ``count`` things, by the language's plural rules (Babel).
+
+    The catalogue holds ``key`` (the "other" form) and, where the language needs them,
+    ``key_one``, ``key_two``, ``key_few``, ``key_many``, ``key_zero``: "1 try", "4 tries".
+    """
+    from babel import Locale
+
+    form = Locale.parse(language).plural_form(count)
+    name = f"{key}_{form}" if form != "other" and f"{key}_{form}" in _load(language) else key
+    return text(name, channel, language, **values)
+
+
 def keys(language: str = "en") -> list[str]:
     return sorted(_load(language))
 

@@ -99,7 +99,16 @@ def sign_in_form(page: Page = Depends(get_page), notice: str = "") -> Response:
 def sign_in(
     page: Page = Depends(csrf_page), phone: str = Form(""), pin: str = Form("")
 ) -> Response:
-    """Check the phone number and PIN (the lockout is shared with every channel)."""
+    """Check the phone number and PIN (the lockout is shared with every channel).
+
+    Every failure gets the same words (a number we do not know, a wrong PIN, a locked PIN),
+    after the same argon2 work, so the page never tells whether a number banks here. Failed
+    PINs are throttled per client address too, so one browser cannot lock out many customers.
+    """
+    from assistant.gateway.client_address import client_address
+    from assistant.gateway.pin_answers import refusal_text
+    from assistant.identity import pin_sources
+
     services = page.services
     errors: Dict[str, str] = {}
     e164 = _phone_e164(phone, page.settings.locale)
@@ -115,25 +124,33 @@ def sign_in(
     if not errors:
         assert e164 is not None
         customer = services.banking.find_customer_by_phone(e164)
-        if customer is None:
-            errors["pin"] = t("web_pin_wrong_unknown")
+        request = page.request
+        address = client_address(
+            request.client.host if request.client else None,
+            request.headers.get("x-forwarded-for"),
+            page.settings.trusted_proxies,
+        )
+        result = services.identity.verify_pin(
+            customer.id if customer is not None else None,
+            pin,
+            "web",
+            phone=e164,
+            sources=pin_sources("web", address=address),
+        )
+        if result.ok and customer is not None:
+            conversation_id = services.turns.start("web", e164)
+            services.conversations.mark_verified(
+                conversation_id, customer.id, page.settings.web_session_idle_minutes, pin=pin
+            )
+            page.sign_in(customer.id, conversation_id)
+            log.info("web sign-in: customer %s", customer.id)
+            return page.redirect("/")
+        if result.throttled_until is not None:
+            # Too many tries from this address: that says nothing about the number.
+            when = refusal_text(result, "web", lambda at: local_time(at, page.settings))
+            errors["pin"] = when or t("web_sign_in_failed")
         else:
-            result = services.identity.verify_pin(customer.id, pin, "web")
-            if result.ok:
-                conversation_id = services.turns.start("web", e164)
-                services.conversations.mark_verified(
-                    conversation_id, customer.id, page.settings.web_session_idle_minutes, pin=pin
-                )
-                page.sign_in(customer.id, conversation_id)
-                log.info("web sign-in: customer %s", customer.id)
-                return page.redirect("/")
-            if result.locked_until is not None:
-                until = local_time(result.locked_until, page.settings)
-                errors["pin"] = t("pin_locked", until=until)
-            elif result.attempts_left == 1:
-                errors["pin"] = t("web_pin_wrong_last")
-            else:
-                errors["pin"] = t("web_pin_wrong", attempts_left=result.attempts_left)
+            errors["pin"] = t("web_sign_in_failed")
     return page.render("sign_in.html", errors=errors, values={"phone": phone}, notice=None)
 
 

@@ -1,0 +1,87 @@
+"""Telling a customer, on their own number, that their PIN was locked after several wrong tries.
+
+:class:`PinLockoutTexts` is the notifier :class:`assistant.identity.IdentityService` calls at
+the first lockout of a day (``assistant.gateway.app`` wires it in): one text, purpose
+``security``, through the outbound transport (``voice.transport``), to the number on file.
+Its words are ``sms_pin_lockout_alert`` in ``assistant/texts/<language>/sms.yml``.
+
+It sends in the background, so a slow Twilio neither delays the PIN turn nor tells anyone by
+its timing that the number banks here; a failure is logged (never the text, never the PIN)
+and nothing else happens. A number that texted STOP gets nothing (the transport's rule).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
+from typing import Callable, List, Optional
+
+from assistant.texts import text
+from voice.transport import OutboundTransport, mask_phone
+
+logger = logging.getLogger(__name__)
+
+PURPOSE = "security"
+
+
+class PinLockoutTexts:
+    """``(customer_id, phone)`` -> one security text to ``phone`` (see the module)."""
+
+    def __init__(
+        self,
+        transport: Callable[[], OutboundTransport],
+        *,
+        background: bool = True,
+        language: str = "en",
+    ) -> None:
+        self._make_transport = transport
+        self._transport: Optional[OutboundTransport] = None
+        self._lock = threading.Lock()
+        self._language = language
+        self._pending: List[Future] = []
+        self._executor = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="pin-alerts")
+            if background
+            else None
+        )
+
+    def __call__(self, customer_id: int, phone: str) -> None:
+        if self._executor is None:
+            self._send(customer_id, phone)
+            return
+        future = self._executor.submit(self._send, customer_id, phone)
+        with self._lock:
+            self._pending = [f for f in self._pending if not f.done()] + [future]
+
+    def drain(self, timeout: float = 10.0) -> None:
+        """Wait for the texts queued so far (tests, shutdown)."""
+        with self._lock:
+            pending = list(self._pending)
+        wait_for(pending, timeout=timeout)
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+
+    def _transport_once(self) -> OutboundTransport:
+        with self._lock:
+            if self._transport is None:
+                self._transport = self._make_transport()
+            return self._transport
+
+    def _send(self, customer_id: int, phone: str) -> None:
+        try:
+            body = text("sms_pin_lockout_alert", language=self._language)
+            sid = self._transport_once().send_sms(phone, body, purpose=PURPOSE)
+        except Exception as error:  # noqa: BLE001 - a lost alert must never break a PIN turn
+            logger.warning(
+                "PIN lockout text for customer %s to %s not sent: %s",
+                customer_id,
+                mask_phone(phone),
+                type(error).__name__,
+            )
+            return
+        if sid is not None:
+            logger.info("PIN lockout text for customer %s sent (%s)", customer_id, sid)
