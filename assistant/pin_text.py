@@ -21,8 +21,6 @@ from nlu.normalize import DIGIT_WORDS, REPEAT_WORDS, TEEN_WORDS, TENS_WORDS, spo
 
 PIN_LENGTHS = range(4, 7)
 MASK = "****"
-# A run this long or longer is a phone or account number, not something PIN-shaped.
-LONG_NUMBER_DIGITS = 10
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?|\d+", re.UNICODE)
 _JOINER = re.compile(r"^[\s,.\-/]*$")
@@ -78,13 +76,15 @@ def number_runs(text: str) -> List[Run]:
             index += 1
             continue
         members = [tokens[index]]
+        last_end = tokens[index].end
         index += 1
         while index < len(tokens):
-            gap = text[members[-1].end : tokens[index].start]
+            gap = text[last_end : tokens[index].start]
             if not _JOINER.match(gap):
                 break
             if _is_number(tokens[index].word):
                 members.append(tokens[index])
+                last_end = tokens[index].end
                 index += 1
                 continue
             # A filler between two number tokens ("two four um six eight") stays in the run.
@@ -95,6 +95,7 @@ def number_runs(text: str) -> List[Run]:
                 and _is_number(tokens[after].word)
                 and _JOINER.match(text[tokens[index].end : tokens[after].start])
             ):
+                last_end = tokens[index].end
                 index = after
                 continue
             break
@@ -165,14 +166,13 @@ def _merge(spans: List[tuple]) -> List[tuple]:
 def mask_pin_shaped(text: str) -> str:
     """Every PIN-shaped run masked, without comparing: for text before the PIN was checked.
 
-    Money ("$2,000", "40 dollars") and long numbers (phone and account numbers) stay.
+    Money ("$2,000", "40 dollars") stays. Longer numbers are masked too, since a PIN may hide
+    in them; the gateway replays the words as typed once the PIN is checked.
     """
     spans = [
         (run.start, run.end)
         for run in number_runs(text)
-        if max(PIN_LENGTHS) >= len(run.digits) >= min(PIN_LENGTHS)
-        or (len(run.digits) > max(PIN_LENGTHS) and len(run.digits) < LONG_NUMBER_DIGITS)
-        if not is_amount(text, run)
+        if len(run.digits) >= min(PIN_LENGTHS) and not is_amount(text, run)
     ]
     return _replace(text, spans)
 

@@ -429,3 +429,83 @@ def test_healthz(settings: Settings) -> None:
     (reply,) = _http(settings, [("GET", "/healthz", None)])
     assert reply.status_code == 200
     assert reply.json() == {"status": "ok"}
+
+
+# ---- a PIN check per message at most --------------------------------------------------------
+
+NUMBERS = " ".join(f"{1000 + i}" for i in range(199))  # 199 PIN-long numbers, ~1,000 chars
+
+
+@pytest.fixture
+def argon2_checks(monkeypatch: pytest.MonkeyPatch) -> List[str]:
+    import assistant.identity as identity_module
+
+    checked: List[str] = []
+    real = identity_module.check_pin
+
+    def counting(pin_hash: Any, pin: str) -> bool:
+        checked.append(pin)
+        return real(pin_hash, pin)
+
+    monkeypatch.setattr(identity_module, "check_pin", counting)
+    return checked
+
+
+@pytest.mark.parametrize("state", ["awaiting the PIN", "not asked", "verified"])
+def test_a_message_full_of_numbers_costs_at_most_one_pin_check(
+    gateway: Gateway, argon2_checks: List[str], state: str
+) -> None:
+    conversation = gateway.start()
+    if state == "awaiting the PIN":
+        gateway.say(conversation, "what is my balance")
+    if state == "verified":
+        gateway.say(conversation, "what is my balance")
+        gateway.say(conversation, MARGARET_PIN)
+    argon2_checks.clear()
+    turn = gateway.say(conversation, NUMBERS)
+    assert len(argon2_checks) <= 1
+    assert turn.messages
+    if state != "verified":  # none of them is the PIN: after verification they may pass
+        assert not any("1000 1001" in text for text in gateway.rasa.texts)
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    ["2 4 6 8", "two four six eight", "24 68", "twenty four sixty eight", "to for six ate"],
+)
+def test_after_verification_the_pin_in_any_spelling_is_not_passed_on(
+    gateway: Gateway, argon2_checks: List[str], spelling: str
+) -> None:
+    conversation = gateway.start()
+    gateway.say(conversation, "what is my balance")
+    gateway.say(conversation, MARGARET_PIN)
+    argon2_checks.clear()
+    before = len(gateway.rasa.texts)
+    turn = gateway.say(conversation, f"pay {spelling} to tom")
+    assert texts(turn) == [say("pin_unprompted", "chat")]
+    assert len(gateway.rasa.texts) == before
+    assert "****" in turn.said and spelling not in turn.said
+    assert argon2_checks == []  # compared with the conversation's keyed hash, not argon2
+
+
+def test_after_verification_amounts_and_card_endings_still_pass(gateway: Gateway) -> None:
+    conversation = gateway.start()
+    gateway.say(conversation, "what is my balance")
+    gateway.say(conversation, MARGARET_PIN)
+    for said in ("send 1357 dollars to tom", "freeze card ending 4321", "call 5550100001"):
+        gateway.say(conversation, said)
+        assert gateway.rasa.texts[-1] == said
+
+
+@pytest.mark.parametrize(
+    "spelling", ["2 4 6 8", "two four six eight", "24 68", "twenty four sixty eight"]
+)
+def test_before_verification_every_pin_shaped_spelling_is_masked(
+    gateway: Gateway, spelling: str
+) -> None:
+    conversation = gateway.start()
+    turn = gateway.say(conversation, f"my pin is {spelling} what is my balance")
+    assert gateway.rasa.texts[-1] == "my pin is **** what is my balance"
+    assert spelling not in turn.said
+    gateway.say(conversation, MARGARET_PIN)
+    assert gateway.rasa.texts[-1] == "my pin is **** what is my balance"
