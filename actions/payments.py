@@ -25,6 +25,7 @@ from actions.readback import (
     use_confirmation,
 )
 from actions.slots import OWN_ACCOUNT_PREFIX, PAYMENT_SLOTS
+from actions.verification import require_verified
 from assistant.banking.errors import BankingError, InsufficientFunds
 from assistant.money import Money
 from assistant.readbacks import PAYMENT, payment_key
@@ -249,16 +250,19 @@ class ActionAskRecipient(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        customer_id = verified_customer_id(tracker)
+        # The PIN's time ran out half way: ask for it again (the gateway replays the answer).
+        customer_id = require_verified(dispatcher, tracker)
+        if customer_id is None:
+            return []
         kind = payee_kind(tracker)
-        payees = banking().list_payees(customer_id, kind=kind) if customer_id else []
+        payees = banking().list_payees(customer_id, kind=kind)
         if kind == "bill":
-            dispatcher.utter_message(
-                response="utter_ask_bill", payee_names=names_list(p.name for p in payees)
-            )
+            names = [p.name for p in payees]
+            response = "utter_ask_bill" if names else "utter_ask_bill_none"
         else:
             names = [p.name for p in payees if p.kind != "bill"]
-            dispatcher.utter_message(response="utter_ask_recipient", payee_names=names_list(names))
+            response = "utter_ask_recipient" if names else "utter_ask_recipient_none"
+        dispatcher.utter_message(response=response, payee_names=names_list(names))
         return []
 
 

@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     verified_minutes_sms: int = 10
     verified_minutes_default: int = 30
     readback_minutes: int = Field(10, description="A read-back can be answered this long.")
+    api_docs: bool = Field(
+        False, description="Serve Swagger UI at /docs and ReDoc at /redoc (they use a CDN)."
+    )
 
     # The large-text web interface (assistant/web). ``cookie_secure`` None means automatic:
     # Secure unless the public base URL is plain http:// (a local demo).

@@ -600,6 +600,24 @@ def test_who_to_offers_people_for_a_transfer_and_bills_for_a_bill(demo: DemoBank
     assert values(dispatcher) == {"payee_names": "City Power or Riverside Water"}
 
 
+def test_who_to_never_lists_an_empty_set_of_payees(demo: DemoBank) -> None:
+    """ "Who to? Your payees: ." when there were none."""
+    sender = demo.conversation(phone=RAVI_PHONE)
+    transfer = make_tracker(sender, slots={"payment_kind": "transfer"}, form="payment_form")
+    dispatcher, _ = run(ActionAskRecipient(), transfer)
+    assert responses(dispatcher) == ["utter_ask_recipient_none"]
+    for name in ("utter_ask_bill_none", "utter_ask_recipient_none"):
+        for variation in DOMAIN["responses"][name]:
+            assert "{payee_names}" not in variation["text"]
+
+
+def test_who_to_after_the_pin_expired_asks_for_the_pin_again(demo: DemoBank) -> None:
+    sender = demo.conversation(verified=False)
+    transfer = make_tracker(sender, slots={"payment_kind": "transfer"}, form="payment_form")
+    dispatcher, _ = run(ActionAskRecipient(), transfer)
+    assert responses(dispatcher) == ["utter_ask_pin"]
+
+
 def test_the_read_back_says_exactly_what_will_happen(demo: DemoBank) -> None:
     sender = demo.conversation()
     slots = {

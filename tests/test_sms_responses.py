@@ -54,6 +54,8 @@ WORST_CASE: Dict[str, str] = {
     "until": "12:45 PM",
     "attempts_left": "4",
     "minutes": "15",
+    "kind": "checking",
+    "outcome": f"Sent $8,400.00 to {LONG_PAYEE}. Ref A1B2C3D4E5",
 }
 
 # What the customer is told most often: one segment, even with the values above.

@@ -173,3 +173,27 @@ def test_the_openapi_schema_says_what_the_responses_are(api: Api) -> None:
     assert "404" in message["responses"]
     user_message = schema["components"]["schemas"]["UserMessage"]
     assert "client_message_id" in user_message["required"]
+
+
+def test_swagger_ui_is_off_unless_asked_for_since_it_loads_from_a_cdn(
+    settings: Settings,
+) -> None:
+    assert Api(settings).call("GET", "/docs").status_code == 404
+    assert Api(settings).call("GET", "/redoc").status_code == 404
+    with_docs = Api(settings.copy(update={"api_docs": True}))
+    assert with_docs.call("GET", "/docs").status_code == 200
+
+
+def test_an_https_gateway_sends_hsts_and_a_plain_http_demo_does_not(settings: Settings) -> None:
+    public = Api(settings.copy(update={"public_base_url": "https://bank.example.org"}))
+    for path in ("/healthz", "/sign-in", "/openapi.json"):
+        header = public.call("GET", path).headers.get("strict-transport-security", "")
+        assert header.startswith("max-age=31536000"), path
+    local = Api(settings.copy(update={"public_base_url": "http://127.0.0.1:8000"}))
+    assert "strict-transport-security" not in local.call("GET", "/healthz").headers
+
+
+def test_the_twilio_routes_document_their_403(api: Api) -> None:
+    paths = api.call("GET", "/openapi.json").json()["paths"]
+    for path in ("/twilio/sms", "/twilio/voice", "/twilio/voice/turn", "/twilio/sms/status"):
+        assert "403" in paths[path]["post"]["responses"], path

@@ -42,7 +42,14 @@ from voice.sms_text import ShapedSms, segment_info, shape_reply
 
 logger = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/twilio", tags=["sms"])
+router = APIRouter(
+    prefix="/twilio",
+    tags=["sms"],
+    responses={
+        400: {"description": "A field is missing or malformed."},
+        403: {"description": "X-Twilio-Signature is missing or wrong."},
+    },
+)
 
 CHANNEL = "sms"
 STATUS_PATH = "/twilio/sms/status"

@@ -28,7 +28,14 @@ from voice.whisper import mask_numbers, whisper_text
 
 logger = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/twilio", tags=["voice"])
+router = APIRouter(
+    prefix="/twilio",
+    tags=["voice"],
+    responses={
+        400: {"description": "A field is missing or malformed."},
+        403: {"description": "X-Twilio-Signature is missing or wrong."},
+    },
+)
 
 SID = re.compile(r"^[A-Za-z0-9_-]{2,64}$")
 CALL_STATUSES = (

@@ -13,6 +13,7 @@ from assistant.banking.service import LedgerBankingService
 from assistant.conversations import ConversationStore
 from assistant.db import session_factory
 from assistant.gateway import text_api
+from assistant.gateway.hsts import StrictTransportSecurity
 from assistant.gateway.rasa_client import RasaClient
 from assistant.gateway.turns import TurnHandler
 from assistant.identity import IdentityService
@@ -26,11 +27,18 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     settings = settings or get_settings()
     sessions = session_factory(settings.bank_database_url)
     rasa = RasaClient(settings.rasa_url, settings.channel_token())
+    # Swagger UI and ReDoc load their scripts from an outside CDN, so they are off unless
+    # asked for (local development); the schema itself is always at /openapi.json.
+    docs = settings.api_docs
     app = FastAPI(
         title="Kindly Bank assistant gateway",
         description="Public surface of the assistant: channels, web pages and the JSON API.",
         version="0.1.0",
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
     )
+    if settings.twilio_base_url.lower().startswith("https://"):
+        app.add_middleware(StrictTransportSecurity)
     app.state.settings = settings
     app.state.rasa = rasa
     # At the first PIN lockout the customer is told by text (built on first use).
