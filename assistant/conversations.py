@@ -37,6 +37,7 @@ class ConversationView:
     awaiting_pin: bool
     verified_customer_id: int | None
     verified_until: datetime | None
+    pin_change_step: str | None = None
 
 
 def _view(c: Conversation) -> ConversationView:
@@ -44,7 +45,8 @@ def _view(c: Conversation) -> ConversationView:
                             created_at=c.created_at, last_seen_at=c.last_seen_at,
                             awaiting_pin=bool(c.awaiting_pin),
                             verified_customer_id=c.verified_customer_id,
-                            verified_until=c.verified_until)
+                            verified_until=c.verified_until,
+                            pin_change_step=c.pin_change_step)
 
 
 def pin_mask(conversation_id: str, digits: str) -> str:
@@ -166,6 +168,29 @@ class ConversationStore:
                 return _pending_cipher().decrypt(sealed.encode()).decode()
             except InvalidToken:
                 return None  # sealed under another key (the key was changed): dropped
+
+    # ---- changing the PIN ----------------------------------------------------------------
+
+    def start_pin_change(self, conversation_id: str) -> None:
+        """The next message is the new PIN (never passed on to the assistant)."""
+        self._update(conversation_id, awaiting_pin=True, pending_text=None,
+                     pin_change_step="new", pin_change_mask=None)
+
+    def pin_change_first_entry(self, conversation_id: str, digits: str) -> None:
+        """The new PIN was typed once: keep its keyed hash and wait for it again."""
+        self._update(conversation_id, awaiting_pin=True, pin_change_step="again",
+                     pin_change_mask=pin_mask(conversation_id, "new:" + digits))
+
+    def pin_change_matches(self, conversation_id: str, digits: str) -> bool:
+        with self._readers() as session:
+            conversation = session.get(Conversation, conversation_id)
+            stored = conversation.pin_change_mask if conversation else None
+        return bool(stored) and hmac.compare_digest(
+            stored, pin_mask(conversation_id, "new:" + digits))
+
+    def end_pin_change(self, conversation_id: str) -> None:
+        self._update(conversation_id, awaiting_pin=False, pin_change_step=None,
+                     pin_change_mask=None)
 
     def mark_verified(self, conversation_id: str, customer_id: int, minutes: int,
                       pin: str | None = None) -> None:

@@ -234,6 +234,10 @@ class Conversation(Base):
     # verification).
     api_token_hash = Column(String(64), nullable=True)
     pin_mask = Column(String(64), nullable=True)
+    # Migration 0006. Changing the PIN: "new" (waiting for the new PIN), "again" (waiting for
+    # it a second time, ``pin_change_mask`` holding a keyed hash of the first entry).
+    pin_change_step = Column(String(8), nullable=True)
+    pin_change_mask = Column(String(64), nullable=True)
 
 
 class Readback(Base):

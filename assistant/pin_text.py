@@ -20,6 +20,7 @@ from typing import Callable, Iterable, List, Optional
 from nlu.normalize import DIGIT_WORDS, REPEAT_WORDS, TEEN_WORDS, TENS_WORDS, spoken_digits
 
 PIN_LENGTHS = range(4, 7)
+NEW_PIN_LENGTH = 4  # what the prompts ask for ("your 4-digit PIN")
 MASK = "****"
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?|\d+", re.UNICODE)
@@ -209,3 +210,11 @@ def single_candidate(text: str) -> Optional[str]:
     if len(runs) == 1 and len(runs[0].digits) in PIN_LENGTHS:
         return runs[0].digits
     return None
+
+
+def is_weak_pin(digits: str) -> bool:
+    """A PIN anyone would guess first: one digit repeated, or a run up or down ("1234")."""
+    if len(set(digits)) == 1:
+        return True
+    steps = {int(b) - int(a) for a, b in zip(digits, digits[1:])}
+    return steps in ({1}, {-1})

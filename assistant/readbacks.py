@@ -305,5 +305,13 @@ def is_plain_yes(text: str, language: str = "en") -> bool:
     return all(w in yes or w in fillers for w in words) and any(w in yes for w in words)
 
 
+def is_cancel(text: str, language: str = "en") -> bool:
+    """Whether ``text`` asks to stop ("cancel", "stop", "never mind")."""
+    from assistant.texts import text as catalogue
+
+    plain = " ".join(re.findall(r"[^\W\d_]+", text.lower()))
+    return plain in _word_set(catalogue("cancel_words", language=language))
+
+
 def _word_set(listed: str) -> frozenset:
     return frozenset(w.strip() for w in listed.split(",") if w.strip())

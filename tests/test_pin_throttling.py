@@ -309,7 +309,7 @@ def test_a_lockout_text_that_cannot_be_sent_never_fails_the_pin_turn(
             locked = turns.handle(conversation, WRONG_PIN)
         app.state.pin_alerts.drain()
         assert texts(locked)[0].startswith("For your safety your PIN is locked")
-        assert "PIN lockout text for customer" in caplog.text
+        assert "security text sms_pin_lockout_alert for customer" in caplog.text
         assert say("sms_pin_lockout_alert") not in caplog.text and WRONG_PIN not in caplog.text
     finally:
         app.state.pin_alerts.close()

@@ -24,6 +24,7 @@ from voice.transport import OutboundTransport, mask_phone
 logger = logging.getLogger(__name__)
 
 PURPOSE = "security"
+LOCKOUT_KEY = "sms_pin_lockout_alert"
 
 
 class PinLockoutTexts:
@@ -47,11 +48,12 @@ class PinLockoutTexts:
             else None
         )
 
-    def __call__(self, customer_id: int, phone: str) -> None:
+    def __call__(self, customer_id: int, phone: str, key: str = LOCKOUT_KEY) -> None:
+        """Send the security text ``key`` (default: the lockout alert) to ``phone``."""
         if self._executor is None:
-            self._send(customer_id, phone)
+            self._send(customer_id, phone, key)
             return
-        future = self._executor.submit(self._send, customer_id, phone)
+        future = self._executor.submit(self._send, customer_id, phone, key)
         with self._lock:
             self._pending = [f for f in self._pending if not f.done()] + [future]
 
@@ -71,17 +73,18 @@ class PinLockoutTexts:
                 self._transport = self._make_transport()
             return self._transport
 
-    def _send(self, customer_id: int, phone: str) -> None:
+    def _send(self, customer_id: int, phone: str, key: str) -> None:
         try:
-            body = text("sms_pin_lockout_alert", language=self._language)
+            body = text(key, language=self._language)
             sid = self._transport_once().send_sms(phone, body, purpose=PURPOSE)
         except Exception as error:  # noqa: BLE001 - a lost alert must never break a PIN turn
             logger.warning(
-                "PIN lockout text for customer %s to %s not sent: %s",
+                "security text %s for customer %s to %s not sent: %s",
+                key,
                 customer_id,
                 mask_phone(phone),
                 type(error).__name__,
             )
             return
         if sid is not None:
-            logger.info("PIN lockout text for customer %s sent (%s)", customer_id, sid)
+            logger.info("security text %s for customer %s sent (%s)", key, customer_id, sid)

@@ -49,6 +49,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         ConversationStore(sessions),
         IdentityService(sessions, settings=settings, notifier=app.state.pin_alerts),
         LedgerBankingService(sessions),
+        security_texts=app.state.pin_alerts,
     )
     app.include_router(text_api.router)
     app.include_router(voice_routes.router)

@@ -14,14 +14,21 @@ import time
 import unicodedata
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from assistant.banking.service import BankingService
 from assistant.conversations import ConversationStore, pin_mask
 from assistant.gateway.rasa_client import RasaClient, RasaUnavailable
 from assistant.identity import IdentityService
 from assistant.money import Money, format_money, money_in_words
-from assistant.pin_text import PIN_LENGTHS, mask_matching, mask_pin_shaped, single_candidate
+from assistant.pin_text import (
+    NEW_PIN_LENGTH,
+    PIN_LENGTHS,
+    is_weak_pin,
+    mask_matching,
+    mask_pin_shaped,
+    single_candidate,
+)
 from assistant.readbacks import (
     NEW_PAYEE,
     PAYLOAD_KEY,
@@ -29,6 +36,7 @@ from assistant.readbacks import (
     USED,
     ReadbackStore,
     ReadbackView,
+    is_cancel,
     is_plain_yes,
     payment_key,
 )
@@ -98,6 +106,7 @@ class TurnHandler:
         identity: IdentityService,
         banking: BankingService,
         readbacks: Optional[ReadbackStore] = None,
+        security_texts: Optional[Callable[..., None]] = None,
     ) -> None:
         self.settings = settings
         self.rasa = rasa
@@ -108,6 +117,8 @@ class TurnHandler:
             conversations.session_factory, settings.readback_minutes
         )
         self.language = (settings.locale or "en").split("_")[0]
+        #: ``(customer_id, phone, text_key)``: a security text to the customer's own number.
+        self.security_texts = security_texts
 
     def start(self, channel: str, phone: str) -> str:
         return self.conversations.start(channel, phone).id
@@ -163,6 +174,10 @@ class TurnHandler:
         bare_pin = digits if digits and len(digits) in PIN_LENGTHS else None
         verified = self._verified(conversation) is not None
 
+        if conversation.pin_change_step:
+            # Changing the PIN: the new PIN stays here, like the old one.
+            turn.said = mask_pin_shaped(cleaned)
+            return self._pin_change(conversation, cleaned, digits, turn)
         if conversation.awaiting_pin:
             # One message is one PIN attempt at most: a single PIN-long number in it.
             answer = single_candidate(cleaned)
@@ -228,14 +243,14 @@ class TurnHandler:
         return self.conversations.verified_customer_id(conversation.id)
 
     def _mark_verified(self, conversation: Any, pin: Optional[str] = None) -> None:
-        minutes = (
-            self.settings.verified_minutes_sms
-            if conversation.channel == "sms"
-            else self.settings.verified_minutes_default
-        )
         self.conversations.mark_verified(
-            conversation.id, conversation.customer_id, minutes, pin=pin
+            conversation.id, conversation.customer_id, self._verified_minutes(conversation), pin=pin
         )
+
+    def _verified_minutes(self, conversation: Any) -> int:
+        if conversation.channel == "sms":
+            return self.settings.verified_minutes_sms
+        return self.settings.verified_minutes_default
 
     def _without_pin(self, conversation: Any, text: str) -> str:
         """``text`` with the PIN verified in this conversation masked, in any spelling.
@@ -281,11 +296,14 @@ class TurnHandler:
             logger.error("assistant gave no answer in conversation %s", conversation.id)
             return self._failed(conversation, turn, confirmed)
         self.readbacks.settle(conversation.id)
+        changing = False
         for reply in replies:
             custom = reply.get("custom") or {}
             self._record_readback(conversation, verified_id, custom.get(PAYLOAD_KEY))
             if custom.get("pin_request"):
                 turn.awaiting_pin = True
+            if custom.get("pin_change") and verified_id is not None:
+                changing = True
             if custom.get("speech_rate"):
                 turn.speech_rate = custom["speech_rate"]
             if custom.get("handoff"):
@@ -294,6 +312,11 @@ class TurnHandler:
                 turn.end_call = True
             if reply.get("text"):
                 turn.messages.append({"text": reply["text"], "buttons": reply.get("buttons") or []})
+        if changing:
+            # The assistant asked for the new PIN: the next message is taken here.
+            self.conversations.start_pin_change(conversation.id)
+            turn.awaiting_pin = True
+            return turn
         if turn.awaiting_pin:
             # No PIN prompt when no PIN could be tried now: the PIN is locked or held (the
             # same for a number we do not know), or this source made too many tries.
@@ -313,6 +336,47 @@ class TurnHandler:
                 return self._with(turn, words or "")
             self.conversations.set_awaiting_pin(conversation.id, pending_text or text)
         return turn
+
+    # ---- changing the PIN -----------------------------------------------------------------
+
+    def _pin_change(
+        self, conversation: Any, cleaned: str, digits: Optional[str], turn: Turn
+    ) -> Turn:
+        """The new PIN, then the new PIN again; never passed on, never kept in clear."""
+        channel = conversation.channel
+        customer_id = self._verified(conversation)
+        if customer_id is None:
+            self.conversations.end_pin_change(conversation.id)
+            return self._with(turn, say("pin_change_expired", channel))
+        if digits is None and is_cancel(cleaned, self.language):
+            self.conversations.end_pin_change(conversation.id)
+            return self._with(turn, say("pin_change_cancelled", channel))
+        if digits is None or len(digits) != NEW_PIN_LENGTH:
+            turn.awaiting_pin = True
+            return self._with(turn, say("pin_change_four_digits", channel))
+        if conversation.pin_change_step == "new":
+            if is_weak_pin(digits) or self._is_current_pin(conversation, digits):
+                turn.awaiting_pin = True
+                return self._with(turn, say("pin_change_weak", channel))
+            self.conversations.pin_change_first_entry(conversation.id, digits)
+            turn.awaiting_pin = True
+            return self._with(turn, say("pin_change_again", channel))
+        matches = self.conversations.pin_change_matches(conversation.id, digits)
+        self.conversations.end_pin_change(conversation.id)
+        if not matches:
+            return self._with(turn, say("pin_change_mismatch", channel))
+        self.identity.set_pin(customer_id, digits, actor=f"customer:{customer_id}")
+        self.conversations.mark_verified(
+            conversation.id, customer_id, self._verified_minutes(conversation), pin=digits
+        )
+        if self.security_texts is not None and conversation.phone:
+            # Told on their own number too, in case it was not them.
+            self.security_texts(customer_id, conversation.phone, "sms_pin_changed_alert")
+        return self._with(turn, say("pin_change_done", channel))
+
+    def _is_current_pin(self, conversation: Any, digits: str) -> bool:
+        mask = self.conversations.pin_mask_of(conversation.id)
+        return mask is not None and hmac.compare_digest(pin_mask(conversation.id, digits), mask)
 
     # ---- read-backs and what became of them --------------------------------------------
 

@@ -143,9 +143,14 @@ def test_freezing_and_unfreezing_the_card(gateway: httpx.Client) -> None:
     assert "works again" in chat.text("unfreeze my card")
 
 
-def test_unknown_caller_is_told_how_to_reach_a_person(gateway: httpx.Client) -> None:
-    chat = Chat(gateway, "+15550199999")
-    assert "1-800-555-0199" in chat.text("what is my balance")
+def test_an_unknown_number_is_answered_like_a_customer_with_a_wrong_pin(
+    gateway: httpx.Client,
+) -> None:
+    """Nothing tells a stranger whether a number banks here."""
+    stranger, customer = Chat(gateway, "+15550199999"), Chat(gateway, RAVI)
+    assert stranger.text("what is my balance") == customer.text("what is my balance")
+    assert stranger.text("9999") == customer.text("9999")
+    customer.say("1357")  # the right PIN resets Ravi's count for the other tests
 
 
 def test_the_pin_never_reaches_the_tracker_store_or_logs(stack, gateway) -> None:  # noqa: ANN001
