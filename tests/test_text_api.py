@@ -197,3 +197,17 @@ def test_the_twilio_routes_document_their_403(api: Api) -> None:
     paths = api.call("GET", "/openapi.json").json()["paths"]
     for path in ("/twilio/sms", "/twilio/voice", "/twilio/voice/turn", "/twilio/sms/status"):
         assert "403" in paths[path]["post"]["responses"], path
+
+
+def test_wrong_pins_from_one_api_client_are_throttled_across_numbers(api: Api) -> None:
+    """One client cannot lock out customer after customer through the JSON API."""
+    from assistant.models import Customer
+
+    for phone in (MARGARET_PHONE, RAVI_PHONE):
+        for _ in range(5):
+            created = api.start(phone)  # a new conversation each time: only the address is shared
+            api.say(created, "what is my balance", "a")
+            assert api.say(created, "9999", "b").status_code == 200
+    with api.turns.conversations.session_factory() as session:
+        locked = [c.phone for c in session.query(Customer) if c.pin_locked_until is not None]
+    assert locked == [MARGARET_PHONE]  # Ravi's tries were refused unchecked

@@ -17,6 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field, validator
 
 from assistant.conversations import ConversationStore
+from assistant.gateway.client_address import client_address
 from assistant.gateway.turns import TurnHandler
 
 router = APIRouter(prefix="/api", tags=["conversations"])
@@ -122,10 +123,16 @@ def _owned(
 def send_message(
     conversation_id: str,
     body: UserMessage,
+    request: Request,
     turns: TurnHandler = Depends(get_turns),
     credentials: Optional[HTTPAuthorizationCredentials] = Security(bearer),
 ) -> TurnOut:
     """Send what the customer typed; returns what the assistant answers."""
     _owned(conversation_id, turns, credentials)
-    turn = turns.handle(conversation_id, body.text, body.client_message_id)
+    address = client_address(
+        request.client.host if request.client else None,
+        request.headers.get("x-forwarded-for"),
+        turns.settings.trusted_proxies,
+    )
+    turn = turns.handle(conversation_id, body.text, body.client_message_id, address=address)
     return TurnOut(**turn.as_dict())

@@ -128,8 +128,12 @@ class TurnHandler:
         conversation_id: str,
         user_text: str,
         client_message_id: Optional[str] = None,
+        address: Optional[str] = None,
     ) -> Turn:
-        """Answer one message; a retried ``client_message_id`` gets the first answer again."""
+        """Answer one message; a retried ``client_message_id`` gets the first answer again.
+
+        ``address`` is the client's address (JSON API, web) for throttling PIN attempts.
+        """
         conversation = self.conversations.get(conversation_id)
         if conversation is None:
             raise KeyError(conversation_id)
@@ -145,7 +149,9 @@ class TurnHandler:
             # the retry answers with what happened to it.
             turn = self._answer_again(conversation, client_message_id)
         if turn is None:
-            turn = self._answer(conversation, user_text, client_message_id or uuid.uuid4().hex)
+            turn = self._answer(
+                conversation, user_text, client_message_id or uuid.uuid4().hex, address
+            )
         if client_message_id:
             # A concurrent retry may have stored its answer first: that one is the answer.
             turn = Turn(
@@ -159,7 +165,9 @@ class TurnHandler:
         """The channel knows the customer heard the last answer (a call's next webhook)."""
         self.readbacks.mark_told(conversation_id)
 
-    def _answer(self, conversation: Any, user_text: str, message_id: str) -> Turn:
+    def _answer(
+        self, conversation: Any, user_text: str, message_id: str, address: Optional[str] = None
+    ) -> Turn:
         channel = conversation.channel
         turn = Turn(conversation.id)
         cleaned = clean_text(user_text).strip().lstrip("/").strip()
@@ -183,13 +191,13 @@ class TurnHandler:
             answer = single_candidate(cleaned)
             if answer:
                 turn.said = mask_pin_shaped(cleaned)
-                return self._check_pin(conversation, answer, turn)
+                return self._check_pin(conversation, answer, turn, address)
             self.conversations.clear_awaiting_pin(conversation.id)
         elif not verified and bare_pin:
             # A bare PIN nobody asked for yet is a PIN attempt like any other: it counts
             # towards the lockout, so it can't be used to guess PINs without limit.
             turn.said = mask_pin_shaped(cleaned)
-            return self._check_pin(conversation, bare_pin, turn)
+            return self._check_pin(conversation, bare_pin, turn, address)
 
         if verified:
             kept = self._without_pin(conversation, cleaned)
@@ -204,9 +212,13 @@ class TurnHandler:
         # replayed after verification, with the PIN masked.
         masked = mask_pin_shaped(cleaned)
         turn.said = masked
-        return self._ask_assistant(conversation, masked, turn, message_id, pending_text=cleaned)
+        return self._ask_assistant(
+            conversation, masked, turn, message_id, pending_text=cleaned, address=address
+        )
 
-    def _check_pin(self, conversation: Any, digits: str, turn: Turn) -> Turn:
+    def _check_pin(
+        self, conversation: Any, digits: str, turn: Turn, address: Optional[str] = None
+    ) -> Turn:
         # A number we do not know (customer_id None) is checked too: it fails with the same
         # words and work as a wrong PIN, so no answer tells whether the number banks here.
         # Throttled per conversation and per From number (texts and calls) as well.
@@ -220,7 +232,7 @@ class TurnHandler:
             channel,
             conversation_id=conversation.id,
             phone=conversation.phone,
-            sources=pin_sources(channel, conversation.phone),
+            sources=pin_sources(channel, conversation.phone, address),
         )
         if not result.ok:
             refused = refusal_text(result, channel, lambda at: local_time(at, self.settings))
@@ -273,6 +285,7 @@ class TurnHandler:
         turn: Turn,
         message_id: Optional[str] = None,
         pending_text: Optional[str] = None,
+        address: Optional[str] = None,
     ) -> Turn:
         channel = conversation.channel
         message_id = message_id or uuid.uuid4().hex
@@ -327,7 +340,7 @@ class TurnHandler:
                 conversation.customer_id,
                 phone=conversation.phone,
                 conversation_id=conversation.id,
-                sources=pin_sources(channel, conversation.phone),
+                sources=pin_sources(channel, conversation.phone, address),
             )
             if refusal is not None:
                 turn.awaiting_pin = False

@@ -442,7 +442,15 @@ def ask(
 
     conversation_id = _conversation(page)
     client_id = f"web-{message_id}" if _MESSAGE_ID.match(message_id) else None
-    turn = services.turns.handle(conversation_id, said, client_id)
+    from assistant.gateway.client_address import client_address
+
+    request = page.request
+    address = client_address(
+        request.client.host if request.client else None,
+        request.headers.get("x-forwarded-for"),
+        page.settings.trusted_proxies,
+    )
+    turn = services.turns.handle(conversation_id, said, client_id, address=address)
     messages: List[Dict[str, str]] = list(history.get("messages", []))
     # What the customer typed is kept as the turn handler kept it: any PIN in it masked.
     shown = shown or (label.strip()[:200] if label.strip() else turn.said)
