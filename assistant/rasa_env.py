@@ -32,6 +32,9 @@ def rasa_environment(settings: Settings) -> Dict[str, str]:
             "PYTHONWARNINGS": "ignore",
             "SANIC_HOST": settings.action_host,
             "ASSISTANT_RASA_TOKEN": settings.channel_token(),
+            # Dates the NLU reads ("yesterday") and the actions say are in the bank's zone.
+            "ASSISTANT_TIMEZONE": settings.timezone,
+            "ASSISTANT_LOCALE": settings.locale,
             ACTION_TOKEN_ENV: settings.action_token(),
             "PYTHONPATH": os.pathsep.join(
                 p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p
