@@ -24,6 +24,7 @@ from assistant.banking.phones import normalize_phone
 from assistant.db import read_only
 from assistant.models import Conversation, ConversationReply, Customer, utcnow
 from assistant.settings import get_settings
+from nlu.normalize import spoken_digits
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,8 @@ class ConversationStore:
         It may hold the PIN in some spelling, so it is kept encrypted (the key lives outside
         the database) and masked against the PIN once that is checked.
         """
+        if pending_text and spoken_digits(pending_text):
+            pending_text = None  # nothing but a number (a PIN, perhaps): nothing to replay
         sealed = _pending_cipher().encrypt(pending_text.encode()).decode() if pending_text else None
         self._update(conversation_id, awaiting_pin=True, pending_text=sealed)
 

@@ -116,9 +116,15 @@ class PinThrottle:
     def note_check(
         self, session: Session, keys: Sequence[str], now: datetime, context: dict
     ) -> Optional[Refusal]:
-        """Count one PIN check on every key; a refusal (hash nothing) past the limit."""
+        """Count one PIN check on every key; a refusal (hash nothing) past the limit.
+
+        The rate of checks is limited per conversation and per From number; a client address
+        (many customers may share one) is throttled on its failed PINs only.
+        """
         refused: Optional[Refusal] = None
         for key in keys:
+            if key.startswith(ADDRESS_PREFIX):
+                continue
             row = self._bump(session, key, self.checks, now)
             if row.hits > self.checks.most:
                 until = row.window_started_at + self.checks.window
@@ -178,6 +184,9 @@ class PinThrottle:
         row.hits += 1
         session.flush()
         return row
+
+
+ADDRESS_PREFIX = "address:"
 
 
 def _kind_of(key: str) -> str:

@@ -102,3 +102,12 @@ def test_concurrent_retries_store_exactly_one_reply(store, demo_sessions) -> Non
         rows = session.execute(select(ConversationReply).where(
             ConversationReply.conversation_id == conv.id)).scalars().all()
     assert len(rows) == 1
+
+
+def test_a_request_waiting_for_the_pin_is_kept_sealed(store, demo_sessions) -> None:
+    conv = store.start("chat", "+15550100001")
+    store.set_awaiting_pin(conv.id, "my pin is 2468 what is my balance")
+    with demo_sessions() as session:
+        sealed = session.get(Conversation, conv.id).pending_text
+    assert sealed and "2468" not in sealed and "balance" not in sealed
+    assert store.clear_awaiting_pin(conv.id) == "my pin is 2468 what is my balance"

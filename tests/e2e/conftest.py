@@ -16,9 +16,16 @@ from assistant.processes import Stack, isolated_environment
 from assistant.settings import Settings
 from assistant.training import train
 
+# Every e2e conversation comes from one client address (127.0.0.1), so the failed-PIN throttle
+# per address (tested in-process in tests/test_pin_throttling.py) is set out of the way here.
+SHARED_ADDRESS = {
+    "ASSISTANT_PIN_SOURCE_FAILURES": "1000",
+    "ASSISTANT_PIN_SOURCE_FAILURES_PER_DAY": "1000",
+}
+
 
 def _start(home, overrides: dict) -> Iterator[Stack]:  # noqa: ANN001
-    env = isolated_environment(home, **overrides)
+    env = isolated_environment(home, **{**SHARED_ADDRESS, **overrides})
     with pytest.MonkeyPatch.context() as patch:
         for key, value in env.items():
             patch.setenv(key, value)

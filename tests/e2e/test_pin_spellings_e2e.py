@@ -63,7 +63,7 @@ def talked(any_stack) -> Iterator:  # noqa: ANN001
     with httpx.Client(base_url=settings.gateway_url, timeout=60) as http:
         chat = Chat(http, MARGARET)
         chat.say("my pin is two four six eight what is my balance")  # before: masked, sealed
-        assert "$1,250.00" in chat.text("2 4 6 8")  # the PIN itself, spaced
+        assert "checking account has" in chat.text("2 4 6 8")  # the PIN itself, spaced
         for said in (
             "24 68",
             "twenty four sixty eight please",
@@ -71,7 +71,7 @@ def talked(any_stack) -> Iterator:  # noqa: ANN001
             "my pin is 2468 and what did I pay Tom",
         ):
             chat.say(said)  # after: the customer's PIN typed unasked is not passed on
-        assert "$50.00" in chat.text("send 50 dollars to Tom from checking")
+        assert "Send $50.00 to Tom" in chat.text("send 50 dollars to Tom from checking")
         chat.say("no")
 
         sms(any_stack, http, "BAL")
