@@ -41,7 +41,7 @@ from assistant.readbacks import (
     payment_key,
 )
 from assistant.settings import Settings
-from assistant.texts import local_time
+from assistant.texts import available_languages, local_time
 from assistant.texts import text as say
 from nlu.normalize import spoken_digits
 
@@ -295,7 +295,7 @@ class TurnHandler:
         # The gateway, not the part it protects, records whether this message is the plain
         # yes to the read-back just delivered; anything else closes that read-back.
         confirmed = self.readbacks.answer(
-            conversation.id, is_plain_yes(text, self.language), message_id
+            conversation.id, is_plain_yes(text, self._language_of(verified_id)), message_id
         )
         try:
             replies = self.rasa.send(
@@ -349,6 +349,15 @@ class TurnHandler:
                 return self._with(turn, words or "")
             self.conversations.set_awaiting_pin(conversation.id, pending_text or text)
         return turn
+
+    def _language_of(self, customer_id: Optional[int]) -> str:
+        """The customer's language (for their yes-words), else the bank's."""
+        if customer_id is not None:
+            locale = self.banking.get_customer(customer_id).locale or ""
+            language = locale.split("_")[0]
+            if language and language in available_languages():
+                return language
+        return self.language
 
     # ---- changing the PIN -----------------------------------------------------------------
 

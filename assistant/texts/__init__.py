@@ -47,6 +47,11 @@ def plural(key: str, count: int, channel: str = "default", language: str = "en",
     return text(name, channel, language, **values)
 
 
+def available_languages() -> frozenset:
+    """The languages with a catalogue folder here."""
+    return frozenset(path.name for path in HERE.iterdir() if path.is_dir() and path.name.isalpha())
+
+
 def keys(language: str = "en") -> list[str]:
     return sorted(_load(language))
 
