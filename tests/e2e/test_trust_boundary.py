@@ -327,6 +327,66 @@ def test_a_killed_action_server_makes_readyz_unready_until_the_supervisor_restar
     assert "$" in chat.text("2468")
 
 
+def _wait_ready(up: Up, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if up.readyz().status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert time.monotonic() < deadline, f"the stack did not come back:\n{up.text()}"
+        time.sleep(0.5)
+
+
+@pytest.mark.parametrize("delay", [0.03, 0.3])
+def test_a_yes_whose_gateway_was_killed_gets_its_outcome_when_retried(
+    up: Up, delay: float
+) -> None:
+    """Killed just after "yes": the retried message says what happened, and money moved once."""
+    _wait_ready(up)
+    http = httpx.Client(base_url=up.gateway, timeout=60)
+    chat = Chat(http, MARGARET)
+    chat.say("what is my balance")
+    chat.say("2468")
+    assert "Send $5.00 to Tom" in chat.text("send 5 dollars to Tom from checking")
+    database = f"sqlite:///{up.home / 'bank.db'}"
+    before = checking_balance(database)
+    gateway = up.child("uvicorn")
+    message = {"text": "yes", "client_message_id": f"yes-{delay}"}
+    headers = {"Authorization": f"Bearer {chat.token}"}
+    path = f"/api/conversations/{chat.id}/messages"
+
+    def kill_soon() -> None:
+        time.sleep(delay)
+        os.kill(gateway, signal.SIGKILL)
+
+    import threading
+
+    killer = threading.Thread(target=kill_soon)
+    killer.start()
+    try:
+        http.post(path, json=message, headers=headers)
+    except httpx.HTTPError:
+        pass  # the connection died with the gateway
+    killer.join()
+    _wait_ready(up)
+    retried = http.post(path, json=message, headers=headers)
+    assert retried.status_code == 200, retried.text
+    words = " ".join(m["text"] for m in retried.json()["messages"])
+    after = checking_balance(database)
+    print(f"killed after {delay}s: moved {before - after}, retry said {words!r}")
+    if after == before - 500:
+        assert "sent $5.00 to Tom" in words, words
+    else:
+        assert after == before
+        assert "not sent" in words or "not done" in words or "Shall I" in words, words
+    # And a second retry changes nothing.
+    again = http.post(path, json=message, headers=headers)
+    assert again.json()["messages"] == retried.json()["messages"]
+    assert checking_balance(database) == after
+
+
 def test_sigterm_stops_every_part_cleanly(up: Up) -> None:
     parts = up.parts()
     assert len(parts) >= 3
