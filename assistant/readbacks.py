@@ -144,20 +144,13 @@ class ReadbackStore:
             )
 
     def get(self, readback_id: str) -> Optional[ReadbackView]:
-        with self._readers() as session:
-            row = session.get(Readback, readback_id)
-            return _view(row) if row else None
+        return self._first(Readback.id == readback_id)
 
     def answered_by(self, conversation_id: str, message_id: str) -> Optional[ReadbackView]:
         """The read-back a given message confirmed, if it confirmed one."""
-        with self._readers() as session:
-            row = session.execute(
-                select(Readback).where(
-                    Readback.conversation_id == conversation_id,
-                    Readback.answer_message_id == message_id,
-                )
-            ).scalar_one_or_none()
-            return _view(row) if row else None
+        return self._first(
+            Readback.conversation_id == conversation_id, Readback.answer_message_id == message_id
+        )
 
     # ---- the actions -------------------------------------------------------------------
 
@@ -282,14 +275,15 @@ class ReadbackStore:
                 row.answered_at = now
 
     def _confirmed(self, conversation_id: str, kind: str) -> Optional[ReadbackView]:
+        return self._first(
+            Readback.conversation_id == conversation_id,
+            Readback.kind == kind,
+            Readback.state == CONFIRMED,
+        )
+
+    def _first(self, *conditions: Any) -> Optional[ReadbackView]:
         with self._readers() as session:
-            row = session.execute(
-                select(Readback).where(
-                    Readback.conversation_id == conversation_id,
-                    Readback.kind == kind,
-                    Readback.state == CONFIRMED,
-                )
-            ).scalar_one_or_none()
+            row = session.execute(select(Readback).where(*conditions).limit(1)).scalar()
             return _view(row) if row else None
 
 

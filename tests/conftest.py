@@ -168,6 +168,17 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
+def settings(demo_template: Path, tmp_path: Path) -> Iterator[Any]:
+    """Settings for a gateway on a copy of the demo bank (modules may override it)."""
+    from assistant.settings import Settings
+    from tests.fakes import copy_of_bank
+
+    url = copy_of_bank(demo_template, tmp_path)
+    yield Settings(database_url=url, home=tmp_path / "home", rasa_token="test-token")
+    dispose(url)
+
+
+@pytest.fixture
 def web(demo_template: Path, tmp_path: Path) -> Iterator:
     """The web pages on a copy of the demo bank, with a fake Rasa."""
     from tests.web_support import make_web_app

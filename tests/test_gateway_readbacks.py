@@ -7,15 +7,13 @@ using up the gateway's confirmation before moving money with the payment's idemp
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import pytest
 
 from assistant.banking import LedgerBankingService
 from assistant.conversations import ConversationStore
-from assistant.db import dispose, session_factory
+from assistant.db import session_factory
 from assistant.demo import MARGARET_PHONE
 from assistant.gateway.rasa_client import RasaUnavailable
 from assistant.gateway.turns import Turn, TurnHandler
@@ -24,7 +22,6 @@ from assistant.money import Money
 from assistant.readbacks import CLOSED, PAYMENT, ReadbackStore, payment_key
 from assistant.settings import Settings
 from assistant.texts import text as say
-from tests.fakes import copy_of_bank
 
 DETAILS = {
     "kind": "transfer",
@@ -74,13 +71,6 @@ class ScriptedRasa:
             )
             return [{"text": f"Done. Ref {receipt.reference}"}]
         return [{"text": f"You said: {text}"}]
-
-
-@pytest.fixture
-def settings(demo_template: Path, tmp_path: Path) -> Iterator[Settings]:
-    url = copy_of_bank(demo_template, tmp_path)
-    yield Settings(database_url=url, home=tmp_path / "home", rasa_token="test-token")
-    dispose(url)
 
 
 class Gateway:

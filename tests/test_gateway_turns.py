@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, List
 from zoneinfo import ZoneInfo
 
@@ -21,7 +19,7 @@ from sqlalchemy import select
 
 from assistant.banking import LedgerBankingService
 from assistant.conversations import ConversationStore
-from assistant.db import dispose, session_factory
+from assistant.db import session_factory
 from assistant.demo import MARGARET_PHONE, RAVI_PHONE
 from assistant.gateway.app import create_app
 from assistant.gateway.turns import Turn, TurnHandler
@@ -33,7 +31,6 @@ from tests.fakes import (
     ASK_PIN_TEXT,
     BALANCE_TEXT,
     FakeRasa,
-    copy_of_bank,
 )
 
 UNKNOWN_PHONE = "+15559990000"
@@ -75,13 +72,6 @@ class Gateway:
             channel,
             until=format_time(until, "h:mm a", tzinfo=ZoneInfo("America/New_York"), locale="en_US"),
         )
-
-
-@pytest.fixture
-def settings(demo_template: Path, tmp_path: Path) -> Iterator[Settings]:
-    url = copy_of_bank(demo_template, tmp_path)
-    yield Settings(database_url=url, home=tmp_path / "home", rasa_token="test-token")
-    dispose(url)
 
 
 @pytest.fixture

@@ -6,8 +6,6 @@ assistant's ``utter_ask_new_pin`` (with its ``pin_change`` marker) once verified
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
@@ -15,14 +13,14 @@ from sqlalchemy import select
 
 from assistant.banking import LedgerBankingService
 from assistant.conversations import ConversationStore
-from assistant.db import dispose, session_factory
+from assistant.db import session_factory
 from assistant.demo import MARGARET_PHONE
 from assistant.gateway.turns import Turn, TurnHandler
 from assistant.identity import IdentityService
 from assistant.models import AuditEvent, Conversation
 from assistant.settings import Settings
 from assistant.texts import text as say
-from tests.fakes import FakeRasa, SentMessage, copy_of_bank
+from tests.fakes import FakeRasa, SentMessage
 
 OLD, NEW = "2468", "5820"
 ASK_NEW = "Let's choose a new PIN."
@@ -37,13 +35,6 @@ class ChangingRasa(FakeRasa):
             self.calls.append(SentMessage(channel, sender_id, text, {}))
             return [{"text": ASK_NEW, "custom": {"pin_change": True}}]
         return super().send(channel, sender_id, text, metadata)
-
-
-@pytest.fixture
-def settings(demo_template: Path, tmp_path: Path) -> Iterator[Settings]:
-    url = copy_of_bank(demo_template, tmp_path)
-    yield Settings(database_url=url, home=tmp_path / "home", rasa_token="test-token")
-    dispose(url)
 
 
 class Gateway:

@@ -6,27 +6,18 @@ Driven through httpx's ASGI transport against ``create_app`` with only Rasa fake
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
 import httpx
 import pytest
 
-from assistant.db import dispose
 from assistant.demo import MARGARET_PHONE, RAVI_PHONE
 from assistant.gateway.app import create_app
 from assistant.settings import Settings
 from assistant.texts import text as say
-from tests.fakes import ASK_PIN_TEXT, BALANCE_TEXT, FakeRasa, copy_of_bank
+from tests.fakes import ASK_PIN_TEXT, BALANCE_TEXT, FakeRasa
 
 MARGARET_PIN = "2468"
-
-
-@pytest.fixture
-def settings(demo_template: Path, tmp_path: Path) -> Iterator[Settings]:
-    url = copy_of_bank(demo_template, tmp_path)
-    yield Settings(database_url=url, home=tmp_path / "home", rasa_token="test-token")
-    dispose(url)
 
 
 class Api:
