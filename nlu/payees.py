@@ -20,9 +20,12 @@ from nlu.text import Token, tokenize
 
 DETERMINERS = frozenset({"my", "the", "our", "your", "his", "her", "their", "a", "an"})
 VERB_TRIGGERS = frozenset(
-    {"pay", "pays", "paying", "send", "sends", "sending", "sent", "give", "giving", "gave",
-     "wire", "wiring"}
+    {"pay", "pays", "paying", "paid", "send", "sends", "sending", "sent", "give", "giving",
+     "gave", "wire", "wiring"}
 )  # fmt: skip
+# "what did I spend on feed", "spent at the water company": the payee follows the preposition.
+SPEND_TRIGGERS = frozenset({"spend", "spends", "spending", "spent"})
+SPEND_PREPOSITIONS = frozenset({"on", "at", "with", "for"})
 # "to" after these is not followed by a payee: "want to", "talk to", "up to".
 NOT_BEFORE_TO = frozenset(
     """want wanna need needs like going have has had try trying able how what where when
@@ -57,6 +60,13 @@ GENERIC = frozenset(
     transaction transactions helper number phone pin money cash one back what how""".split()
 )
 _MAX_WORDS = 4
+# Words of a mention that only say what kind of payee it is ("the feed store", "the water
+# people"): one distinctive word of a saved payee's name is enough, these may come with it.
+KIND_WORDS = frozenset(
+    "store shop people company firm place supplier suppliers guys bill bills man lady".split()
+)
+WORD_MATCH_MIN = 90.0  # a mention word "is" a word of the name at this fuzz ratio
+WORD_MATCH_SCORE = 85.0  # below a whole-name match, above the threshold
 
 
 @dataclass(frozen=True)
@@ -109,6 +119,9 @@ def _span_start(tokens: list[Token], index: int) -> int | None:
         return index + 1 if before not in NOT_BEFORE_TO else None
     if low in VERB_TRIGGERS:
         return index + 1
+    if low in SPEND_TRIGGERS:
+        nxt = tokens[index + 1].lower if index + 1 < len(tokens) else ""
+        return index + 2 if nxt in SPEND_PREPOSITIONS else None
     if low == "payee":
         nxt = tokens[index + 1].lower if index + 1 < len(tokens) else ""
         return index + 2 if nxt in ("called", "named") else None
@@ -178,6 +191,8 @@ def match_payee(
             if not target:
                 continue
             score = max(fuzz.ratio(gram, target) for gram in grams)
+            if score < WORD_MATCH_SCORE and _every_word_in(words, target):
+                score = WORD_MATCH_SCORE  # "feed" for "Green Valley Feed"
             best = max(best, (score, is_name))
         scored.append((best[0], best[1], str(payee.get("name", ""))))
     scored.sort(reverse=True)
@@ -187,6 +202,16 @@ def match_payee(
     if len(scored) > 1 and scored[1][:2] == top[:2] and scored[1][2] != top[2]:
         return None  # two payees fit equally well: ask rather than guess
     return top[2], round(top[0], 1)
+
+
+def _every_word_in(mention_words: Sequence[str], target: str) -> bool:
+    """Each distinctive word of the mention is (nearly) a word of ``target``."""
+    content = [w for w in mention_words if w not in KIND_WORDS]
+    names = [w for w in target.split() if len(w) >= 3]
+    return bool(content) and all(
+        len(w) >= 3 and max((fuzz.ratio(w, n) for n in names), default=0.0) >= WORD_MATCH_MIN
+        for w in content
+    )
 
 
 def find_saved_payees(

@@ -73,6 +73,10 @@ def test_account_span_includes_the_word_account() -> None:
         ("add green valley feed as a payee", ["green valley feed"]),
         ("new payee called green valley feed", ["green valley feed"]),
         ("pay bank of america 50", ["bank of america"]),
+        ("what did i spend on feed in oct", ["feed"]),
+        ("how much have i spent at the corner shop", ["corner shop"]),
+        ("spending with riverside water last month", ["riverside water"]),
+        ("what have i paid linda this year", ["linda"]),
         # not payees
         ("transfer 50 from savings to checking", []),
         ("move 100 to savings", []),
@@ -85,6 +89,8 @@ def test_account_span_includes_the_word_account() -> None:
         ("how do i pay", []),
         ("send 50", []),
         ("from monday to friday", []),
+        ("i spent too much", []),
+        ("what did i spend last month", []),
     ],
 )
 def test_payee_spans(text: str, spans: list[str]) -> None:
@@ -182,3 +188,49 @@ def test_a_payee_followed_by_a_time_phrase_keeps_both(text: str) -> None:
     found = {e["entity"]: e["value"] for e in extract_entities(text, payees=saved)}
     assert found["payee"] == "Tom"
     assert "date_range" in found
+
+
+FARM = [
+    {"name": "Green Valley Feed", "aliases": ["feed supplier"]},
+    {"name": "City Power", "aliases": []},
+    {"name": "Riverside Water", "aliases": []},
+]
+
+
+@pytest.mark.parametrize(
+    ("mention", "name"),
+    [
+        ("feed", "Green Valley Feed"),
+        ("the feed store", "Green Valley Feed"),
+        ("water", "Riverside Water"),
+        ("the water people", "Riverside Water"),
+        ("power", "City Power"),
+    ],
+)
+def test_one_distinctive_word_of_a_saved_name_is_enough(mention: str, name: str) -> None:
+    result = match_payee(mention, FARM)
+    assert result is not None and result[0] == name
+    assert 80 <= result[1] < 100  # below a whole-name match
+
+
+@pytest.mark.parametrize("mention", ["valley feed shop manager", "food", "the store", "fee"])
+def test_a_word_that_is_not_in_a_saved_name_matches_nothing(mention: str) -> None:
+    assert match_payee(mention, FARM) is None
+
+
+def test_a_word_in_two_saved_names_is_a_tie() -> None:
+    saved = [{"name": "Green Valley Feed", "aliases": []}, {"name": "Hill Feed Co", "aliases": []}]
+    assert match_payee("feed", saved) is None
+
+
+def test_spending_on_a_saved_payee_in_a_month_names_the_payee_and_the_month() -> None:
+    found = {
+        e["entity"]: e["value"]
+        for e in extract_entities(
+            "what did i spend on feed in oct", payees=FARM, today=date(2026, 11, 20)
+        )
+    }
+    assert found == {
+        "payee": "Green Valley Feed",
+        "date_range": {"start": "2026-10-01", "end": "2026-10-31"},
+    }
