@@ -1,4 +1,4 @@
-"""Actions that keep the conversation easy: greeting, help, repeat, slower, fallback, cancel."""
+"""Actions that keep the conversation easy: greeting, help, repeat, pace, fallback, cancel."""
 
 from __future__ import annotations
 
@@ -100,7 +100,11 @@ class ActionRepeat(Action):
 
 
 class ActionSpeakSlower(Action):
-    """Remember the slow pace for this conversation (the voice channel reads the slot)."""
+    """One step slower. The voice channel keeps each call's pace and applies the step (down to
+    its slowest rate, saying so itself); the custom payload says which way to go."""
+
+    step = "slower"
+    response = "utter_slower_ok"
 
     def name(self) -> str:
         return "action_speak_slower"
@@ -108,10 +112,22 @@ class ActionSpeakSlower(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        dispatcher.utter_message(response="utter_slower_ok", json_message={"speech_rate": "slow"})
-        if not tracker.active_loop_name:
-            say_again(dispatcher, tracker)
-        return [SlotSet("speech_rate", "slow")]
+        dispatcher.utter_message(response=self.response, json_message={"speech_rate": self.step})
+        # Inside a form the form asks its question again itself.
+        if not tracker.active_loop_name and not say_again(dispatcher, tracker):
+            # Nothing said yet (a call opens with the voice channel's own greeting).
+            dispatcher.utter_message(response="utter_how_can_i_help")
+        return []
+
+
+class ActionSpeakFaster(ActionSpeakSlower):
+    """One step faster again, up to the normal pace."""
+
+    step = "faster"
+    response = "utter_faster_ok"
+
+    def name(self) -> str:
+        return "action_speak_faster"
 
 
 class ActionFallback(Action):
@@ -136,11 +152,23 @@ class ActionFallback(Action):
 class ActionCancelForm(Action):
     """Stop whatever was being filled in; nothing moves."""
 
+    response = "utter_cancelled"
+
     def name(self) -> str:
         return "action_cancel_form"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        dispatcher.utter_message(response="utter_cancelled")
+        dispatcher.utter_message(response=self.response)
         return [ActiveLoop(None), SlotSet("requested_slot", None), *reset_form_slots()]
+
+
+class ActionGoodbyeInForm(ActionCancelForm):
+    """Goodbye half way through: stop the form and say goodbye, with no question after it
+    (on the phone the goodbye ends the call)."""
+
+    response = "utter_goodbye_in_form"
+
+    def name(self) -> str:
+        return "action_goodbye_in_form"

@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.cards import card_values
 from actions.context import banking, verified_customer_id
+from actions.off_script import LeavesOtherRequestsAlone, is_free_text_answer
 from actions.readback import (
     ReadBackFormValidation,
     readback_payload,
@@ -47,7 +48,7 @@ def new_payee_details(tracker: Tracker) -> Optional[Dict[str, Any]]:
     return {"name": name, "account": account}
 
 
-class ValidateAddPayeeForm(ReadBackFormValidation):
+class ValidateAddPayeeForm(LeavesOtherRequestsAlone, ReadBackFormValidation):
     confirm_slot = "new_payee_confirmed"
     kind = NEW_PAYEE
     read_back_slots = ("new_payee_name", "new_payee_account")
@@ -68,6 +69,8 @@ class ValidateAddPayeeForm(ReadBackFormValidation):
     ) -> Dict[str, Any]:
         if tracker.get_slot("requested_slot") != "new_payee_name":
             return {}
+        if not is_free_text_answer(tracker):
+            return {}  # "yes", "thanks", "help": not a name (the rules answer them)
         text = NAME_PREFIX.sub("", (tracker.latest_message.get("text") or "").strip())
         return {"new_payee_name": text.strip(" .").title()} if text else {}
 
@@ -86,6 +89,8 @@ class ValidateAddPayeeForm(ReadBackFormValidation):
             return {}
         text = tracker.latest_message.get("text") or ""
         digits = spoken_digits(text) or re.sub(r"[\s-]", "", text)
+        if not re.search(r"\d", digits) and not is_free_text_answer(tracker):
+            return {}  # "help", "yes", "slower": the rules answer it
         return {"new_payee_account": digits}
 
     async def validate_new_payee_account(

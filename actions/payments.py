@@ -18,6 +18,7 @@ from rasa_sdk.types import DomainDict
 from actions.context import banking, verified_customer_id
 from actions.entities import entity_value
 from actions.formatting import account_values, money_values, names_list
+from actions.off_script import LeavesOtherRequestsAlone
 from actions.readback import (
     ReadBackFormValidation,
     readback_payload,
@@ -87,7 +88,7 @@ def payment_details(tracker: Tracker) -> Optional[Dict[str, Any]]:
     }
 
 
-class ValidatePaymentForm(ReadBackFormValidation):
+class ValidatePaymentForm(LeavesOtherRequestsAlone, ReadBackFormValidation):
     confirm_slot = "payment_confirmed"
     kind = PAYMENT
     read_back_slots = ("recipient", "amount", "from_account")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 from pydantic import BaseSettings, Field
 
@@ -54,8 +54,10 @@ class Settings(BaseSettings):
     timezone: str = "America/New_York"
     voice_name: str = "Polly.Joanna"
     voice_language: str = "en-US"
-    voice_rate_normal: str = "90%"
-    voice_rate_slow: str = "75%"
+    # A call's pace (SSML prosody rates), fastest first: a call starts at the first, or one
+    # step down for a customer whose profile says slow; "slower" (key 8) goes one step down,
+    # to the last at most, and "faster" (key 7) one step back up (voice/pace.py).
+    voice_rates: str = Field("90%,80%,70%,60%", description="A call's speech rates, fastest first.")
     sms_session_minutes: int = 60
 
     pin_max_attempts: int = 5
@@ -99,6 +101,22 @@ class Settings(BaseSettings):
     @property
     def bank_database_url(self) -> str:
         return self.database_url or self.sqlite_url("bank.db")
+
+    @property
+    def voice_rate_steps(self) -> List[str]:
+        """The speech rates of a call, fastest first (at least one)."""
+        steps = [rate.strip() for rate in self.voice_rates.split(",") if rate.strip()]
+        return steps or ["100%"]
+
+    @property
+    def voice_rate_normal(self) -> str:
+        return self.voice_rate_steps[0]
+
+    @property
+    def voice_rate_slow(self) -> str:
+        """Where a customer whose profile says slow starts: one step down."""
+        steps = self.voice_rate_steps
+        return steps[min(1, len(steps) - 1)]
 
     @property
     def rasa_url(self) -> str:

@@ -26,9 +26,11 @@ from actions.cards import ActionFreezeCard, ActionReportLostCard, ActionUnfreeze
 from actions.conversation import (
     ActionCancelForm,
     ActionFallback,
+    ActionGoodbyeInForm,
     ActionGreet,
     ActionHelp,
     ActionRepeat,
+    ActionSpeakFaster,
     ActionSpeakSlower,
 )
 from actions.new_payee import (
@@ -458,6 +460,34 @@ def test_an_account_the_customer_lacks_is_refused(demo: DemoBank) -> None:
     assert slots["recipient"] is None
     assert responses(dispatcher) == ["utter_no_such_account"]
     assert values(dispatcher) == {"account": "savings", "accounts": "checking"}
+
+
+@pytest.mark.parametrize(
+    ("requested_slot", "intent", "text", "entities"),
+    [
+        ("from_account", "check_balance", "how much is in my savings", (account("savings"),)),
+        ("recipient", "check_balance", "what's in my savings account", (account("savings"),)),
+        ("amount", "recent_transactions", "did i pay tom last week", (payee("Tom"),)),
+        ("payment_confirmed", "check_balance", "what's in savings", (account("savings"),)),
+        ("amount", "cancel", "cancel the payment to tom", (payee("Tom"),)),
+    ],
+)
+def test_a_question_about_something_else_fills_nothing(
+    demo: DemoBank, requested_slot: str, intent: str, text: str, entities: tuple
+) -> None:
+    """The rules answer it (balance, recent payments, cancel); the form asks again after."""
+    slots = {"recipient": "City Power", "payment_kind": "bill"}
+    if requested_slot == "payment_confirmed":
+        slots.update(amount=money_slot(2500), from_account="checking")
+    dispatcher, changed = validate_payment(
+        demo.conversation(),
+        requested_slot=requested_slot,
+        intent=intent,
+        text=text,
+        entities=entities,
+        slots=slots,
+    )
+    assert changed == {} and dispatcher.messages == []
 
 
 def test_money_cannot_go_to_the_account_it_comes_from(demo: DemoBank) -> None:
@@ -908,19 +938,63 @@ def test_repeat_inside_a_form_leaves_it_to_the_form(demo: DemoBank) -> None:
     assert dispatcher.messages == [] and events == []
 
 
-def test_slower_remembers_the_pace_and_says_the_last_turn_again(demo: DemoBank) -> None:
+def test_slower_asks_for_one_step_slower_and_says_the_last_turn_again(demo: DemoBank) -> None:
     latest = user_event("slower please", "speak_slower")
     tracker = make_tracker(
         demo.conversation(), intent="speak_slower", events=_conversation_so_far(latest)
     )
     dispatcher, events = run(ActionSpeakSlower(), tracker)
     assert responses(dispatcher)[0] == "utter_slower_ok"
-    assert dispatcher.messages[0]["custom"] == {"speech_rate": "slow"}
+    # A step, not a pace: the voice channel knows how slow this call already is.
+    assert dispatcher.messages[0]["custom"] == {"speech_rate": "slower"}
     assert [m["text"] for m in dispatcher.messages[1:]] == [
         "I can tell you your balance.",
         "Say repeat to hear this again.",
     ]
-    assert slots_set(events) == {"speech_rate": "slow"}
+    assert events == []
+
+
+def test_faster_asks_for_one_step_faster(demo: DemoBank) -> None:
+    latest = user_event("you can go faster", "speak_faster")
+    tracker = make_tracker(
+        demo.conversation(), intent="speak_faster", events=_conversation_so_far(latest)
+    )
+    dispatcher, events = run(ActionSpeakFaster(), tracker)
+    assert responses(dispatcher)[0] == "utter_faster_ok"
+    assert dispatcher.messages[0]["custom"] == {"speech_rate": "faster"}
+    assert len(dispatcher.messages) == 3 and events == []
+
+
+def test_a_change_of_pace_with_nothing_said_yet_asks_what_to_do(demo: DemoBank) -> None:
+    # A call opens with the voice channel's own greeting: the assistant has said nothing.
+    tracker = make_tracker(demo.conversation(), intent="speak_slower", text="slower")
+    dispatcher, _ = run(ActionSpeakSlower(), tracker)
+    assert responses(dispatcher) == ["utter_slower_ok", "utter_how_can_i_help"]
+
+
+def test_a_change_of_pace_inside_a_form_leaves_the_question_to_the_form(demo: DemoBank) -> None:
+    tracker = make_tracker(
+        demo.conversation(), intent="speak_faster", text="faster", form="payment_form"
+    )
+    dispatcher, _ = run(ActionSpeakFaster(), tracker)
+    assert responses(dispatcher) == ["utter_faster_ok"]
+
+
+def test_goodbye_inside_a_form_stops_it_and_says_goodbye_only(demo: DemoBank) -> None:
+    tracker = make_tracker(
+        demo.conversation(),
+        intent="goodbye",
+        text="thanks, bye now",
+        form="payment_form",
+        requested_slot="from_account",
+        slots={"recipient": "City Power", "amount": money_slot(3000)},
+    )
+    dispatcher, events = run(ActionGoodbyeInForm(), tracker)
+    assert responses(dispatcher) == ["utter_goodbye_in_form"]
+    assert [e["name"] for e in events if e["event"] == "active_loop"] == [None]
+    slots = slots_set(events)
+    assert slots["requested_slot"] is None
+    assert all(slots[name] is None for name in (*PAYMENT_SLOTS, *NEW_PAYEE_SLOTS))
 
 
 def _fallback_after(intents: List[str]) -> List[Optional[str]]:
@@ -998,6 +1072,38 @@ def test_an_account_number_of_6_to_12_digits_is_accepted(
     )
     assert dispatcher.messages == []
     assert slots == {"new_payee_account": saved}
+
+
+@pytest.mark.parametrize(
+    ("intent", "answer"),
+    [
+        ("affirm", "yes"),
+        ("thank_you", "thank you"),
+        ("help", "what do i say"),
+        ("speak_slower", "slower"),
+        ("check_balance", "what's my balance"),
+        ("goodbye", "bye"),
+    ],
+)
+def test_off_script_answers_are_no_new_payee_name_or_number(
+    demo: DemoBank, intent: str, answer: str
+) -> None:
+    sender = demo.conversation()
+    for slot, slots in (
+        ("new_payee_name", {}),
+        ("new_payee_account", {"new_payee_name": "Joe Bloggs"}),
+    ):
+        tracker = make_tracker(
+            sender,
+            intent=intent,
+            text=answer,
+            slots=slots,
+            form="add_payee_form",
+            requested_slot=slot,
+        )
+        dispatcher, events = run(ValidateAddPayeeForm(), tracker)
+        # Nothing taken: the form is rejected and the rules answer, then it asks again.
+        assert slots_set(events) == {} and dispatcher.messages == [], (slot, answer)
 
 
 @pytest.mark.parametrize("answer", ["12345", "1234567890123", "my account", "12ab5678"])

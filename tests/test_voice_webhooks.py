@@ -36,7 +36,9 @@ UNKNOWN_PHONE = "+15559990000"
 READ_BACK = "Send fifty dollars to Tom from checking. Shall I do that? Say yes or no."
 DONE = "Done. I sent fifty dollars to Tom."
 HANDOFF_TEXT = "Of course. Let me find a person to help you."
-SLOWER_TEXT = "Of course. I'll take it slowly."
+# What the assistant answers a change of pace with, by voice: only the step (the call says how
+# its pace changed), then what it said last.
+AGAIN_TEXT = "What would you like to do?"
 OPEN_TIME = datetime(2026, 3, 2, 11, 0, tzinfo=ZoneInfo("America/New_York"))
 CLOSED_TIME = datetime(2026, 3, 2, 23, 30, tzinfo=ZoneInfo("America/New_York"))
 
@@ -58,8 +60,9 @@ class VoiceRasa(FakeRasa):
             return [{"text": READ_BACK, "buttons": buttons}]
         if lower == "yes":
             return [{"text": DONE}]
-        if "slower" in lower:
-            return [{"text": SLOWER_TEXT, "custom": {"speech_rate": "slow"}}]
+        for step in ("slower", "faster"):
+            if step in lower:
+                return [{"custom": {"speech_rate": step}}, {"text": AGAIN_TEXT}]
         return replies
 
 
@@ -210,7 +213,8 @@ def test_a_known_caller_is_not_named_before_the_pin_and_gets_a_speech_and_keypad
 
 
 def test_margaret_hears_slow_speech_and_others_normal(voice: VoiceApp) -> None:
-    assert set(voice.phone(MARGARET_PHONE).call().rates) == {"75%"}
+    # Her profile says slow: one step down the ladder (90%, 80%, 70%, 60%).
+    assert set(voice.phone(MARGARET_PHONE).call().rates) == {"80%"}
     ravi = voice.phone(RAVI_PHONE).call()
     assert set(ravi.rates) == {"90%"}
     assert "Ravi" not in ravi.said
@@ -223,7 +227,7 @@ def test_an_unknown_caller_gets_a_general_greeting_and_a_call_record(voice: Voic
     assert twiml.said == voice.phone(RAVI_PHONE).call().said  # the same as a customer's
     assert set(twiml.rates) == {"90%"}
     row = voice.call_row(phone.call_sid)
-    assert row.phone == UNKNOWN_PHONE and row.speech_rate == "normal"
+    assert row.phone == UNKNOWN_PHONE and row.speech_rate == "0"
     with voice.sessions() as session:
         conversation = session.get(Conversation, row.conversation_id)
         assert conversation.channel == "voice" and conversation.customer_id is None
@@ -246,7 +250,7 @@ def test_the_call_starts_a_voice_conversation_without_asking_rasa(voice: VoiceAp
     phone = voice.phone()
     phone.call()
     row = voice.call_row(phone.call_sid)
-    assert row.speech_rate == "slow" and row.status == "in-progress"
+    assert row.speech_rate == "1" and row.status == "in-progress"  # one step down
     assert voice.rasa.calls == []
 
 
@@ -370,7 +374,7 @@ def test_keypad_menu_keys_ask_the_assistant(voice: VoiceApp, key: str, request_t
 def test_an_unknown_key_gets_an_apology_and_the_menu(voice: VoiceApp) -> None:
     phone = voice.phone()
     phone.call()
-    for key in ("7", "*", "#"):
+    for key in ("6", "*", "#"):  # 7 is faster speech, 8 slower
         twiml = phone.turn(digits=key)
         assert text("voice_unknown_key") in twiml.said
         assert text("voice_menu") in twiml.said
@@ -383,17 +387,64 @@ def test_key_8_slows_the_speech_for_the_rest_of_the_call(voice: VoiceApp) -> Non
     assert set(phone.call().rates) == {"90%"}
     slower = phone.turn(digits="8")
     assert voice.rasa.texts == ["please speak slower"]
-    assert set(slower.rates) == {"75%"}
-    assert set(phone.turn("hello").rates) == {"75%"}
-    assert set(phone.turn().rates) == {"75%"}
-    assert voice.call_row(phone.call_sid).speech_rate == "slow"
+    assert set(slower.rates) == {"80%"}
+    assert slower.said.startswith(text("voice_slower")) and AGAIN_TEXT in slower.said
+    assert set(phone.turn("hello").rates) == {"80%"}
+    assert set(phone.turn().rates) == {"80%"}
+    assert voice.call_row(phone.call_sid).speech_rate == "1"
 
 
 def test_saying_slower_slows_the_speech_for_the_rest_of_the_call(voice: VoiceApp) -> None:
     phone = voice.phone(RAVI_PHONE)
     phone.call()
-    assert set(phone.turn("speak slower please").rates) == {"75%"}
-    assert set(phone.turn("hello").rates) == {"75%"}
+    assert set(phone.turn("speak slower please").rates) == {"80%"}
+    assert set(phone.turn("hello").rates) == {"80%"}
+
+
+def test_each_slower_is_one_step_slower_down_to_the_slowest(voice: VoiceApp) -> None:
+    # Margaret's profile already says slow: "slower" still slows down, step by step.
+    phone = voice.phone(MARGARET_PHONE)
+    assert set(phone.call().rates) == {"80%"}
+    for rate in ("70%", "60%"):
+        slower = phone.turn("slower please")
+        assert set(slower.rates) == {rate}
+        assert slower.said.startswith(text("voice_slower")), slower.said
+    slowest = phone.turn("slower")
+    assert set(slowest.rates) == {"60%"}
+    assert slowest.said.startswith(text("voice_slowest")), slowest.said
+    assert text("voice_slower") not in slowest.said
+    assert slowest.gather is not None
+    assert voice.call_row(phone.call_sid).speech_rate == "3"
+
+
+def test_faster_undoes_slower_one_step_at_a_time(voice: VoiceApp) -> None:
+    phone = voice.phone(MARGARET_PHONE)
+    phone.call()
+    phone.turn("slower")
+    faster = phone.turn("faster please")
+    assert set(faster.rates) == {"80%"}
+    assert faster.said.startswith(text("voice_faster"))
+    assert set(phone.turn(digits="7").rates) == {"90%"}
+    assert voice.rasa.texts[-1] == text("voice_request_faster")
+    fastest = phone.turn("faster")
+    assert set(fastest.rates) == {"90%"}
+    assert fastest.said.startswith(text("voice_fastest"))
+
+
+def test_the_rate_ladder_comes_from_the_settings(voice: VoiceApp) -> None:
+    voice.settings.voice_rates = "100%, 85%"
+    phone = voice.phone(RAVI_PHONE)
+    assert set(phone.call().rates) == {"100%"}
+    assert set(phone.turn("slower").rates) == {"85%"}
+    assert phone.turn("slower").said.startswith(text("voice_slowest"))
+
+
+def test_a_call_kept_as_slow_before_the_ladder_goes_on_from_its_step(voice: VoiceApp) -> None:
+    phone = voice.phone(RAVI_PHONE)
+    phone.call()
+    with voice.sessions() as session, session.begin():
+        session.get(VoiceCall, phone.call_sid).speech_rate = "slow"
+    assert set(phone.turn("slower").rates) == {"70%"}
 
 
 def test_a_transfer_by_voice_reads_back_and_takes_key_1_for_yes(voice: VoiceApp) -> None:
@@ -441,6 +492,32 @@ def test_silence_gets_three_reprompts_then_a_person_then_goodbye(voice: VoiceApp
     assert text("voice_goodbye_silent") in goodbye.said
     assert goodbye.gather is None and goodbye.find("Hangup") is not None
     assert voice.rasa.texts == []
+
+
+def test_silence_after_a_question_asks_that_question_again(voice: VoiceApp) -> None:
+    phone = voice.phone()
+    phone.call()
+    phone.turn("send fifty dollars to Tom")
+    for count in (1, 2, 3):
+        quiet = phone.turn()
+        assert quiet.said == text(f"voice_reprompt_question_{count}", question=READ_BACK)
+        assert "What would you like to do" not in quiet.said
+        assert quiet.gather.get("numDigits") == "1"  # its yes and no keys still work
+    assert text("voice_offer_person") in phone.turn().said
+    back = phone.turn(digits="2")
+    assert back.said == text("voice_back_to_question", question=READ_BACK)
+    assert DONE in phone.turn(digits="1").said
+    assert voice.rasa.texts == ["send fifty dollars to Tom", "yes"]
+
+
+def test_silence_after_an_answer_that_asked_nothing_is_the_general_reprompt(
+    voice: VoiceApp,
+) -> None:
+    phone = voice.phone()
+    phone.call()
+    phone.turn("send fifty dollars to Tom")
+    phone.turn("yes")  # "Done. I sent fifty dollars to Tom."
+    assert text("voice_reprompt_1") in phone.turn().said
 
 
 def test_any_answer_resets_the_silence_count(voice: VoiceApp) -> None:

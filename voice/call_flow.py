@@ -1,10 +1,12 @@
 """What happens on a phone call, one Twilio webhook at a time (DESIGN.md sections 6, 7, 10).
 
 The call opens with a greeting; each answer (speech, keys or silence) goes through
-:meth:`CallFlow.turn`: the PIN by keypad only, keypad shortcuts, gentle reprompts on silence,
-and a transfer to a person (or a call-back outside opening hours). The words the assistant
-says come from Rasa through :class:`~assistant.gateway.turns.TurnHandler`; the words the voice
-channel says itself come from ``assistant/texts/en/voice.yml``.
+:meth:`CallFlow.turn`: the PIN by keypad only, keypad shortcuts, gentle reprompts on silence
+(the assistant's last question again, when it asked one), the call's pace one step slower or
+faster (:mod:`voice.pace`), and a transfer to a person (or a call-back outside opening hours).
+The words the assistant says come from Rasa through
+:class:`~assistant.gateway.turns.TurnHandler`; the words the voice channel says itself come
+from ``assistant/texts/en/voice.yml``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from assistant.banking.views import CustomerView
 from assistant.gateway.turns import Turn, TurnHandler
 from assistant.settings import Settings
 from assistant.texts import text
+from voice import pace
 from voice.calls import MAX_REQUESTS, CallStore, CallView
 from voice.hours import OpeningHours
 from voice.twiml import Reply, Transfer, rate_for, render
@@ -33,7 +36,14 @@ WHISPER_PATH = "/twilio/voice/whisper"
 START_PATH = "/twilio/voice"
 MAX_REPROMPTS = 3  # then an offer of a person, then goodbye
 PIN_LENGTHS = range(4, 7)
-KEY_PERSON, KEY_SLOWER, KEY_REPEAT = "0", "8", "9"
+KEY_PERSON, KEY_FASTER, KEY_SLOWER, KEY_REPEAT = "0", "7", "8", "9"
+# What the call says when its pace changed, or could not (the assistant only names the step).
+PACE_WORDS = {
+    (pace.SLOWER, True): "voice_slower",
+    (pace.SLOWER, False): "voice_slowest",
+    (pace.FASTER, True): "voice_faster",
+    (pace.FASTER, False): "voice_fastest",
+}
 MENU = {"1": "voice_request_balance", "2": "voice_request_recent", "3": "voice_request_send"}
 PENDING_PERSON, PENDING_CALLBACK = "person", "callback"
 ANSWERED_DIAL = ("completed", "answered")
@@ -111,7 +121,8 @@ class CallFlow:
         customer = self.turns.banking.find_customer_by_phone(phone) if phone else None
         if existing is None:
             conversation_id = self.turns.start(VOICE, phone)  # type: ignore[arg-type]
-            rate = "slow" if customer is not None and customer.speech_rate == "slow" else "normal"
+            profile = customer.speech_rate if customer is not None else "normal"
+            rate = pace.start_pace(self.settings, profile)
             call = self.calls.open(call_sid, conversation_id, phone, rate)
         else:
             call = existing
@@ -179,6 +190,11 @@ class CallFlow:
         if quiet <= MAX_REPROMPTS:
             if awaiting_pin:
                 return call, Reply([text("voice_pin_reprompt")], listen="pin")
+            if call.question:
+                # Half way through (which account? shall I send it?): that question again,
+                # not "what would you like to do?". It carries its own keypad choices.
+                line = text(f"voice_reprompt_question_{quiet}", question=call.question)
+                return call, Reply([line], single_key=bool(call.choices))
             lines = [text(f"voice_reprompt_{quiet}"), *self._choice_lines(call)]
             return call, Reply(lines, single_key=True)
         if quiet == MAX_REPROMPTS + 1:
@@ -205,6 +221,9 @@ class CallFlow:
         if awaiting_pin:
             lines = [text("voice_back_to_assistant"), text("voice_pin_reprompt")]
             return call, Reply(lines, listen="pin")
+        if call.question:
+            line = text("voice_back_to_question", question=call.question)
+            return call, Reply([line], single_key=bool(call.choices))
         return call, Reply([text("voice_back_to_assistant")], single_key=True)
 
     def _pin(self, call: CallView, n: int, speech: str, keys: str) -> Tuple[CallView, Reply]:
@@ -227,8 +246,10 @@ class CallFlow:
         if keys == KEY_REPEAT:
             return self._ask(call, n, text("voice_request_repeat"))
         if keys == KEY_SLOWER:
-            call = replace(call, speech_rate="slow")
+            # The assistant answers with the step; the pace changes in _from_turn.
             return self._ask(call, n, text("voice_request_slower"))
+        if keys == KEY_FASTER:
+            return self._ask(call, n, text("voice_request_faster"))
         if keys.isdigit() and len(keys) == 1:
             number = int(keys)
             if call.choices and 1 <= number <= len(call.choices):
@@ -264,8 +285,13 @@ class CallFlow:
 
     def _from_turn(self, call: CallView, turn: Turn, reason: str) -> Tuple[CallView, Reply]:
         lines = [message.get("text") or "" for message in turn.messages]
-        if turn.speech_rate == "slow":
-            call = replace(call, speech_rate="slow")
+        # The last thing the assistant asked, to say again after a silence.
+        last = lines[-1] if lines else ""
+        call = replace(call, question=last if "?" in last else None)
+        if turn.speech_rate in (pace.SLOWER, pace.FASTER):
+            rate, moved = pace.change(self.settings, call.speech_rate, turn.speech_rate)
+            call = replace(call, speech_rate=rate)
+            lines = [text(PACE_WORDS[turn.speech_rate, moved]), *lines]
         choices: List[dict] = []
         for message in turn.messages:
             buttons = message.get("buttons") or []

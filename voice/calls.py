@@ -1,12 +1,14 @@
 """State of each phone call (``VoiceCall``) and call-back requests (``CallbackRequest``).
 
 A call remembers what the voice channel needs between Twilio's webhooks: its conversation, its
-pace, how many quiet turns in a row, the keypad choices last offered, a question the voice
-channel asked itself (a person? a call-back?), the last few requests (for the agent), and the
-last turn number with the TwiML answered to it, so a retried webhook gets exactly that again.
+pace (a step of ``voice.pace``), how many quiet turns in a row, the keypad choices last offered,
+a question the voice channel asked itself (a person? a call-back?), the assistant's last
+question (said again after a silence), the last few requests (for the agent), and the last turn
+number with the TwiML answered to it, so a retried webhook gets exactly that again.
 
 Everything beyond the table's own columns lives in the ``summary`` JSON: ``state`` (turn,
-TwiML, pending question, requests) and ``handoff`` (what the agent was told).
+TwiML, pending question, the assistant's question, requests) and ``handoff`` (what the agent
+was told).
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ class CallView:
     pending: Optional[str] = None
     requests: List[str] = field(default_factory=list)
     handoff: Dict[str, Any] = field(default_factory=dict)
+    #: The question the assistant asked last, said again when the caller goes quiet.
+    question: Optional[str] = None
 
 
 def _view(row: VoiceCall) -> CallView:
@@ -64,6 +68,7 @@ def _view(row: VoiceCall) -> CallView:
         pending=state.get("pending"),
         requests=list(state.get("requests") or []),
         handoff=dict(summary.get("handoff") or {}),
+        question=state.get("question"),
     )
 
 
@@ -121,6 +126,7 @@ class CallStore:
                 "twiml": call.last_twiml,
                 "pending": call.pending,
                 "requests": list(call.requests)[-MAX_REQUESTS:],
+                "question": call.question,
             }
             if call.handoff:
                 summary["handoff"] = dict(call.handoff)

@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from assistant.settings import Settings
+from voice import pace
 
 TWIML_MEDIA_TYPE = "application/xml"
 
@@ -48,8 +49,8 @@ class Reply:
 
 
 def rate_for(settings: Settings, speech_rate: str) -> str:
-    """The SSML prosody rate for a call's pace ("slow" or "normal")."""
-    return settings.voice_rate_slow if speech_rate == "slow" else settings.voice_rate_normal
+    """The SSML prosody rate for a call's pace (its step, see :mod:`voice.pace`)."""
+    return pace.rate_for(settings, speech_rate)
 
 
 def say(parent: VoiceResponse | Gather, words: str, settings: Settings, rate: str) -> None:

@@ -83,7 +83,9 @@ class TurnOut(BaseModel):
     messages: List[BotMessage]
     awaiting_pin: bool = Field(..., description="The next message is read as the PIN.")
     speech_rate: Optional[str] = Field(
-        None, description="'slow' once the customer asked for slower speech; else absent."
+        None,
+        description="'slower' or 'faster' when the customer asked for a change of pace (a "
+        "speaking channel goes one step of its rates that way); else absent.",
     )
     handoff: bool = Field(False, description="The customer asked for a person.")
     end_call: bool = Field(False, description="The customer said goodbye.")
