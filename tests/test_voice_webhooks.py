@@ -212,12 +212,31 @@ def test_a_known_caller_is_not_named_before_the_pin_and_gets_a_speech_and_keypad
     assert "0 for a person" in twiml.said
 
 
-def test_margaret_hears_slow_speech_and_others_normal(voice: VoiceApp) -> None:
-    # Her profile says slow: one step down the ladder (90%, 80%, 70%, 60%).
-    assert set(voice.phone(MARGARET_PHONE).call().rates) == {"80%"}
-    ravi = voice.phone(RAVI_PHONE).call()
-    assert set(ravi.rates) == {"90%"}
-    assert "Ravi" not in ravi.said
+def test_every_caller_starts_at_one_pace_and_margaret_slows_down_after_her_pin(
+    voice: VoiceApp,
+) -> None:
+    """A slower start for her number would tell a stranger that it banks here."""
+    margaret = voice.phone(MARGARET_PHONE)
+    opening = margaret.call()
+    assert set(opening.rates) == {"90%"}
+    assert opening.said == voice.phone(UNKNOWN_PHONE).call().said
+    margaret.turn("what is my balance")
+    # Her profile says slow: one step down the ladder (90%, 80%, 70%, 60%), once verified.
+    assert set(margaret.turn(digits=MARGARET_PIN).rates) == {"80%"}
+    assert set(margaret.turn("thank you").rates) == {"80%"}
+    ravi = voice.phone(RAVI_PHONE)
+    ravi.call()
+    ravi.turn("what is my balance")
+    assert set(ravi.turn(digits="1357").rates) == {"90%"}
+
+
+def test_a_pace_the_caller_chose_before_the_pin_is_kept_after_it(voice: VoiceApp) -> None:
+    margaret = voice.phone(MARGARET_PHONE)
+    margaret.call()
+    assert set(margaret.turn("slower").rates) == {"80%"}
+    assert set(margaret.turn("slower").rates) == {"70%"}
+    margaret.turn("what is my balance")
+    assert set(margaret.turn(digits=MARGARET_PIN).rates) == {"70%"}
 
 
 def test_an_unknown_caller_gets_a_general_greeting_and_a_call_record(voice: VoiceApp) -> None:
@@ -250,7 +269,7 @@ def test_the_call_starts_a_voice_conversation_without_asking_rasa(voice: VoiceAp
     phone = voice.phone()
     phone.call()
     row = voice.call_row(phone.call_sid)
-    assert row.speech_rate == "1" and row.status == "in-progress"  # one step down
+    assert row.speech_rate == "0" and row.status == "in-progress"  # the same for everyone
     assert voice.rasa.calls == []
 
 
@@ -404,7 +423,9 @@ def test_saying_slower_slows_the_speech_for_the_rest_of_the_call(voice: VoiceApp
 def test_each_slower_is_one_step_slower_down_to_the_slowest(voice: VoiceApp) -> None:
     # Margaret's profile already says slow: "slower" still slows down, step by step.
     phone = voice.phone(MARGARET_PHONE)
-    assert set(phone.call().rates) == {"80%"}
+    phone.call()
+    phone.turn("what is my balance")
+    assert set(phone.turn(digits=MARGARET_PIN).rates) == {"80%"}
     for rate in ("70%", "60%"):
         slower = phone.turn("slower please")
         assert set(slower.rates) == {rate}
@@ -420,6 +441,8 @@ def test_each_slower_is_one_step_slower_down_to_the_slowest(voice: VoiceApp) -> 
 def test_faster_undoes_slower_one_step_at_a_time(voice: VoiceApp) -> None:
     phone = voice.phone(MARGARET_PHONE)
     phone.call()
+    phone.turn("what is my balance")
+    phone.turn(digits=MARGARET_PIN)  # her own pace, 80%
     phone.turn("slower")
     faster = phone.turn("faster please")
     assert set(faster.rates) == {"80%"}

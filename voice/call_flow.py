@@ -121,8 +121,9 @@ class CallFlow:
         customer = self.turns.banking.find_customer_by_phone(phone) if phone else None
         if existing is None:
             conversation_id = self.turns.start(VOICE, phone)  # type: ignore[arg-type]
-            profile = customer.speech_rate if customer is not None else "normal"
-            rate = pace.start_pace(self.settings, profile)
+            # Every caller starts at the same pace: a slower start for a number would tell a
+            # stranger it banks here. The customer's own pace follows the PIN.
+            rate = pace.start_pace(self.settings, "normal")
             call = self.calls.open(call_sid, conversation_id, phone, rate)
         else:
             call = existing
@@ -288,9 +289,10 @@ class CallFlow:
         # The last thing the assistant asked, to say again after a silence.
         last = lines[-1] if lines else ""
         call = replace(call, question=last if "?" in last else None)
+        call = self._profile_pace(call)
         if turn.speech_rate in (pace.SLOWER, pace.FASTER):
             rate, moved = pace.change(self.settings, call.speech_rate, turn.speech_rate)
-            call = replace(call, speech_rate=rate)
+            call = replace(call, speech_rate=rate, paced_by_caller=True)
             lines = [text(PACE_WORDS[turn.speech_rate, moved]), *lines]
         choices: List[dict] = []
         for message in turn.messages:
@@ -311,6 +313,19 @@ class CallFlow:
         if turn.end_call:
             return call, Reply(lines, listen=None, hangup=True)
         return call, Reply(lines, single_key=bool(choices))
+
+    def _profile_pace(self, call: CallView) -> CallView:
+        """Once the PIN was given, the customer's own pace, unless they chose one already."""
+        if call.profile_paced:
+            return call
+        customer_id = self.turns.conversations.verified_customer_id(call.conversation_id)
+        if customer_id is None:
+            return call
+        call = replace(call, profile_paced=True)
+        if call.paced_by_caller:
+            return call
+        profile = self.turns.banking.get_customer(customer_id).speech_rate
+        return replace(call, speech_rate=pace.start_pace(self.settings, profile))
 
     # ---- a person ------------------------------------------------------------------------------
 

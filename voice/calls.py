@@ -47,6 +47,10 @@ class CallView:
     handoff: Dict[str, Any] = field(default_factory=dict)
     #: The question the assistant asked last, said again when the caller goes quiet.
     question: Optional[str] = None
+    #: The pace is the caller's own choice ("slower", "faster", keys 8 and 7).
+    paced_by_caller: bool = False
+    #: The customer's own pace (their profile) was applied, once the PIN was given.
+    profile_paced: bool = False
 
 
 def _view(row: VoiceCall) -> CallView:
@@ -69,6 +73,8 @@ def _view(row: VoiceCall) -> CallView:
         requests=list(state.get("requests") or []),
         handoff=dict(summary.get("handoff") or {}),
         question=state.get("question"),
+        paced_by_caller=bool(state.get("paced_by_caller")),
+        profile_paced=bool(state.get("profile_paced")),
     )
 
 
@@ -127,6 +133,8 @@ class CallStore:
                 "pending": call.pending,
                 "requests": list(call.requests)[-MAX_REQUESTS:],
                 "question": call.question,
+                "paced_by_caller": call.paced_by_caller,
+                "profile_paced": call.profile_paced,
             }
             if call.handoff:
                 summary["handoff"] = dict(call.handoff)

@@ -383,7 +383,7 @@ def test_by_voice_silence_gets_the_same_question_the_pace_steps_and_goodbye_hang
 ) -> None:
     steps = stack.settings.voice_rate_steps
     call = Call(gateway, stack, MARGARET)
-    assert rates_of(call.start()) == {steps[1]}  # her profile says slow: one step down
+    assert rates_of(call.start()) == {steps[0]}  # every caller starts at one pace
     before = snapshot(stack)
     forms = list(FORMS)
     rate = steps[1]
@@ -393,6 +393,7 @@ def test_by_voice_silence_gets_the_same_question_the_pace_steps_and_goodbye_hang
         heard = call.answer(route.opening)
         if gather(heard) is not None and gather(heard).get("input") == "dtmf":
             heard = call.answer(digits=MARGARET_PIN)  # the PIN, once per call
+            assert rates_of(heard) == {rate}  # then her own pace: one step down
         for position, slot in enumerate(FORMS[form]):
             question = lines_of(heard)[-1]
             asked = question_of(route, slot)
