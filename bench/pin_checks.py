@@ -11,6 +11,7 @@ Run: .venv/bin/python bench/pin_checks.py
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import tempfile
@@ -53,15 +54,13 @@ def state_runs(http: httpx.Client, state: str) -> list[float]:
 
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="kb-pin-bench-") as home:
-        env = isolated_environment(Path(home))
-        import os
-
-        os.environ.update(env)
+        os.environ.update(isolated_environment(Path(home)))
         settings = Settings()
         migrate(settings.bank_database_url)
         seed_demo_bank(session_factory(settings.bank_database_url))
         model = train(settings)
-        with Stack(settings, model), httpx.Client(base_url=settings.gateway_url, timeout=120) as http:
+        client = httpx.Client(base_url=settings.gateway_url, timeout=120)
+        with Stack(settings, model), client as http:
             Chat(http, "+15550100001").say("hello")  # warm up
             print(f"a message of {len(NUMBERS.split())} numbers, {len(NUMBERS)} characters")
             for state in ("awaiting the PIN", "not asked", "verified"):
