@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, text
 from assistant.db import migrate
 from assistant.demo import seed_demo_bank
 from assistant.processes import Stack, isolated_environment
-from assistant.settings import Settings
+from assistant.settings import Settings, get_settings
 from assistant.training import train
 
 # Every e2e conversation comes from one client address (127.0.0.1), so the failed-PIN throttle
@@ -34,6 +34,11 @@ def _start(home, overrides: dict) -> Iterator[Stack]:  # noqa: ANN001
         seed_demo_bank_for(settings)
         model = train(settings)
         with Stack(settings, model) as stack:
+            # The stack's processes have their environment; the tests' own settings don't
+            # take the relaxed throttle.
+            for key in SHARED_ADDRESS:
+                patch.delenv(key, raising=False)
+            get_settings.cache_clear()
             yield stack
 
 

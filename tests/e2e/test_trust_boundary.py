@@ -327,6 +327,32 @@ def test_a_killed_action_server_makes_readyz_unready_until_the_supervisor_restar
     assert "$" in chat.text("2468")
 
 
+def test_a_yes_that_met_an_action_server_outage_leaves_nothing_armed(up: Up) -> None:
+    """After the restart, an unrelated message never sends the old payment."""
+    _wait_ready(up)
+    chat = Chat(httpx.Client(base_url=up.gateway, timeout=60), MARGARET)
+    chat.say("what is my balance")
+    chat.say("2468")
+    assert "Send $5.00 to Tom" in chat.text("send 5 dollars to Tom from checking")
+    database = f"sqlite:///{up.home / 'bank.db'}"
+    before = checking_balance(database)
+    dead = up.child("assistant.action_server")
+    os.kill(dead, signal.SIGKILL)
+    while _alive(dead):
+        time.sleep(0.01)
+    failed = chat.text("yes")
+    assert "trouble" in failed and "not done that" in failed, failed
+    _wait_ready(up)
+    after_restart = chat.text("what is my balance")
+    assert "checking account has" in after_restart, after_restart
+    assert checking_balance(database) == before  # the old $5 did not go
+    # The payment waits for a fresh check: only a plain yes to a new read-back sends it.
+    assert "Send $5.00 to Tom" in after_restart
+    assert checking_balance(database) == before
+    assert "Done" in chat.text("yes")
+    assert checking_balance(database) == before - 500
+
+
 def _wait_ready(up: Up, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while True:
