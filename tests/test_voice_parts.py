@@ -84,6 +84,9 @@ def test_hours_come_from_the_settings() -> None:
         ("account 12345678", "account ****"),
         ("send 50 to Tom", "send 50 to Tom"),
         ("send one hundred to Tom", "send one hundred to Tom"),
+        ("twenty four sixty eight", "****"),
+        ("to for six ate please", "**** please"),
+        ("24 68", "****"),
     ],
 )
 def test_numbers_that_could_be_a_pin_are_masked(said: str, masked: str) -> None:

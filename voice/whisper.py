@@ -11,6 +11,7 @@ import re
 from typing import Any, Dict, List, Optional
 
 from assistant.gateway.turns import TurnHandler
+from assistant.pin_text import mask_pin_shaped
 from assistant.texts import text
 from voice.calls import CallView
 
@@ -23,8 +24,12 @@ _SPOKEN_RUN = re.compile(rf"\b{_DIGIT_WORD}(?:[\s,.-]+{_DIGIT_WORD}){{3,}}\b", r
 
 
 def mask_numbers(words: str) -> str:
-    """``words`` with every run of 4+ digits (or 4+ spoken digits) replaced by "****"."""
-    return _SPOKEN_RUN.sub("****", _DIGIT_RUN.sub("****", words))
+    """``words`` with every run of 4+ digits (or 4+ spoken digits) replaced by "****".
+
+    Every spelling the gateway would take as a PIN counts ("twenty four sixty eight",
+    "to for six ate"), as :func:`assistant.pin_text.mask_pin_shaped` finds them.
+    """
+    return _SPOKEN_RUN.sub("****", _DIGIT_RUN.sub("****", mask_pin_shaped(words)))
 
 
 def build_summary(call: CallView, turns: TurnHandler, reason: str) -> Dict[str, Any]:

@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, select, text
 from assistant.conversations import ConversationStore
 from assistant.db import Base, session_factory
 from tests.e2e.chat import Chat
+from tests.e2e.test_voice_e2e import Call
 from voice.security import SIGNATURE_HEADER, sign
 
 pytestmark = pytest.mark.e2e
@@ -81,6 +82,14 @@ def talked(any_stack) -> Iterator:  # noqa: ANN001
         echoed = sms(any_stack, http, "my pin is one three five seven")
         assert not leaks(echoed), echoed
         sms(any_stack, http, "cancel")
+
+        call = Call(http, any_stack, MARGARET)
+        call.start()
+        call.answer("my pin is twenty four sixty eight, what is my balance")
+        call.answer(digits="2468")
+        call.answer("to for six ate is my pin")
+        call.answer("send money to two four six eight")
+        call.answer("agent")  # the agent's summary keeps what was asked, masked
     texting = ConversationStore(session_factory(settings.bank_database_url)).latest(
         "sms", RAVI, settings.sms_session_minutes
     )
