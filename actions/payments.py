@@ -124,6 +124,8 @@ class ValidatePaymentForm(LeavesOtherRequestsAlone, ReadBackFormValidation):
             return {"recipient": OWN_ACCOUNT_PREFIX + account}
         intent = tracker.latest_message.get("intent", {}).get("name")
         text = (tracker.latest_message.get("text") or "").strip()
+        if entity_value(tracker, "amount") is not None:
+            return {}  # "no wait, 12" answers how much, not who
         if intent in TEXT_ANSWER_INTENTS and text:
             return {"recipient": text}
         return {}
@@ -151,6 +153,20 @@ class ValidatePaymentForm(LeavesOtherRequestsAlone, ReadBackFormValidation):
         matches = banking().resolve_payee(customer_id, value, kind=payee_kind(tracker))
         if len(matches) == 1:
             return {"recipient": matches[0].name}
+        others = [] if matches else banking().resolve_payee(customer_id, value)
+        if len(others) == 1 and payee_kind(tracker) == "bill":
+            intent = tracker.latest_message.get("intent", {}).get("name")
+            if intent == "transfer_money":
+                # "Send 40 to Tom instead" while paying a bill: now it is a transfer to Tom
+                # (the read-back says so before anything moves).
+                return {"recipient": others[0].name, "payment_kind": "transfer"}
+            bills = banking().list_payees(customer_id, kind="bill")
+            dispatcher.utter_message(
+                response="utter_not_a_bill",
+                name=others[0].name,
+                payee_names=names_list((p.name for p in bills), "standard"),
+            )
+            return {"recipient": None}
         if len(matches) > 1:
             dispatcher.utter_message(
                 response="utter_which_payee", choices=names_list(m.name for m in matches)

@@ -41,7 +41,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu import english_words, intent_model, lexicon, normalize, numbers
+from nlu import english_words, intent_model, lexicon, normalize, numbers, value_answers
 from nlu.entities import extract_entities
 from nlu.intent_model import IntentModel
 from nlu.normalize import map_span, normalize_with_alignment
@@ -298,7 +298,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         return messages
 
     def persist(self) -> None:
-        """Writes the trained model into this component's resource."""
+        """Writes the trained model into this component's resource (see :meth:`train`)."""
         if self._model is None:
             return
         with self._model_storage.write_to(self._resource) as directory:
@@ -321,3 +321,44 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             logger.warning("Could not load %s: %s", cls.__name__, error)
             model = None
         return cls(config, model_storage, resource, model)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class ValueAnswerClassifier(GraphComponent, IntentClassifier):
+    """After the other classifiers: a message carrying an amount is an answer (``inform``).
+
+    See :mod:`nlu.value_answers`. The intent it replaces stays in the ranking.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        """No options."""
+        return {}
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> ValueAnswerClassifier:
+        """Creates the component."""
+        return cls()
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        """Changes whenever the rule changes."""
+        return _source_fingerprint(value_answers)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Re-labels answers that carry an amount as ``inform``."""
+        for message in messages:
+            intent = (message.get(INTENT) or {}).get("name")
+            text = message.get(TEXT) or ""
+            new = value_answers.answer_intent(intent, message.get(ENTITIES) or [], text)
+            if new is None:
+                continue
+            confidence = (message.get(INTENT) or {}).get("confidence", 1.0)
+            message.set(INTENT, {"name": new, "confidence": confidence}, add_to_output=True)
+        return messages

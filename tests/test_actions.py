@@ -603,8 +603,8 @@ def test_a_bill_payment_only_accepts_bill_payees(demo: DemoBank) -> None:
         slots={"payment_kind": "bill"},
     )
     assert slots["recipient"] is None
-    assert responses(dispatcher) == ["utter_unknown_payee"]
-    assert values(dispatcher)["payee_names"] == "City Power and Riverside Water"
+    assert responses(dispatcher) == ["utter_not_a_bill"]
+    assert values(dispatcher) == {"name": "Tom", "payee_names": "City Power and Riverside Water"}
 
     dispatcher, slots = validate_payment(
         sender,
@@ -1296,3 +1296,28 @@ def test_a_new_payee_is_not_added_on_slots_alone(demo: DemoBank) -> None:
     dispatcher, _ = run(ActionSubmitAddPayee(), make_tracker(demo.conversation(), slots=filled))
     assert responses(dispatcher) == ["utter_payee_not_confirmed"]
     assert "Joe Bloggs" not in _payee_names(demo)
+
+
+def test_an_amount_said_when_asked_who_is_not_taken_as_a_name(demo: DemoBank) -> None:
+    _, slots = validate_payment(
+        demo.conversation(),
+        requested_slot="recipient",
+        text="no wait, 12",
+        entities=(amount(1200),),
+    )
+    assert slots.get("recipient") is None
+    assert slots["amount"] == money_slot(1200)
+
+
+def test_a_saved_person_named_while_paying_a_bill_makes_it_a_transfer(demo: DemoBank) -> None:
+    """ "Send 40 to Tom instead" half way through the electric bill."""
+    _, slots = validate_payment(
+        demo.conversation(),
+        requested_slot="from_account",
+        slots={"payment_kind": "bill", "recipient": "City Power", "amount": money_slot(2500)},
+        intent="transfer_money",
+        text="send 40 to tom instead",
+        entities=(amount(4000), payee("tom")),
+    )
+    assert slots["recipient"] == "Tom" and slots["payment_kind"] == "transfer"
+    assert slots["amount"] == money_slot(4000)

@@ -26,6 +26,10 @@ def balance_of(stack, phone: str, kind: str) -> int:  # noqa: ANN001
     return bank.get_account(customer.id, kind).balance.minor
 
 
+def dollars(minor: int) -> str:
+    return f"${minor // 100:,}.{minor % 100:02d}"
+
+
 def test_gateway_answers_health_and_readiness(gateway: httpx.Client) -> None:
     assert gateway.get("/healthz").json() == {"status": "ok"}
     ready = gateway.get("/readyz")
@@ -56,9 +60,9 @@ def test_scripted_terminal_chat_reads_back_then_moves_fifty_dollars(stack) -> No
         check=True,
     )
     out = run.stdout
-    first_balance = out.index("$1,250.00")
+    first_balance = out.index(dollars(before))
     read_back = out.index("Send $50.00 to Tom from checking")
-    after = out.index("$1,200.00")
+    after = out.index(dollars(before - 5000))
     assert first_balance < read_back < after, out
     assert "2468" not in out
     assert balance_of(stack, MARGARET, "checking") == before - 5000
