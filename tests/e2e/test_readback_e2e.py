@@ -42,6 +42,8 @@ def verified_chat(gateway, phone: str = MARGARET, pin: str = MARGARET_PIN) -> Ch
         ("yes from savings", "Send $5.00 to Tom from savings"),
         ("ok 40", "Send $40.00 to Tom from checking"),
         ("no, make it 7 dollars", "Send $7.00 to Tom from checking"),
+        ("actually make that 30", "Send $30.00 to Tom from checking"),
+        ("hmm can it be 35 instead", "Send $35.00 to Tom from checking"),
     ],
 )
 def test_an_answer_that_carries_a_change_is_read_back_and_moves_nothing(
