@@ -366,9 +366,7 @@ def _wait_ready(up: Up, timeout: float = 120) -> None:
 
 
 @pytest.mark.parametrize("delay", [0.03, 0.3])
-def test_a_yes_whose_gateway_was_killed_gets_its_outcome_when_retried(
-    up: Up, delay: float
-) -> None:
+def test_a_yes_whose_gateway_was_killed_gets_its_outcome_when_retried(up: Up, delay: float) -> None:
     """Killed just after "yes": the retried message says what happened, and money moved once."""
     _wait_ready(up)
     http = httpx.Client(base_url=up.gateway, timeout=60)
