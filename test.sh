@@ -9,6 +9,7 @@ bin=.venv/bin
 
 echo "== lint"
 "$bin/ruff" check .
+"$bin/ruff" format --check .
 
 echo "== train (skipped when the model is up to date)"
 "$bin/assistant" train

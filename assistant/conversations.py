@@ -42,12 +42,18 @@ class ConversationView:
 
 
 def _view(c: Conversation) -> ConversationView:
-    return ConversationView(id=c.id, channel=c.channel, phone=c.phone, customer_id=c.customer_id,
-                            created_at=c.created_at, last_seen_at=c.last_seen_at,
-                            awaiting_pin=bool(c.awaiting_pin),
-                            verified_customer_id=c.verified_customer_id,
-                            verified_until=c.verified_until,
-                            pin_change_step=c.pin_change_step)
+    return ConversationView(
+        id=c.id,
+        channel=c.channel,
+        phone=c.phone,
+        customer_id=c.customer_id,
+        created_at=c.created_at,
+        last_seen_at=c.last_seen_at,
+        awaiting_pin=bool(c.awaiting_pin),
+        verified_customer_id=c.verified_customer_id,
+        verified_until=c.verified_until,
+        pin_change_step=c.pin_change_step,
+    )
 
 
 def pin_mask(conversation_id: str, digits: str) -> str:
@@ -77,8 +83,9 @@ class ConversationStore:
     def session_factory(self) -> sessionmaker:
         return self._sessions
 
-    def start(self, channel: str, phone: str | None, api_token: str | None = None
-              ) -> ConversationView:
+    def start(
+        self, channel: str, phone: str | None, api_token: str | None = None
+    ) -> ConversationView:
         """A new conversation; the customer is looked up (not verified) by phone.
 
         ``api_token``, for a conversation the JSON API creates, is the secret its client must
@@ -89,13 +96,19 @@ class ConversationStore:
             customer_id = None
             if phone:
                 customer_id = session.execute(
-                    select(Customer.id).where(Customer.phone == phone)).scalar_one_or_none()
+                    select(Customer.id).where(Customer.phone == phone)
+                ).scalar_one_or_none()
             now = utcnow()
-            conversation = Conversation(id=secrets.token_urlsafe(16), channel=channel,
-                                        phone=phone, customer_id=customer_id, created_at=now,
-                                        last_seen_at=now, awaiting_pin=False,
-                                        api_token_hash=_token_hash(api_token)
-                                        if api_token else None)
+            conversation = Conversation(
+                id=secrets.token_urlsafe(16),
+                channel=channel,
+                phone=phone,
+                customer_id=customer_id,
+                created_at=now,
+                last_seen_at=now,
+                awaiting_pin=False,
+                api_token_hash=_token_hash(api_token) if api_token else None,
+            )
             session.add(conversation)
             session.flush()
             return _view(conversation)
@@ -116,8 +129,9 @@ class ConversationStore:
             ).scalar_one_or_none()
             return _view(conversation) if conversation else None
 
-    def get_for_api(self, conversation_id: str, channel: str, token: str
-                    ) -> ConversationView | None:
+    def get_for_api(
+        self, conversation_id: str, channel: str, token: str
+    ) -> ConversationView | None:
         """The conversation, only if the JSON API created it on ``channel`` with ``token``."""
         with self._readers() as session:
             conversation = session.get(Conversation, conversation_id)
@@ -176,42 +190,55 @@ class ConversationStore:
 
     def start_pin_change(self, conversation_id: str) -> None:
         """The next message is the new PIN (never passed on to the assistant)."""
-        self._update(conversation_id, awaiting_pin=True, pending_text=None,
-                     pin_change_step="new", pin_change_mask=None)
+        self._update(
+            conversation_id,
+            awaiting_pin=True,
+            pending_text=None,
+            pin_change_step="new",
+            pin_change_mask=None,
+        )
 
     def pin_change_first_entry(self, conversation_id: str, digits: str) -> None:
         """The new PIN was typed once: keep its keyed hash and wait for it again."""
-        self._update(conversation_id, awaiting_pin=True, pin_change_step="again",
-                     pin_change_mask=pin_mask(conversation_id, "new:" + digits))
+        self._update(
+            conversation_id,
+            awaiting_pin=True,
+            pin_change_step="again",
+            pin_change_mask=pin_mask(conversation_id, "new:" + digits),
+        )
 
     def pin_change_matches(self, conversation_id: str, digits: str) -> bool:
         with self._readers() as session:
             conversation = session.get(Conversation, conversation_id)
             stored = conversation.pin_change_mask if conversation else None
         return bool(stored) and hmac.compare_digest(
-            stored, pin_mask(conversation_id, "new:" + digits))
+            stored, pin_mask(conversation_id, "new:" + digits)
+        )
 
     def end_pin_change(self, conversation_id: str) -> None:
-        self._update(conversation_id, awaiting_pin=False, pin_change_step=None,
-                     pin_change_mask=None)
+        self._update(
+            conversation_id, awaiting_pin=False, pin_change_step=None, pin_change_mask=None
+        )
 
-    def mark_verified(self, conversation_id: str, customer_id: int, minutes: int,
-                      pin: str | None = None) -> None:
+    def mark_verified(
+        self, conversation_id: str, customer_id: int, minutes: int, pin: str | None = None
+    ) -> None:
         """Record that the customer's PIN was checked in this conversation.
 
         ``pin``, the PIN just checked, is kept only as a keyed hash (see :func:`pin_mask`) so
         later messages can be searched for it without argon2 work; it goes with the
         verification.
         """
-        values: dict[str, Any] = {"verified_customer_id": customer_id,
-                                  "verified_until": utcnow() + timedelta(minutes=minutes)}
+        values: dict[str, Any] = {
+            "verified_customer_id": customer_id,
+            "verified_until": utcnow() + timedelta(minutes=minutes),
+        }
         if pin is not None:
             values["pin_mask"] = pin_mask(conversation_id, pin)
         self._update(conversation_id, **values)
 
     def clear_verified(self, conversation_id: str) -> None:
-        self._update(conversation_id, verified_customer_id=None, verified_until=None,
-                     pin_mask=None)
+        self._update(conversation_id, verified_customer_id=None, verified_until=None, pin_mask=None)
 
     def pin_mask_of(self, conversation_id: str) -> str | None:
         """The keyed hash of the PIN verified in this conversation, while it is verified."""
@@ -224,8 +251,7 @@ class ConversationStore:
                 return None
             return conversation.pin_mask
 
-    def verified_customer_id(self, conversation_id: str, now: datetime | None = None
-                             ) -> int | None:
+    def verified_customer_id(self, conversation_id: str, now: datetime | None = None) -> int | None:
         """The verified customer, or None if never verified or expired (naive ``now`` is UTC)."""
         conversation = self.get(conversation_id)
         if conversation is None or conversation.verified_customer_id is None:
@@ -240,18 +266,24 @@ class ConversationStore:
     def saved_reply(self, conversation_id: str, client_message_id: str) -> dict | None:
         """The response first given to this client message id, if any."""
         with self._readers() as session:
-            return session.execute(select(ConversationReply.response).where(
-                ConversationReply.conversation_id == conversation_id,
-                ConversationReply.client_message_id == client_message_id)).scalar_one_or_none()
+            return session.execute(
+                select(ConversationReply.response).where(
+                    ConversationReply.conversation_id == conversation_id,
+                    ConversationReply.client_message_id == client_message_id,
+                )
+            ).scalar_one_or_none()
 
-    def save_reply(self, conversation_id: str, client_message_id: str, response: dict
-                   ) -> dict:
+    def save_reply(self, conversation_id: str, client_message_id: str, response: dict) -> dict:
         """Store the response for a client message id; the first one wins and is returned."""
         try:
             with self._sessions() as session, session.begin():
-                session.add(ConversationReply(conversation_id=conversation_id,
-                                              client_message_id=client_message_id,
-                                              response=response))
+                session.add(
+                    ConversationReply(
+                        conversation_id=conversation_id,
+                        client_message_id=client_message_id,
+                        response=response,
+                    )
+                )
         except IntegrityError:
             saved = self.saved_reply(conversation_id, client_message_id)
             return saved if saved is not None else response

@@ -49,38 +49,90 @@ class Entry:
 
 
 MARGARET_HISTORY = [
-    Entry(56, "checking", 142000, "incoming", "deposit", "Pension payment",
-          "State Pension Service"),
-    Entry(50, "checking", -8430, "payee:City Power", "bill_payment", "Payment to City Power",
-          "City Power"),
-    Entry(44, "checking", -4175, "payee:Riverside Water", "bill_payment",
-          "Payment to Riverside Water", "Riverside Water"),
+    Entry(
+        56, "checking", 142000, "incoming", "deposit", "Pension payment", "State Pension Service"
+    ),
+    Entry(
+        50,
+        "checking",
+        -8430,
+        "payee:City Power",
+        "bill_payment",
+        "Payment to City Power",
+        "City Power",
+    ),
+    Entry(
+        44,
+        "checking",
+        -4175,
+        "payee:Riverside Water",
+        "bill_payment",
+        "Payment to Riverside Water",
+        "Riverside Water",
+    ),
     Entry(38, "checking", -6240, "clearing", "card_purchase", "Card purchase", "Fresh Market"),
     Entry(31, "checking", -5000, "payee:Tom", "payment", "Payment to Tom", "Tom"),
     Entry(30, "savings", 685, "incoming", "interest", "Interest", "Kindly Bank"),
-    Entry(26, "checking", 142000, "incoming", "deposit", "Pension payment",
-          "State Pension Service"),
-    Entry(21, "checking", -9115, "payee:City Power", "bill_payment", "Payment to City Power",
-          "City Power"),
-    Entry(18, "checking", -150000, "account:savings", "transfer",
-          "Transfer from Checking to Savings", "Savings"),
-    Entry(12, "checking", -3980, "payee:Riverside Water", "bill_payment",
-          "Payment to Riverside Water", "Riverside Water"),
+    Entry(
+        26, "checking", 142000, "incoming", "deposit", "Pension payment", "State Pension Service"
+    ),
+    Entry(
+        21,
+        "checking",
+        -9115,
+        "payee:City Power",
+        "bill_payment",
+        "Payment to City Power",
+        "City Power",
+    ),
+    Entry(
+        18,
+        "checking",
+        -150000,
+        "account:savings",
+        "transfer",
+        "Transfer from Checking to Savings",
+        "Savings",
+    ),
+    Entry(
+        12,
+        "checking",
+        -3980,
+        "payee:Riverside Water",
+        "bill_payment",
+        "Payment to Riverside Water",
+        "Riverside Water",
+    ),
     Entry(6, "checking", -5825, "clearing", "card_purchase", "Card purchase", "Fresh Market"),
 ]
 
 RAVI_HISTORY = [
-    Entry(55, "checking", 64000, "incoming", "deposit", "Grain co-op payment",
-          "Valley Grain Co-op"),
-    Entry(52, "checking", -28550, "payee:Green Valley Feed", "bill_payment",
-          "Payment to Green Valley Feed", "Green Valley Feed"),
+    Entry(
+        55, "checking", 64000, "incoming", "deposit", "Grain co-op payment", "Valley Grain Co-op"
+    ),
+    Entry(
+        52,
+        "checking",
+        -28550,
+        "payee:Green Valley Feed",
+        "bill_payment",
+        "Payment to Green Valley Feed",
+        "Green Valley Feed",
+    ),
     Entry(35, "checking", -1500, "clearing", "card_purchase", "Mobile top-up", "Mobile top-up"),
-    Entry(22, "checking", -31275, "payee:Green Valley Feed", "bill_payment",
-          "Payment to Green Valley Feed", "Green Valley Feed"),
-    Entry(15, "checking", -9620, "clearing", "card_purchase", "Card purchase",
-          "Farm Supply Store"),
-    Entry(10, "checking", 18000, "incoming", "deposit", "Milk co-op payment",
-          "Hillside Milk Co-op"),
+    Entry(
+        22,
+        "checking",
+        -31275,
+        "payee:Green Valley Feed",
+        "bill_payment",
+        "Payment to Green Valley Feed",
+        "Green Valley Feed",
+    ),
+    Entry(15, "checking", -9620, "clearing", "card_purchase", "Card purchase", "Farm Supply Store"),
+    Entry(
+        10, "checking", 18000, "incoming", "deposit", "Milk co-op payment", "Hillside Milk Co-op"
+    ),
     Entry(5, "checking", -1500, "clearing", "card_purchase", "Mobile top-up", "Mobile top-up"),
 ]
 
@@ -91,37 +143,78 @@ def _at(days_ago: int) -> datetime:
     return datetime.combine(day, time(10, 0), tzinfo=bank_zone()).astimezone(timezone.utc)
 
 
-def _customer(session: Session, *, name: str, phone: str, pin: str, channel: str,
-              speech: str = "normal", text_size: str = "normal", vulnerable: bool = False
-              ) -> Customer:
-    customer = Customer(name=name, phone=phone, pin_hash=hash_pin(pin), pin_failed_count=0,
-                        preferred_channel=channel, speech_rate=speech, text_size=text_size,
-                        locale="en_US", vulnerable=vulnerable)
+def _customer(
+    session: Session,
+    *,
+    name: str,
+    phone: str,
+    pin: str,
+    channel: str,
+    speech: str = "normal",
+    text_size: str = "normal",
+    vulnerable: bool = False,
+) -> Customer:
+    customer = Customer(
+        name=name,
+        phone=phone,
+        pin_hash=hash_pin(pin),
+        pin_failed_count=0,
+        preferred_channel=channel,
+        speech_rate=speech,
+        text_size=text_size,
+        locale="en_US",
+        vulnerable=vulnerable,
+    )
     session.add(customer)
     session.flush()
     return customer
 
 
-def _account(session: Session, customer: Customer, kind: str, name: str, number: str
-             ) -> Account:
-    account = Account(customer_id=customer.id, kind=kind, name=name, number=number,
-                      currency="USD", balance_minor=0, overdraft_limit_minor=0)
+def _account(session: Session, customer: Customer, kind: str, name: str, number: str) -> Account:
+    account = Account(
+        customer_id=customer.id,
+        kind=kind,
+        name=name,
+        number=number,
+        currency="USD",
+        balance_minor=0,
+        overdraft_limit_minor=0,
+    )
     session.add(account)
     session.flush()
     return account
 
 
-def _payee(session: Session, customer: Customer, name: str, kind: str, relationship: str,
-           number: str, days_ago: int = 200) -> Payee:
-    payee = Payee(customer_id=customer.id, name=name, kind=kind, relationship=relationship,
-                  account_number=number, created_at=_at(days_ago))
+def _payee(
+    session: Session,
+    customer: Customer,
+    name: str,
+    kind: str,
+    relationship: str,
+    number: str,
+    days_ago: int = 200,
+) -> Payee:
+    payee = Payee(
+        customer_id=customer.id,
+        name=name,
+        kind=kind,
+        relationship=relationship,
+        account_number=number,
+        created_at=_at(days_ago),
+    )
     session.add(payee)
     session.flush()
     return payee
 
 
-def _history(session: Session, customer: Customer, accounts: dict[str, Account],
-             payees: dict[str, Payee], entries: list[Entry], targets: dict[str, int]) -> None:
+def _history(
+    session: Session,
+    customer: Customer,
+    accounts: dict[str, Account],
+    payees: dict[str, Payee],
+    entries: list[Entry],
+    targets: dict[str, int],
+) -> None:
     """Post an opening balance 60 days ago, then ``entries``, ending exactly at ``targets``."""
     incoming = internal_account(session, INCOMING_FUNDS, "USD")
     clearing = internal_account(session, PAYMENTS_CLEARING, "USD")
@@ -129,9 +222,15 @@ def _history(session: Session, customer: Customer, accounts: dict[str, Account],
         net = sum(e.minor for e in entries if e.account == kind)
         net += sum(-e.minor for e in entries if e.source == f"account:{kind}")
         opening = Money(target - net)
-        post(session, legs=[(incoming, -opening), (accounts[kind], opening)],
-             kind="opening_balance", description="Balance brought forward",
-             counterparty="Kindly Bank", customer_id=customer.id, created_at=_at(60))
+        post(
+            session,
+            legs=[(incoming, -opening), (accounts[kind], opening)],
+            kind="opening_balance",
+            description="Balance brought forward",
+            counterparty="Kindly Bank",
+            customer_id=customer.id,
+            created_at=_at(60),
+        )
     for e in sorted(entries, key=lambda e: -e.days_ago):
         amount = Money(e.minor)
         payee_id = None
@@ -143,45 +242,90 @@ def _history(session: Session, customer: Customer, accounts: dict[str, Account],
             other, payee_id = clearing, payees[e.source.split(":", 1)[1]].id
         else:
             other = accounts[e.source.split(":", 1)[1]]
-        post(session, legs=[(accounts[e.account], amount), (other, -amount)], kind=e.kind,
-             description=e.description, counterparty=e.counterparty, customer_id=customer.id,
-             payee_id=payee_id, created_at=_at(e.days_ago))
+        post(
+            session,
+            legs=[(accounts[e.account], amount), (other, -amount)],
+            kind=e.kind,
+            description=e.description,
+            counterparty=e.counterparty,
+            customer_id=customer.id,
+            payee_id=payee_id,
+            created_at=_at(e.days_ago),
+        )
     for kind, target in targets.items():
         if accounts[kind].balance_minor != target:
             raise AssertionError(f"demo {kind} ended at {accounts[kind].balance_minor}")
 
 
 def _seed_margaret(session: Session) -> None:
-    margaret = _customer(session, name="Margaret Chen", phone=MARGARET_PHONE, pin="2468",
-                         channel="voice", speech="slow", text_size="large", vulnerable=True)
-    accounts = {"checking": _account(session, margaret, "checking", "Checking", "1100100017"),
-                "savings": _account(session, margaret, "savings", "Savings", "1100100025")}
-    payees = {p.name: p for p in (
-        _payee(session, margaret, "Linda", "person", "daughter", "2200300011"),
-        _payee(session, margaret, "Tom", "person", "grandson", "2200300029"),
-        _payee(session, margaret, "City Power", "bill", "electric bill", "7300400013"),
-        _payee(session, margaret, "Riverside Water", "bill", "water bill", "7300500018"),
-    )}
-    _history(session, margaret, accounts, payees, MARGARET_HISTORY,
-             {"checking": 125000, "savings": 840000})
-    session.add(Card(customer_id=margaret.id, account_id=accounts["checking"].id, last4="4321",
-                     status="active"))
+    margaret = _customer(
+        session,
+        name="Margaret Chen",
+        phone=MARGARET_PHONE,
+        pin="2468",
+        channel="voice",
+        speech="slow",
+        text_size="large",
+        vulnerable=True,
+    )
+    accounts = {
+        "checking": _account(session, margaret, "checking", "Checking", "1100100017"),
+        "savings": _account(session, margaret, "savings", "Savings", "1100100025"),
+    }
+    payees = {
+        p.name: p
+        for p in (
+            _payee(session, margaret, "Linda", "person", "daughter", "2200300011"),
+            _payee(session, margaret, "Tom", "person", "grandson", "2200300029"),
+            _payee(session, margaret, "City Power", "bill", "electric bill", "7300400013"),
+            _payee(session, margaret, "Riverside Water", "bill", "water bill", "7300500018"),
+        )
+    }
+    _history(
+        session,
+        margaret,
+        accounts,
+        payees,
+        MARGARET_HISTORY,
+        {"checking": 125000, "savings": 840000},
+    )
+    session.add(
+        Card(
+            customer_id=margaret.id,
+            account_id=accounts["checking"].id,
+            last4="4321",
+            status="active",
+        )
+    )
     linda = Helper(name="Linda Chen", phone=LINDA_PHONE)
     session.add(linda)
     session.flush()
-    session.add(HelperLink(customer_id=margaret.id, helper_id=linda.id, status="active",
-                           permissions={"view_balance": True, "receive_alerts": True,
-                                        "approve_transfers_above_minor": 20000}))
+    session.add(
+        HelperLink(
+            customer_id=margaret.id,
+            helper_id=linda.id,
+            status="active",
+            permissions={
+                "view_balance": True,
+                "receive_alerts": True,
+                "approve_transfers_above_minor": 20000,
+            },
+        )
+    )
 
 
 def _seed_ravi(session: Session) -> None:
     ravi = _customer(session, name="Ravi Kumar", phone=RAVI_PHONE, pin="1357", channel="sms")
     accounts = {"checking": _account(session, ravi, "checking", "Checking", "1100200014")}
-    payees = {"Green Valley Feed": _payee(session, ravi, "Green Valley Feed", "bill",
-                                          "feed supplier", "7300600012")}
+    payees = {
+        "Green Valley Feed": _payee(
+            session, ravi, "Green Valley Feed", "bill", "feed supplier", "7300600012"
+        )
+    }
     _history(session, ravi, accounts, payees, RAVI_HISTORY, {"checking": 31000})
-    session.add(Card(customer_id=ravi.id, account_id=accounts["checking"].id, last4="8765",
-                     status="active"))
+    session.add(
+        Card(customer_id=ravi.id, account_id=accounts["checking"].id, last4="8765", status="active")
+    )
 
 
 def seed_demo_bank(session_factory: sessionmaker | None = None) -> bool:
@@ -198,17 +342,24 @@ def seed_demo_bank(session_factory: sessionmaker | None = None) -> bool:
     try:
         with session_factory() as session, session.begin():
             seeded = session.execute(
-                select(Customer.id).where(Customer.phone == MARGARET_PHONE)).first()
+                select(Customer.id).where(Customer.phone == MARGARET_PHONE)
+            ).first()
             if seeded:
                 return False
             _seed_margaret(session)
             _seed_ravi(session)
-            session.add_all([
-                StaffUser(username="agent1", password_hash=hash_password("agent1-demo"),
-                          role="agent"),
-                StaffUser(username="fraudops", password_hash=hash_password("fraudops-demo"),
-                          role="admin"),
-            ])
+            session.add_all(
+                [
+                    StaffUser(
+                        username="agent1", password_hash=hash_password("agent1-demo"), role="agent"
+                    ),
+                    StaffUser(
+                        username="fraudops",
+                        password_hash=hash_password("fraudops-demo"),
+                        role="admin",
+                    ),
+                ]
+            )
     except IntegrityError:  # another process seeded it at the same moment
         return False
     return True

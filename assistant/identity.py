@@ -107,8 +107,7 @@ class PinResult:
         return self.held or self.locked_until is not None or self.throttled_until is not None
 
 
-def pin_sources(channel: str, phone: str | None = None, address: str | None = None
-                ) -> list[str]:
+def pin_sources(channel: str, phone: str | None = None, address: str | None = None) -> list[str]:
     """Throttle keys of a PIN attempt besides its conversation.
 
     The From number of a text or call (``phone`` on those channels), the client address of a
@@ -132,10 +131,16 @@ class StaffView:
 class IdentityService:
     """PIN checks with a lockout shared by every channel (it lives on the customer row)."""
 
-    def __init__(self, session_factory: sessionmaker, max_attempts: int | None = None,
-                 lock_minutes: int | None = None, *, settings: Settings | None = None,
-                 notifier: Optional[LockoutNotifier] = None,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker,
+        max_attempts: int | None = None,
+        lock_minutes: int | None = None,
+        *,
+        settings: Settings | None = None,
+        notifier: Optional[LockoutNotifier] = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         settings = settings or get_settings()
         self._sessions = session_factory
         self._readers = read_only(session_factory)
@@ -148,9 +153,16 @@ class IdentityService:
 
     # ---- PIN attempts ---------------------------------------------------------------------
 
-    def verify_pin(self, customer_id: int | None, pin: str, channel: str,
-                   conversation_id: str | None = None, *, phone: str | None = None,
-                   sources: Iterable[str] = ()) -> PinResult:
+    def verify_pin(
+        self,
+        customer_id: int | None,
+        pin: str,
+        channel: str,
+        conversation_id: str | None = None,
+        *,
+        phone: str | None = None,
+        sources: Iterable[str] = (),
+    ) -> PinResult:
         """Check a PIN attempt; locked customers get ok=False even with the right PIN.
 
         ``customer_id`` None is a number we do not know (``phone``, or no number at all): the
@@ -183,8 +195,7 @@ class IdentityService:
                 if state is None:
                     raise CustomerNotFound(f"customer {customer_id}")
                 pin_hash = state.pin_hash
-            result, alert = self._attempt(session, state, customer_id, pin_hash, pin, now,
-                                          context)
+            result, alert = self._attempt(session, state, customer_id, pin_hash, pin, now, context)
             if not result.ok:
                 self.throttle.note_failure(session, keys, now, context)
             if alert and customer_id is not None:
@@ -193,20 +204,32 @@ class IdentityService:
             self._tell_customer(customer_id, alert_phone)  # type: ignore[arg-type]
         return result
 
-    def verify_pin_for_phone(self, phone: str, pin: str, channel: str,
-                             conversation_id: str | None = None, *,
-                             sources: Iterable[str] = ()) -> PinResult:
+    def verify_pin_for_phone(
+        self,
+        phone: str,
+        pin: str,
+        channel: str,
+        conversation_id: str | None = None,
+        *,
+        sources: Iterable[str] = (),
+    ) -> PinResult:
         """Check a PIN for whoever banks with ``phone`` (E.164); the same for an unknown one."""
         with self._readers() as session:
             customer_id = session.execute(
                 select(Customer.id).where(Customer.phone == phone)
             ).scalar_one_or_none()
-        return self.verify_pin(customer_id, pin, channel, conversation_id, phone=phone,
-                               sources=sources)
+        return self.verify_pin(
+            customer_id, pin, channel, conversation_id, phone=phone, sources=sources
+        )
 
-    def pin_refusal(self, customer_id: int | None, *, phone: str | None = None,
-                    conversation_id: str | None = None, sources: Iterable[str] = ()
-                    ) -> PinResult | None:
+    def pin_refusal(
+        self,
+        customer_id: int | None,
+        *,
+        phone: str | None = None,
+        conversation_id: str | None = None,
+        sources: Iterable[str] = (),
+    ) -> PinResult | None:
         """Why a PIN asked for now would be refused (throttled, held, locked), or None.
 
         Counts nothing: it decides whether asking for the PIN makes sense.
@@ -228,24 +251,40 @@ class IdentityService:
                 return PinResult(False, 0, state.pin_locked_until)
             return None
 
-    def _attempt(self, session: Any, state: Any, customer_id: int | None,
-                 pin_hash: str | None, pin: str, now: datetime, context: dict
-                 ) -> tuple[PinResult, bool]:
+    def _attempt(
+        self,
+        session: Any,
+        state: Any,
+        customer_id: int | None,
+        pin_hash: str | None,
+        pin: str,
+        now: datetime,
+        context: dict,
+    ) -> tuple[PinResult, bool]:
         """One attempt against ``state`` (a customer row, or an unknown number's row).
 
         Returns the result and whether this was the first lockout of the day (tell them).
         """
         who = f"customer {customer_id}" if customer_id is not None else "an unknown number"
         if state.pin_held_since is not None:
-            add_audit(session, "system", "pin_attempt_while_held", customer_id,
-                      {**context, "held_since": _stamp(state.pin_held_since)})
-            log.warning("PIN attempt while held for staff: %s channel %s", who,
-                        context["channel"])
+            add_audit(
+                session,
+                "system",
+                "pin_attempt_while_held",
+                customer_id,
+                {**context, "held_since": _stamp(state.pin_held_since)},
+            )
+            log.warning("PIN attempt while held for staff: %s channel %s", who, context["channel"])
             return PinResult(False, 0, held=True), False
         if state.pin_locked_until is not None:
             if state.pin_locked_until > now:
-                add_audit(session, "system", "pin_attempt_while_locked", customer_id,
-                          {**context, "locked_until": _stamp(state.pin_locked_until)})
+                add_audit(
+                    session,
+                    "system",
+                    "pin_attempt_while_locked",
+                    customer_id,
+                    {**context, "locked_until": _stamp(state.pin_locked_until)},
+                )
                 log.warning("PIN attempt while locked: %s channel %s", who, context["channel"])
                 return PinResult(False, 0, state.pin_locked_until), False
             state.pin_locked_until = None  # the lock has expired: a fresh start
@@ -257,18 +296,23 @@ class IdentityService:
             state.pin_failed_count = 0
             if _hasher.check_needs_rehash(state.pin_hash):
                 state.pin_hash = hash_pin(pin)
-            add_audit(session, f"customer:{customer_id}", "pin_verified", customer_id,
-                      context)
+            add_audit(session, f"customer:{customer_id}", "pin_verified", customer_id, context)
             log.info("PIN verified: customer %s channel %s", customer_id, context["channel"])
             return PinResult(True, self.max_attempts, None, customer_id=customer_id), False
 
         state.pin_failed_count = (state.pin_failed_count or 0) + 1
         failures = state.pin_failed_count
         if failures < self.max_attempts:
-            add_audit(session, "system", "pin_failed", customer_id,
-                      {**context, "failures": failures})
-            log.info("PIN failed (%s of %s): %s channel %s",
-                     failures, self.max_attempts, who, context["channel"])
+            add_audit(
+                session, "system", "pin_failed", customer_id, {**context, "failures": failures}
+            )
+            log.info(
+                "PIN failed (%s of %s): %s channel %s",
+                failures,
+                self.max_attempts,
+                who,
+                context["channel"],
+            )
             return PinResult(False, self.max_attempts - failures, None), False
 
         if state.pin_lockouts_since is None or state.pin_lockouts_since + LOCKOUT_WINDOW <= now:
@@ -278,18 +322,41 @@ class IdentityService:
         if state.pin_lockouts >= self.lockouts_before_hold:
             state.pin_held_since = now
             state.pin_locked_until = None
-            add_audit(session, "system", "pin_held", customer_id,
-                      {**context, "failures": failures, "lockouts": state.pin_lockouts})
-            log.warning("PIN held for staff after %s lockouts in a day: %s channel %s",
-                        state.pin_lockouts, who, context["channel"])
+            add_audit(
+                session,
+                "system",
+                "pin_held",
+                customer_id,
+                {**context, "failures": failures, "lockouts": state.pin_lockouts},
+            )
+            log.warning(
+                "PIN held for staff after %s lockouts in a day: %s channel %s",
+                state.pin_lockouts,
+                who,
+                context["channel"],
+            )
             return PinResult(False, 0, held=True), first
         state.pin_locked_until = now + timedelta(minutes=self.lock_minutes)
-        add_audit(session, "system", "pin_locked", customer_id,
-                  {**context, "failures": failures, "lockouts": state.pin_lockouts,
-                   "locked_until": _stamp(state.pin_locked_until),
-                   "customer_told": first and customer_id is not None})
-        log.warning("PIN locked after %s failures: %s channel %s until %s",
-                    failures, who, context["channel"], _stamp(state.pin_locked_until))
+        add_audit(
+            session,
+            "system",
+            "pin_locked",
+            customer_id,
+            {
+                **context,
+                "failures": failures,
+                "lockouts": state.pin_lockouts,
+                "locked_until": _stamp(state.pin_locked_until),
+                "customer_told": first and customer_id is not None,
+            },
+        )
+        log.warning(
+            "PIN locked after %s failures: %s channel %s until %s",
+            failures,
+            who,
+            context["channel"],
+            _stamp(state.pin_locked_until),
+        )
         return PinResult(False, 0, state.pin_locked_until), first
 
     @staticmethod
@@ -306,8 +373,10 @@ class IdentityService:
             .on_conflict_do_nothing()
         )
         state = session.execute(
-            select(UnknownPinSubject).where(UnknownPinSubject.subject == subject)
-            .with_for_update().execution_options(populate_existing=True)
+            select(UnknownPinSubject)
+            .where(UnknownPinSubject.subject == subject)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         ).scalar_one()
         state.updated_at = now
         return state
@@ -320,8 +389,9 @@ class IdentityService:
         try:
             self.notifier(customer_id, phone)
         except Exception as error:  # noqa: BLE001 - telling must never fail the PIN turn
-            log.warning("PIN lockout alert for customer %s not sent: %s", customer_id,
-                        type(error).__name__)
+            log.warning(
+                "PIN lockout alert for customer %s not sent: %s", customer_id, type(error).__name__
+            )
 
     def matches_pin(self, customer_id: int, pin: str) -> bool:
         """Whether ``pin`` is the customer's PIN, without counting an attempt.
@@ -362,9 +432,13 @@ class IdentityService:
             ).scalar_one_or_none()
             if customer is None:
                 raise CustomerNotFound(f"customer {customer_id}")
-            detail = {"staff_id": staff.id, "role": staff.role, "reason": reason[:200],
-                      "was_held": customer.pin_held_since is not None,
-                      "lockouts": customer.pin_lockouts or 0}
+            detail = {
+                "staff_id": staff.id,
+                "role": staff.role,
+                "reason": reason[:200],
+                "was_held": customer.pin_held_since is not None,
+                "lockouts": customer.pin_lockouts or 0,
+            }
             _clear_lock(customer)
             add_audit(session, f"staff:{staff.username}", "pin_unlocked", customer_id, detail)
         log.info("PIN unlocked by staff %s: customer %s", staff.id, customer_id)
@@ -389,12 +463,14 @@ class IdentityService:
             raise ValueError(f"role must be one of {STAFF_ROLES}")
         try:
             with self._sessions() as session, session.begin():
-                user = StaffUser(username=username, password_hash=hash_password(password),
-                                 role=role)
+                user = StaffUser(
+                    username=username, password_hash=hash_password(password), role=role
+                )
                 session.add(user)
                 session.flush()
-                add_audit(session, "system", "staff_added", None,
-                          {"username": username, "role": role})
+                add_audit(
+                    session, "system", "staff_added", None, {"username": username, "role": role}
+                )
                 return StaffView(user.id, user.username, user.role)
         except IntegrityError as exc:
             raise ValueError(f"username {username!r} is taken") from exc

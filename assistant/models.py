@@ -100,9 +100,7 @@ class Account(Base):
 
 class Card(Base):
     __tablename__ = "cards"
-    __table_args__ = (
-        CheckConstraint("status IN ('active', 'frozen', 'lost')", name="status"),
-    )
+    __table_args__ = (CheckConstraint("status IN ('active', 'frozen', 'lost')", name="status"),)
 
     id = Column(Integer, primary_key=True)
     customer_id = Column(Integer, ForeignKey("customers.id"), nullable=False, index=True)
@@ -201,9 +199,7 @@ class HelperLink(Base):
     """Customer <-> helper, with the permissions the customer granted."""
 
     __tablename__ = "helper_links"
-    __table_args__ = (
-        UniqueConstraint("customer_id", "helper_id", name="uq_helper_links_pair"),
-    )
+    __table_args__ = (UniqueConstraint("customer_id", "helper_id", name="uq_helper_links_pair"),)
 
     id = Column(Integer, primary_key=True)
     customer_id = Column(Integer, ForeignKey("customers.id"), nullable=False, index=True)
@@ -274,8 +270,9 @@ class ConversationReply(Base):
 
     __tablename__ = "conversation_replies"
     __table_args__ = (
-        UniqueConstraint("conversation_id", "client_message_id",
-                         name="uq_conversation_replies_msg"),
+        UniqueConstraint(
+            "conversation_id", "client_message_id", name="uq_conversation_replies_msg"
+        ),
     )
 
     id = Column(Integer, primary_key=True)

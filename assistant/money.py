@@ -124,12 +124,14 @@ def money_in_words(m: Money, lang: str = "en") -> str:
     sign = "minus " if m.minor < 0 else ""
     if not lang.lower().startswith("en"):
         try:
-            return sign + num2words(abs(m.to_decimal()), lang=lang, to="currency",
-                                    currency=m.currency)
+            return sign + num2words(
+                abs(m.to_decimal()), lang=lang, to="currency", currency=m.currency
+            )
         except (NotImplementedError, KeyError):
             pass  # fall back to English below
     one, many, sub_one, sub_many = _EN_CURRENCY_NAMES.get(
-        m.currency, (m.currency, m.currency, "hundredth", "hundredths"))
+        m.currency, (m.currency, m.currency, "hundredth", "hundredths")
+    )
     major_part = f"{_english_words(major)} {one if major == 1 else many}"
     if minor == 0:
         return sign + major_part

@@ -73,8 +73,9 @@ class Settings(BaseSettings):
     pin_source_window_minutes: int = 15
     pin_source_failures_per_day: int = 20
     trusted_proxies: str = Field(
-        "", description="Comma-separated proxy addresses (or networks) whose X-Forwarded-For "
-        "is believed for the web client's address; none by default."
+        "",
+        description="Comma-separated proxy addresses (or networks) whose X-Forwarded-For "
+        "is believed for the web client's address; none by default.",
     )
     verified_minutes_sms: int = 10
     verified_minutes_default: int = 30

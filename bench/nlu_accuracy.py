@@ -215,7 +215,10 @@ def run_quick(args: argparse.Namespace) -> float:
     h_pred = list(model.predict(h_texts))
     return print_intent_report(
         f"held-out ({args.heldout.name}), quick TF-IDF + LinearSVC"
-        + (" on normalised text" if prep else ""), h_texts, h_gold, h_pred
+        + (" on normalised text" if prep else ""),
+        h_texts,
+        h_gold,
+        h_pred,
     )
 
 
@@ -326,8 +329,10 @@ def main(argv: Optional[list[str]] = None) -> int:
 
     acc = run_quick(args) if args.quick else run_server(args)
     ok = acc >= args.min_accuracy
-    print(f"\n{'PASS' if ok else 'BELOW TARGET'}: intent accuracy {acc:.1%} "
-          f"(target {args.min_accuracy:.0%})")
+    print(
+        f"\n{'PASS' if ok else 'BELOW TARGET'}: intent accuracy {acc:.1%} "
+        f"(target {args.min_accuracy:.0%})"
+    )
     return 0 if ok else 1
 
 

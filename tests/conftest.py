@@ -141,12 +141,18 @@ def check_ledger_invariants(sessions: sessionmaker) -> None:
     """Every transaction sums to zero, every balance equals its postings, none below limit."""
     with sessions() as session:
         unbalanced = session.execute(
-            select(Posting.transaction_id).group_by(Posting.transaction_id)
-            .having(func.sum(Posting.amount_minor) != 0)).all()
+            select(Posting.transaction_id)
+            .group_by(Posting.transaction_id)
+            .having(func.sum(Posting.amount_minor) != 0)
+        ).all()
         assert unbalanced == [], f"unbalanced transactions: {unbalanced}"
-        sums = dict(session.execute(
-            select(Posting.account_id, func.sum(Posting.amount_minor))
-            .group_by(Posting.account_id)).all())
+        sums = dict(
+            session.execute(
+                select(Posting.account_id, func.sum(Posting.amount_minor)).group_by(
+                    Posting.account_id
+                )
+            ).all()
+        )
         for account in session.execute(select(Account)).scalars():
             assert account.balance_minor == int(sums.get(account.id, 0)), account.number
             if account.kind != "internal":

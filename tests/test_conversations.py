@@ -99,8 +99,13 @@ def test_concurrent_retries_store_exactly_one_reply(store, demo_sessions) -> Non
         t.join()
     assert len({r["n"] for r in results}) == 1
     with demo_sessions() as session:
-        rows = session.execute(select(ConversationReply).where(
-            ConversationReply.conversation_id == conv.id)).scalars().all()
+        rows = (
+            session.execute(
+                select(ConversationReply).where(ConversationReply.conversation_id == conv.id)
+            )
+            .scalars()
+            .all()
+        )
     assert len(rows) == 1
 
 

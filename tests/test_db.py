@@ -37,8 +37,10 @@ def test_migrate_works_from_any_working_directory(tmp_path, monkeypatch) -> None
 
 def test_sqlite_has_foreign_keys_wal_and_a_busy_timeout(bank_url: str) -> None:
     with session_factory(bank_url)() as session:
-        pragma = {name: session.execute(text(f"PRAGMA {name}")).scalar()
-                  for name in ("foreign_keys", "journal_mode", "busy_timeout")}
+        pragma = {
+            name: session.execute(text(f"PRAGMA {name}")).scalar()
+            for name in ("foreign_keys", "journal_mode", "busy_timeout")
+        }
     assert pragma == {"foreign_keys": 1, "journal_mode": "wal", "busy_timeout": 30000}
 
 

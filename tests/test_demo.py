@@ -23,38 +23,55 @@ from assistant.models import (
 )
 from assistant.money import Money
 
-TABLES = (Customer, Account, Card, Payee, LedgerTransaction, Posting, Helper, HelperLink,
-          StaffUser, AuditEvent)
+TABLES = (
+    Customer,
+    Account,
+    Card,
+    Payee,
+    LedgerTransaction,
+    Posting,
+    Helper,
+    HelperLink,
+    StaffUser,
+    AuditEvent,
+)
 
 
 def _counts(sessions) -> dict[str, int]:
     with sessions() as session:
-        return {t.__tablename__: session.execute(select(func.count()).select_from(t))
-                .scalar_one() for t in TABLES}
+        return {
+            t.__tablename__: session.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in TABLES
+        }
 
 
-def test_margaret_has_exactly_the_documented_accounts_and_payees(demo_bank,
-                                                                 margaret_id) -> None:
+def test_margaret_has_exactly_the_documented_accounts_and_payees(demo_bank, margaret_id) -> None:
     margaret = demo_bank.get_customer(margaret_id)
     assert (margaret.name, margaret.phone) == ("Margaret Chen", "+15550100001")
     assert (margaret.preferred_channel, margaret.speech_rate, margaret.text_size) == (
-        "voice", "slow", "large")
+        "voice",
+        "slow",
+        "large",
+    )
     assert margaret.vulnerable is True
     balances = {a.kind: a.balance for a in demo_bank.list_accounts(margaret_id)}
     assert balances == {"checking": Money(125000), "savings": Money(840000)}
     payees = {(p.name, p.relationship, p.kind) for p in demo_bank.list_payees(margaret_id)}
-    assert payees == {("Linda", "daughter", "person"), ("Tom", "grandson", "person"),
-                      ("City Power", "electric bill", "bill"),
-                      ("Riverside Water", "water bill", "bill")}
-    assert [(c.last4, c.status) for c in demo_bank.list_cards(margaret_id)] == [
-        ("4321", "active")]
+    assert payees == {
+        ("Linda", "daughter", "person"),
+        ("Tom", "grandson", "person"),
+        ("City Power", "electric bill", "bill"),
+        ("Riverside Water", "water bill", "bill"),
+    }
+    assert [(c.last4, c.status) for c in demo_bank.list_cards(margaret_id)] == [("4321", "active")]
 
 
 def test_ravi_has_exactly_the_documented_account_and_payee(demo_bank, ravi_id) -> None:
     ravi = demo_bank.get_customer(ravi_id)
     assert (ravi.name, ravi.preferred_channel) == ("Ravi Kumar", "sms")
     assert [(a.kind, a.balance) for a in demo_bank.list_accounts(ravi_id)] == [
-        ("checking", Money(31000))]
+        ("checking", Money(31000))
+    ]
     assert [p.name for p in demo_bank.list_payees(ravi_id)] == ["Green Valley Feed"]
     assert len(demo_bank.list_cards(ravi_id)) == 1
 
@@ -67,21 +84,25 @@ def test_demo_pins_and_staff_passwords_work(demo_sessions, margaret_id, ravi_id)
     assert identity.verify_staff("fraudops", "fraudops-demo").role == "admin"
 
 
-def test_linda_is_margarets_helper_with_the_documented_permissions(demo_sessions,
-                                                                   margaret_id) -> None:
+def test_linda_is_margarets_helper_with_the_documented_permissions(
+    demo_sessions, margaret_id
+) -> None:
     with demo_sessions() as session:
         helper, link = session.execute(
             select(Helper, HelperLink).join(HelperLink, HelperLink.helper_id == Helper.id)
         ).one()
     assert (helper.name, helper.phone) == ("Linda Chen", "+15550100003")
     assert link.customer_id == margaret_id and link.status == "active"
-    assert link.permissions == {"view_balance": True, "receive_alerts": True,
-                                "approve_transfers_above_minor": 20000}
+    assert link.permissions == {
+        "view_balance": True,
+        "receive_alerts": True,
+        "approve_transfers_above_minor": 20000,
+    }
 
 
-def test_history_is_believable_and_made_of_balanced_postings(demo_bank, demo_sessions,
-                                                             margaret_id, ravi_id,
-                                                             ledger_invariants) -> None:
+def test_history_is_believable_and_made_of_balanced_postings(
+    demo_bank, demo_sessions, margaret_id, ravi_id, ledger_invariants
+) -> None:
     ledger_invariants(demo_sessions)
     oldest = utcnow() - timedelta(days=61)
     for customer_id in (margaret_id, ravi_id):

@@ -17,25 +17,32 @@ def _ledger_rows(sessions) -> int:
         return session.execute(select(func.count(LedgerTransaction.id))).scalar_one()
 
 
-def test_a_second_request_with_the_same_key_moves_no_money(demo_bank, demo_sessions,
-                                                           margaret_id, ledger_invariants
-                                                           ) -> None:
-    first = demo_bank.transfer_between_accounts(margaret_id, "checking", "savings",
-                                                Money(25000), "twilio-CA123-turn-4")
+def test_a_second_request_with_the_same_key_moves_no_money(
+    demo_bank, demo_sessions, margaret_id, ledger_invariants
+) -> None:
+    first = demo_bank.transfer_between_accounts(
+        margaret_id, "checking", "savings", Money(25000), "twilio-CA123-turn-4"
+    )
     rows = _ledger_rows(demo_sessions)
-    again = demo_bank.transfer_between_accounts(margaret_id, "checking", "savings",
-                                                Money(25000), "twilio-CA123-turn-4")
+    again = demo_bank.transfer_between_accounts(
+        margaret_id, "checking", "savings", Money(25000), "twilio-CA123-turn-4"
+    )
     assert again.replayed is True and first.replayed is False
     assert (again.reference, again.amount, again.to_description, again.created_at) == (
-        first.reference, first.amount, first.to_description, first.created_at)
+        first.reference,
+        first.amount,
+        first.to_description,
+        first.created_at,
+    )
     assert again.from_account.balance == Money(100000)
     assert demo_bank.get_account(margaret_id, "checking").balance == Money(100000)
     assert _ledger_rows(demo_sessions) == rows
     ledger_invariants(demo_sessions)
 
 
-def test_a_repeated_payment_is_replayed_not_paid_twice(demo_bank, margaret_id,
-                                                       ledger_invariants, demo_sessions) -> None:
+def test_a_repeated_payment_is_replayed_not_paid_twice(
+    demo_bank, margaret_id, ledger_invariants, demo_sessions
+) -> None:
     city_power = demo_bank.resolve_payee(margaret_id, "electric")[0]
     first = demo_bank.pay_payee(margaret_id, "checking", city_power.id, Money(8000), "pay-1")
     second = demo_bank.pay_payee(margaret_id, "checking", city_power.id, Money(8000), "pay-1")
@@ -71,8 +78,9 @@ def test_a_declined_request_does_not_use_up_its_key(demo_bank, ravi_id) -> None:
     assert receipt.from_account.balance == Money(0)
 
 
-def test_concurrent_requests_with_one_key_move_money_once(demo_sessions, margaret_id,
-                                                          ledger_invariants) -> None:
+def test_concurrent_requests_with_one_key_move_money_once(
+    demo_sessions, margaret_id, ledger_invariants
+) -> None:
     """Twilio retries while the first attempt is still running: one moves money, rest replay."""
     bank = LedgerBankingService(demo_sessions)
     results, errors = [], []
@@ -81,8 +89,11 @@ def test_concurrent_requests_with_one_key_move_money_once(demo_sessions, margare
     def attempt() -> None:
         start.wait()
         try:
-            results.append(bank.transfer_between_accounts(
-                margaret_id, "checking", "savings", Money(10000), "same-key"))
+            results.append(
+                bank.transfer_between_accounts(
+                    margaret_id, "checking", "savings", Money(10000), "same-key"
+                )
+            )
         except Exception as exc:  # noqa: BLE001 - collected and asserted below
             errors.append(exc)
 

@@ -101,7 +101,8 @@ def test_matches_pin_does_not_count_as_an_attempt(identity, margaret_id) -> None
 
 
 def test_failures_and_lockouts_are_audited_and_logged_without_the_pin(
-        identity, demo_sessions, margaret_id, caplog) -> None:
+    identity, demo_sessions, margaret_id, caplog
+) -> None:
     caplog.set_level(logging.DEBUG)
     for _ in range(5):
         identity.verify_pin(margaret_id, WRONG, "voice", conversation_id="conv-1")
@@ -110,8 +111,15 @@ def test_failures_and_lockouts_are_audited_and_logged_without_the_pin(
     identity.verify_pin(margaret_id, RIGHT, "web")
 
     with demo_sessions() as session:
-        events = session.execute(select(AuditEvent).where(
-            AuditEvent.customer_id == margaret_id).order_by(AuditEvent.id)).scalars().all()
+        events = (
+            session.execute(
+                select(AuditEvent)
+                .where(AuditEvent.customer_id == margaret_id)
+                .order_by(AuditEvent.id)
+            )
+            .scalars()
+            .all()
+        )
     actions = [e.action for e in events]
     assert actions.count("pin_failed") == 4
     assert actions.count("pin_locked") == 1
@@ -218,7 +226,8 @@ def _outcomes(results) -> list:
 
 
 def test_a_number_we_do_not_know_fails_exactly_like_a_wrong_pin(
-        identity, ravi_id, argon2_checks) -> None:
+    identity, ravi_id, argon2_checks
+) -> None:
     known = [identity.verify_pin(ravi_id, WRONG, "sms") for _ in range(6)]
     known_checks = len(argon2_checks)
     argon2_checks.clear()
@@ -239,7 +248,8 @@ def _five_wrong(identity: IdentityService, customer_id: int, channel: str = "voi
 
 
 def test_three_lockouts_in_a_day_hold_the_pin_until_staff_unlock_it(
-        timed, clock, demo_sessions, margaret_id) -> None:
+    timed, clock, demo_sessions, margaret_id
+) -> None:
     for _ in range(2):
         locked = _five_wrong(timed, margaret_id)
         assert locked.locked_until is not None and not locked.held
@@ -256,8 +266,15 @@ def test_three_lockouts_in_a_day_hold_the_pin_until_staff_unlock_it(
     timed.unlock_pin(margaret_id, agent, reason="caller passed security questions")
     assert timed.verify_pin(margaret_id, RIGHT, "voice").ok
     with demo_sessions() as session:
-        events = session.execute(select(AuditEvent).where(
-            AuditEvent.customer_id == margaret_id).order_by(AuditEvent.id)).scalars().all()
+        events = (
+            session.execute(
+                select(AuditEvent)
+                .where(AuditEvent.customer_id == margaret_id)
+                .order_by(AuditEvent.id)
+            )
+            .scalars()
+            .all()
+        )
     actions = [e.action for e in events]
     assert actions.count("pin_locked") == 2 and actions.count("pin_held") == 1
     assert "pin_attempt_while_held" in actions
@@ -279,7 +296,8 @@ def test_only_staff_can_unlock_a_pin(timed, margaret_id) -> None:
 
 
 def test_the_first_lockout_of_the_day_is_told_to_the_customer_once(
-        timed, clock, told, margaret_id) -> None:
+    timed, clock, told, margaret_id
+) -> None:
     margaret_phone = "+15550100001"
     for _ in range(3):
         _five_wrong(timed, margaret_id, "web")
@@ -300,12 +318,15 @@ def test_a_failing_notifier_never_fails_the_pin_attempt(demo_sessions, margaret_
 
 
 def test_many_pin_checks_a_minute_stop_being_hashed(
-        demo_sessions, clock, margaret_id, argon2_checks) -> None:
-    settings = Settings(pin_max_attempts=100, pin_source_failures=100,
-                        pin_source_failures_per_day=100)
+    demo_sessions, clock, margaret_id, argon2_checks
+) -> None:
+    settings = Settings(
+        pin_max_attempts=100, pin_source_failures=100, pin_source_failures_per_day=100
+    )
     identity = IdentityService(demo_sessions, settings=settings, clock=clock)
-    results = [identity.verify_pin(margaret_id, WRONG, "sms", conversation_id="c-1")
-               for _ in range(15)]
+    results = [
+        identity.verify_pin(margaret_id, WRONG, "sms", conversation_id="c-1") for _ in range(15)
+    ]
     assert len(argon2_checks) == 10
     assert [r.throttled_until is not None for r in results] == [False] * 10 + [True] * 5
     assert results[-1].throttled_until - clock.now <= timedelta(minutes=1)
@@ -313,15 +334,17 @@ def test_many_pin_checks_a_minute_stop_being_hashed(
     from_number = ["from:+15550100001"]
     argon2_checks.clear()
     for n in range(11):
-        identity.verify_pin(margaret_id, WRONG, "sms", conversation_id=f"other-{n}",
-                            sources=from_number)
+        identity.verify_pin(
+            margaret_id, WRONG, "sms", conversation_id=f"other-{n}", sources=from_number
+        )
     assert len(argon2_checks) == 10
     clock.advance(seconds=61)
     assert identity.verify_pin(margaret_id, RIGHT, "sms", conversation_id="c-1").ok
 
 
 def test_a_source_with_too_many_failures_is_refused_without_any_check(
-        timed, clock, demo_sessions, margaret_id, ravi_id, argon2_checks) -> None:
+    timed, clock, demo_sessions, margaret_id, ravi_id, argon2_checks
+) -> None:
     address = ["address:203.0.113.9"]
     for customer in (margaret_id, ravi_id):
         for _ in range(5):
@@ -335,19 +358,25 @@ def test_a_source_with_too_many_failures_is_refused_without_any_check(
     clock.advance(minutes=15)
     assert timed.pin_refusal(ravi_id, sources=address) is None
     with demo_sessions() as session:
-        throttled = session.execute(select(AuditEvent).where(
-            AuditEvent.action == "pin_source_throttled")).scalars().all()
+        throttled = (
+            session.execute(select(AuditEvent).where(AuditEvent.action == "pin_source_throttled"))
+            .scalars()
+            .all()
+        )
     assert [e.detail["source"] for e in throttled] == address
     assert all(WRONG not in json.dumps(e.detail) for e in throttled)
 
 
 def test_a_day_of_failures_from_one_source_is_refused_for_the_day(
-        timed, clock, argon2_checks) -> None:
+    timed, clock, argon2_checks
+) -> None:
     sources = ["from:+15559990000"]
     for hour in range(5):
         for _ in range(5):
             timed.verify_pin(None, WRONG, "sms", phone=f"+1555999{hour:04d}", sources=sources)
         clock.advance(minutes=16)
     assert len(argon2_checks) == 20
-    assert timed.verify_pin(None, WRONG, "sms", phone="+15559998888",
-                            sources=sources).throttled_until is not None
+    assert (
+        timed.verify_pin(None, WRONG, "sms", phone="+15559998888", sources=sources).throttled_until
+        is not None
+    )

@@ -28,8 +28,9 @@ from assistant.money import Money
 
 
 @pytest.fixture(autouse=True)
-def _invariants_hold_after_every_scenario(request: pytest.FixtureRequest,
-                                          ledger_invariants) -> Iterator[None]:
+def _invariants_hold_after_every_scenario(
+    request: pytest.FixtureRequest, ledger_invariants
+) -> Iterator[None]:
     sessions = None
     if "demo_sessions" in request.fixturenames:
         sessions = request.getfixturevalue("demo_sessions")
@@ -47,9 +48,11 @@ def test_ledger_service_satisfies_the_banking_service_protocol(demo_bank) -> Non
 
 
 def test_transfer_moves_money_between_own_accounts_with_balanced_postings(
-        demo_bank, demo_sessions, margaret_id) -> None:
-    receipt = demo_bank.transfer_between_accounts(margaret_id, "checking", "savings",
-                                                  Money(25000), "k-transfer")
+    demo_bank, demo_sessions, margaret_id
+) -> None:
+    receipt = demo_bank.transfer_between_accounts(
+        margaret_id, "checking", "savings", Money(25000), "k-transfer"
+    )
     assert receipt.amount == Money(25000)
     assert receipt.replayed is False
     assert receipt.from_account.kind == "checking"
@@ -57,36 +60,52 @@ def test_transfer_moves_money_between_own_accounts_with_balanced_postings(
     assert receipt.to_description == "Savings"
     assert _balances(demo_bank, margaret_id) == {"checking": 100000, "savings": 865000}
     with demo_sessions() as session:
-        txn = session.execute(select(LedgerTransaction).where(
-            LedgerTransaction.reference == receipt.reference)).scalar_one()
-        amounts = sorted(session.execute(select(Posting.amount_minor).where(
-            Posting.transaction_id == txn.id)).scalars())
+        txn = session.execute(
+            select(LedgerTransaction).where(LedgerTransaction.reference == receipt.reference)
+        ).scalar_one()
+        amounts = sorted(
+            session.execute(
+                select(Posting.amount_minor).where(Posting.transaction_id == txn.id)
+            ).scalars()
+        )
     assert amounts == [-25000, 25000]
 
 
 def test_paying_a_payee_sends_money_to_the_internal_clearing_account(
-        demo_bank, demo_sessions, margaret_id) -> None:
+    demo_bank, demo_sessions, margaret_id
+) -> None:
     tom = demo_bank.resolve_payee(margaret_id, "tom")[0]
     with demo_sessions() as session:
-        before = session.execute(select(Account.balance_minor).where(
-            Account.kind == "internal", Account.name.like("Payments clearing%"))).scalar_one()
+        before = session.execute(
+            select(Account.balance_minor).where(
+                Account.kind == "internal", Account.name.like("Payments clearing%")
+            )
+        ).scalar_one()
     receipt = demo_bank.pay_payee(margaret_id, "checking", tom.id, Money(5000), "k-tom")
     assert receipt.to_description == "Tom"
     assert receipt.from_account.balance == Money(120000)
     with demo_sessions() as session:
-        after = session.execute(select(Account.balance_minor).where(
-            Account.kind == "internal", Account.name.like("Payments clearing%"))).scalar_one()
+        after = session.execute(
+            select(Account.balance_minor).where(
+                Account.kind == "internal", Account.name.like("Payments clearing%")
+            )
+        ).scalar_one()
     assert after - before == 5000
 
 
 def test_insufficient_funds_moves_nothing(demo_bank, demo_sessions, ravi_id) -> None:
     with pytest.raises(InsufficientFunds):
-        demo_bank.pay_payee(ravi_id, "checking", demo_bank.list_payees(ravi_id)[0].id,
-                            Money(31001), "k-too-much")
+        demo_bank.pay_payee(
+            ravi_id, "checking", demo_bank.list_payees(ravi_id)[0].id, Money(31001), "k-too-much"
+        )
     assert _balances(demo_bank, ravi_id) == {"checking": 31000}
     with demo_sessions() as session:
-        assert session.execute(select(LedgerTransaction).where(
-            LedgerTransaction.idempotency_key == "k-too-much")).first() is None
+        assert (
+            session.execute(
+                select(LedgerTransaction).where(LedgerTransaction.idempotency_key == "k-too-much")
+            ).first()
+            is None
+        )
 
 
 def test_the_whole_balance_can_be_spent_but_not_a_cent_more(demo_bank, ravi_id) -> None:
@@ -99,8 +118,9 @@ def test_the_whole_balance_can_be_spent_but_not_a_cent_more(demo_bank, ravi_id) 
 
 def test_overdraft_limit_counts_as_available(demo_bank, demo_sessions, ravi_id) -> None:
     with demo_sessions() as session, session.begin():
-        account = session.execute(select(Account).where(Account.customer_id == ravi_id)
-                                  ).scalar_one()
+        account = session.execute(
+            select(Account).where(Account.customer_id == ravi_id)
+        ).scalar_one()
         account.overdraft_limit_minor = 5000
     assert demo_bank.get_account(ravi_id, "checking").available == Money(36000)
     payee = demo_bank.list_payees(ravi_id)[0]
@@ -111,8 +131,9 @@ def test_overdraft_limit_counts_as_available(demo_bank, demo_sessions, ravi_id) 
 
 
 @pytest.mark.parametrize("amount", [Money(0), Money(-100), Money(100, "EUR")])
-def test_zero_negative_or_foreign_currency_amounts_are_invalid(demo_bank, margaret_id,
-                                                               amount) -> None:
+def test_zero_negative_or_foreign_currency_amounts_are_invalid(
+    demo_bank, margaret_id, amount
+) -> None:
     with pytest.raises(InvalidAmount):
         demo_bank.transfer_between_accounts(margaret_id, "checking", "savings", amount, "k")
     tom = demo_bank.resolve_payee(margaret_id, "tom")[0]
@@ -121,8 +142,9 @@ def test_zero_negative_or_foreign_currency_amounts_are_invalid(demo_bank, margar
     assert _balances(demo_bank, margaret_id) == {"checking": 125000, "savings": 840000}
 
 
-def test_unknown_accounts_payees_and_customers_are_typed_errors(demo_bank, margaret_id,
-                                                                ravi_id) -> None:
+def test_unknown_accounts_payees_and_customers_are_typed_errors(
+    demo_bank, margaret_id, ravi_id
+) -> None:
     with pytest.raises(UnknownAccount):
         demo_bank.transfer_between_accounts(ravi_id, "checking", "savings", Money(100), "k")
     with pytest.raises(SameAccount):
@@ -152,7 +174,8 @@ def test_account_views_show_only_the_last_four_digits(demo_bank, margaret_id) ->
 
 
 def test_recent_transactions_newest_first_signed_from_the_customers_side(
-        demo_bank, margaret_id) -> None:
+    demo_bank, margaret_id
+) -> None:
     demo_bank.transfer_between_accounts(margaret_id, "checking", "savings", Money(1000), "k1")
     items = demo_bank.recent_transactions(margaret_id, limit=5)
     assert len(items) == 5
@@ -175,11 +198,11 @@ def test_recent_transactions_filter_by_account_payee_and_dates(demo_bank, margar
     pension = demo_bank.recent_transactions(margaret_id, payee="pension", limit=50)
     assert len(pension) == 2 and all(t.amount.is_positive for t in pension)
     today = bank_today()
-    last_week = demo_bank.recent_transactions(margaret_id, since=today - timedelta(days=7),
-                                              limit=50)
+    last_week = demo_bank.recent_transactions(
+        margaret_id, since=today - timedelta(days=7), limit=50
+    )
     assert [t.counterparty for t in last_week] == ["Fresh Market"]
-    older = demo_bank.recent_transactions(margaret_id, until=today - timedelta(days=50),
-                                          limit=50)
+    older = demo_bank.recent_transactions(margaret_id, until=today - timedelta(days=50), limit=50)
     assert all(t.date <= today - timedelta(days=50) for t in older)
     assert len(older) == 4  # two opening balances, a pension, City Power
     assert demo_bank.recent_transactions(margaret_id, payee="nobody we know") == []
@@ -198,8 +221,11 @@ def test_add_payee_validates_and_is_audited(demo_bank, demo_sessions, ravi_id) -
     with pytest.raises(InvalidPayee):
         demo_bank.add_payee(ravi_id, "Shop", "12AB")
     with demo_sessions() as session:
-        actions = session.execute(select(AuditEvent.action).where(
-            AuditEvent.customer_id == ravi_id)).scalars().all()
+        actions = (
+            session.execute(select(AuditEvent.action).where(AuditEvent.customer_id == ravi_id))
+            .scalars()
+            .all()
+        )
     assert "payee_added" in actions
 
 
@@ -211,8 +237,9 @@ def test_freeze_and_unfreeze_card(demo_bank, margaret_id) -> None:
         demo_bank.freeze_card(margaret_id, "0000")
 
 
-def test_lost_card_is_replaced_and_can_never_be_unfrozen(demo_bank, demo_sessions,
-                                                        margaret_id) -> None:
+def test_lost_card_is_replaced_and_can_never_be_unfrozen(
+    demo_bank, demo_sessions, margaret_id
+) -> None:
     replacement = demo_bank.report_lost_card(margaret_id)
     assert replacement.status == "active"
     assert replacement.last4 != "4321"
@@ -223,27 +250,39 @@ def test_lost_card_is_replaced_and_can_never_be_unfrozen(demo_bank, demo_session
         demo_bank.unfreeze_card(margaret_id, "4321")
     assert demo_bank.freeze_card(margaret_id).last4 == replacement.last4
     with demo_sessions() as session:
-        actions = session.execute(select(AuditEvent.action).where(
-            AuditEvent.customer_id == margaret_id)).scalars().all()
+        actions = (
+            session.execute(select(AuditEvent.action).where(AuditEvent.customer_id == margaret_id))
+            .scalars()
+            .all()
+        )
     assert actions.count("card_reported_lost") == 1
 
 
 def test_record_audit_drops_secrets(demo_bank, demo_sessions, margaret_id) -> None:
-    demo_bank.record_audit("agent:agent1", "viewed_balance", margaret_id,
-                           {"reason": "call", "pin": "2468", "password": "x"})
+    demo_bank.record_audit(
+        "agent:agent1",
+        "viewed_balance",
+        margaret_id,
+        {"reason": "call", "pin": "2468", "password": "x"},
+    )
     with demo_sessions() as session:
-        event = session.execute(select(AuditEvent).where(
-            AuditEvent.action == "viewed_balance")).scalar_one()
+        event = session.execute(
+            select(AuditEvent).where(AuditEvent.action == "viewed_balance")
+        ).scalar_one()
     assert event.detail == {"reason": "call"}
     assert event.actor == "agent:agent1"
 
 
 def test_money_movements_are_audited(demo_bank, demo_sessions, margaret_id) -> None:
-    receipt = demo_bank.transfer_between_accounts(margaret_id, "savings", "checking",
-                                                  Money(100), "k-audit")
+    receipt = demo_bank.transfer_between_accounts(
+        margaret_id, "savings", "checking", Money(100), "k-audit"
+    )
     with demo_sessions() as session:
-        details = session.execute(select(AuditEvent.detail).where(
-            AuditEvent.action == "transfer")).scalars().all()
+        details = (
+            session.execute(select(AuditEvent.detail).where(AuditEvent.action == "transfer"))
+            .scalars()
+            .all()
+        )
     assert [d["reference"] for d in details] == [receipt.reference]
 
 

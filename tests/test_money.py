@@ -48,18 +48,21 @@ def test_format_money_for_screens_is_locale_aware() -> None:
     assert format_money(Money(125000, "EUR"), locale="de_DE") == "1.250,00\xa0€"
 
 
-@pytest.mark.parametrize(("money", "words"), [
-    (Money(125000), "one thousand two hundred fifty dollars"),
-    (Money(5025), "fifty dollars and twenty-five cents"),
-    (Money(25000), "two hundred fifty dollars"),
-    (Money(101), "one dollar and one cent"),
-    (Money(7), "seven cents"),
-    (Money(0), "zero dollars"),
-    (Money(-5000), "minus fifty dollars"),
-    (Money(199, "GBP"), "one pound and ninety-nine pence"),
-    (Money(1000, "EUR"), "ten euros"),
-    (Money(840000), "eight thousand four hundred dollars"),
-])
+@pytest.mark.parametrize(
+    ("money", "words"),
+    [
+        (Money(125000), "one thousand two hundred fifty dollars"),
+        (Money(5025), "fifty dollars and twenty-five cents"),
+        (Money(25000), "two hundred fifty dollars"),
+        (Money(101), "one dollar and one cent"),
+        (Money(7), "seven cents"),
+        (Money(0), "zero dollars"),
+        (Money(-5000), "minus fifty dollars"),
+        (Money(199, "GBP"), "one pound and ninety-nine pence"),
+        (Money(1000, "EUR"), "ten euros"),
+        (Money(840000), "eight thousand four hundred dollars"),
+    ],
+)
 def test_money_in_words_for_speech(money: Money, words: str) -> None:
     assert money_in_words(money) == words
 

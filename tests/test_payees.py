@@ -19,27 +19,30 @@ def _names(text: str, payees=MARGARET, kind=None) -> list[str]:
     return [p.name for p in match_payees(text, payees, kind)]
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("tom", "Tom"),
-    ("Tom", "Tom"),
-    ("Thom", "Tom"),
-    ("tomm", "Tom"),
-    ("my grandson", "Tom"),
-    ("my grandson Tom", "Tom"),
-    ("Linda", "Linda"),
-    ("my daughter", "Linda"),
-    ("my daughter's account", "Linda"),
-    ("Linda Chen", "Linda"),
-    ("the electric bill", "City Power"),
-    ("electricity", "City Power"),
-    ("the light bill", "City Power"),
-    ("power", "City Power"),
-    ("city power", "City Power"),
-    ("the power company", "City Power"),
-    ("water", "Riverside Water"),
-    ("the water bill", "Riverside Water"),
-    ("riverside", "Riverside Water"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("tom", "Tom"),
+        ("Tom", "Tom"),
+        ("Thom", "Tom"),
+        ("tomm", "Tom"),
+        ("my grandson", "Tom"),
+        ("my grandson Tom", "Tom"),
+        ("Linda", "Linda"),
+        ("my daughter", "Linda"),
+        ("my daughter's account", "Linda"),
+        ("Linda Chen", "Linda"),
+        ("the electric bill", "City Power"),
+        ("electricity", "City Power"),
+        ("the light bill", "City Power"),
+        ("power", "City Power"),
+        ("city power", "City Power"),
+        ("the power company", "City Power"),
+        ("water", "Riverside Water"),
+        ("the water bill", "Riverside Water"),
+        ("riverside", "Riverside Water"),
+    ],
+)
 def test_payees_resolve_by_name_relationship_or_misspelling(text: str, expected: str) -> None:
     assert _names(text) == [expected]
 
@@ -55,9 +58,11 @@ def test_an_unspecific_bill_is_ambiguous_between_the_bills() -> None:
 
 
 def test_similar_names_are_ambiguous_not_guessed() -> None:
-    payees = [PayeeView(1, "Tom", "person", "grandson", "1"),
-              PayeeView(2, "Tomas", "person", "neighbour", "2"),
-              PayeeView(3, "Thomas", "person", "", "3")]
+    payees = [
+        PayeeView(1, "Tom", "person", "grandson", "1"),
+        PayeeView(2, "Tomas", "person", "neighbour", "2"),
+        PayeeView(3, "Thomas", "person", "", "3"),
+    ]
     assert _names("tom", payees) == ["Tom"]  # an exact match wins
     assert len(_names("thom", payees)) >= 2
 
@@ -79,10 +84,13 @@ def test_filler_words_are_ignored() -> None:
     assert words("Pay MY grandson's bill, please!") == ["grandson"]
 
 
-def test_service_resolves_against_the_customers_saved_payees(demo_bank, margaret_id,
-                                                             ravi_id) -> None:
+def test_service_resolves_against_the_customers_saved_payees(
+    demo_bank, margaret_id, ravi_id
+) -> None:
     tom = demo_bank.resolve_payee(margaret_id, "my grandson")
     assert [(p.name, p.kind, p.relationship) for p in tom] == [("Tom", "person", "grandson")]
     assert demo_bank.resolve_payee(ravi_id, "tom") == []
     assert [p.name for p in demo_bank.list_payees(margaret_id, kind="bill")] == [
-        "City Power", "Riverside Water"]
+        "City Power",
+        "Riverside Water",
+    ]

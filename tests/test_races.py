@@ -35,11 +35,16 @@ def _race(n: int, work) -> Counter:
     return outcomes
 
 
-def test_twenty_racing_transfers_never_overdraw_checking(demo_sessions, margaret_id,
-                                                         ledger_invariants) -> None:
+def test_twenty_racing_transfers_never_overdraw_checking(
+    demo_sessions, margaret_id, ledger_invariants
+) -> None:
     bank = LedgerBankingService(demo_sessions)
-    outcomes = _race(20, lambda i: bank.transfer_between_accounts(
-        margaret_id, "checking", "savings", Money(10000), f"race-{uuid.uuid4()}"))
+    outcomes = _race(
+        20,
+        lambda i: bank.transfer_between_accounts(
+            margaret_id, "checking", "savings", Money(10000), f"race-{uuid.uuid4()}"
+        ),
+    )
     assert outcomes == Counter({"ok": 12, "insufficient": 8})
     assert bank.get_account(margaret_id, "checking").balance == Money(5000)
     assert bank.get_account(margaret_id, "savings").balance == Money(960000)
@@ -49,15 +54,17 @@ def test_twenty_racing_transfers_never_overdraw_checking(demo_sessions, margaret
 def test_racing_payments_never_overdraw(demo_sessions, ravi_id, ledger_invariants) -> None:
     bank = LedgerBankingService(demo_sessions)
     feed = bank.list_payees(ravi_id)[0]
-    outcomes = _race(10, lambda i: bank.pay_payee(ravi_id, "checking", feed.id, Money(10000),
-                                                 f"pay-{i}"))
+    outcomes = _race(
+        10, lambda i: bank.pay_payee(ravi_id, "checking", feed.id, Money(10000), f"pay-{i}")
+    )
     assert outcomes == Counter({"ok": 3, "insufficient": 7})
     assert bank.get_account(ravi_id, "checking").balance == Money(1000)
     ledger_invariants(demo_sessions)
 
 
 def test_transfers_both_ways_at_once_neither_deadlock_nor_lose_money(
-        demo_sessions, margaret_id, ledger_invariants) -> None:
+    demo_sessions, margaret_id, ledger_invariants
+) -> None:
     bank = LedgerBankingService(demo_sessions)
 
     def work(i: int) -> None:

@@ -46,9 +46,7 @@ def test_rasa_data_validates_with_only_action_uttered_responses_unused() -> None
     actions_code = "\n".join(p.read_text() for p in (ROOT / "actions").glob("*.py"))
     domain = yaml.safe_load((ROOT / "domain.yml").read_text())
     form_questions = {
-        f"utter_ask_{slot}"
-        for form in domain["forms"].values()
-        for slot in form["required_slots"]
+        f"utter_ask_{slot}" for form in domain["forms"].values() for slot in form["required_slots"]
     }
     unused = set(UNUSED.findall(output)) - form_questions
     assert {name for name in unused if f'"{name}"' not in actions_code} == set()

@@ -16,8 +16,14 @@ def scrub(detail: dict[str, Any] | None) -> dict[str, Any]:
     return {k: v for k, v in (detail or {}).items() if k.lower() not in _SECRET_KEYS}
 
 
-def add_audit(session: Session, actor: str, action: str, customer_id: int | None = None,
-              detail: dict[str, Any] | None = None) -> None:
+def add_audit(
+    session: Session,
+    actor: str,
+    action: str,
+    customer_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
     """Add an audit event to ``session`` (committed with the caller's transaction)."""
-    session.add(AuditEvent(actor=actor, action=action, customer_id=customer_id,
-                           detail=scrub(detail)))
+    session.add(
+        AuditEvent(actor=actor, action=action, customer_id=customer_id, detail=scrub(detail))
+    )

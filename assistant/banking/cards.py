@@ -60,8 +60,9 @@ def replace_lost(session: Session, card: Card, cards: list[Card]) -> Card:
     last4 = card.last4
     while last4 in taken:
         last4 = f"{secrets.randbelow(10_000):04d}"
-    replacement = Card(customer_id=card.customer_id, account_id=card.account_id, last4=last4,
-                       status="active")
+    replacement = Card(
+        customer_id=card.customer_id, account_id=card.account_id, last4=last4, status="active"
+    )
     session.add(replacement)
     session.flush()
     card.status = "lost"

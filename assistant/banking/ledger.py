@@ -34,9 +34,15 @@ def internal_account(session: Session, purpose: str, currency: str) -> Account:
         return account
     try:
         with session.begin_nested():
-            account = Account(customer_id=None, kind="internal", number=number,
-                              name=f"{_PURPOSES[purpose][1]} ({currency})", currency=currency,
-                              balance_minor=0, overdraft_limit_minor=0)
+            account = Account(
+                customer_id=None,
+                kind="internal",
+                number=number,
+                name=f"{_PURPOSES[purpose][1]} ({currency})",
+                currency=currency,
+                balance_minor=0,
+                overdraft_limit_minor=0,
+            )
             session.add(account)
     except IntegrityError:  # created concurrently by another transaction
         account = session.execute(query).scalar_one()
@@ -48,8 +54,13 @@ def lock_accounts(session: Session, ids: Iterable[int]) -> dict[int, Account]:
 
     On SQLite the whole transaction already holds the write lock (BEGIN IMMEDIATE).
     """
-    query = (select(Account).where(Account.id.in_(sorted(set(ids)))).order_by(Account.id)
-             .with_for_update().execution_options(populate_existing=True))
+    query = (
+        select(Account)
+        .where(Account.id.in_(sorted(set(ids))))
+        .order_by(Account.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     return {a.id: a for a in session.execute(query).scalars()}
 
 
@@ -57,10 +68,19 @@ def new_reference() -> str:
     return secrets.token_hex(5).upper()
 
 
-def post(session: Session, *, legs: Sequence[tuple[Account, Money]], kind: str,
-         description: str, counterparty: str, customer_id: int | None = None,
-         idempotency_key: str | None = None, fingerprint: str | None = None,
-         payee_id: int | None = None, created_at: datetime | None = None) -> LedgerTransaction:
+def post(
+    session: Session,
+    *,
+    legs: Sequence[tuple[Account, Money]],
+    kind: str,
+    description: str,
+    counterparty: str,
+    customer_id: int | None = None,
+    idempotency_key: str | None = None,
+    fingerprint: str | None = None,
+    payee_id: int | None = None,
+    created_at: datetime | None = None,
+) -> LedgerTransaction:
     """Record one balanced transaction and update every touched balance.
 
     Customer accounts must already be locked (``lock_accounts``); an amount taking one below
@@ -78,19 +98,35 @@ def post(session: Session, *, legs: Sequence[tuple[Account, Money]], kind: str,
         available = account.balance_minor + account.overdraft_limit_minor
         if -money.minor > available:
             raise InsufficientFunds(f"account {account.id} has {available} available")
-    txn = LedgerTransaction(reference=new_reference(), customer_id=customer_id,
-                            idempotency_key=idempotency_key, request_fingerprint=fingerprint,
-                            kind=kind, description=description, counterparty=counterparty,
-                            payee_id=payee_id, created_at=created_at or utcnow())
+    txn = LedgerTransaction(
+        reference=new_reference(),
+        customer_id=customer_id,
+        idempotency_key=idempotency_key,
+        request_fingerprint=fingerprint,
+        kind=kind,
+        description=description,
+        counterparty=counterparty,
+        payee_id=payee_id,
+        created_at=created_at or utcnow(),
+    )
     session.add(txn)
     session.flush()
     for account, money in legs:
-        session.add(Posting(transaction_id=txn.id, account_id=account.id,
-                            amount_minor=money.minor, currency=money.currency))
+        session.add(
+            Posting(
+                transaction_id=txn.id,
+                account_id=account.id,
+                amount_minor=money.minor,
+                currency=money.currency,
+            )
+        )
         if account.kind == "internal":
-            session.execute(update(Account).where(Account.id == account.id)
-                            .values(balance_minor=Account.balance_minor + money.minor)
-                            .execution_options(synchronize_session=False))
+            session.execute(
+                update(Account)
+                .where(Account.id == account.id)
+                .values(balance_minor=Account.balance_minor + money.minor)
+                .execution_options(synchronize_session=False)
+            )
         else:
             account.balance_minor += money.minor
     session.flush()

@@ -52,32 +52,52 @@ from assistant.money import Money
 log = logging.getLogger(__name__)
 
 ACCOUNT_KINDS = ("checking", "savings")
-_KIND_ALIASES = {"current": "checking", "chequing": "checking", "check": "checking",
-                 "saving": "savings"}
+_KIND_ALIASES = {
+    "current": "checking",
+    "chequing": "checking",
+    "check": "checking",
+    "saving": "savings",
+}
 _PAYEE_SCAN_LIMIT = 1000
 
 
 def normalize_kind(kind: str) -> str:
-    """"Checking", "current", "saving" -> the stored account kind."""
+    """ "Checking", "current", "saving" -> the stored account kind."""
     k = (kind or "").strip().lower()
     return _KIND_ALIASES.get(k, k)
 
 
 def customer_view(c: Customer) -> CustomerView:
-    return CustomerView(id=c.id, name=c.name, phone=c.phone,
-                        preferred_channel=c.preferred_channel, speech_rate=c.speech_rate,
-                        text_size=c.text_size, locale=c.locale, vulnerable=bool(c.vulnerable))
+    return CustomerView(
+        id=c.id,
+        name=c.name,
+        phone=c.phone,
+        preferred_channel=c.preferred_channel,
+        speech_rate=c.speech_rate,
+        text_size=c.text_size,
+        locale=c.locale,
+        vulnerable=bool(c.vulnerable),
+    )
 
 
 def account_view(a: Account) -> AccountView:
-    return AccountView(kind=a.kind, name=a.name, last4=a.number[-4:],
-                       balance=Money(a.balance_minor, a.currency),
-                       available=Money(a.balance_minor + a.overdraft_limit_minor, a.currency))
+    return AccountView(
+        kind=a.kind,
+        name=a.name,
+        last4=a.number[-4:],
+        balance=Money(a.balance_minor, a.currency),
+        available=Money(a.balance_minor + a.overdraft_limit_minor, a.currency),
+    )
 
 
 def payee_view(p: Payee) -> PayeeView:
-    return PayeeView(id=p.id, name=p.name, kind=p.kind, relationship=p.relationship,
-                     account_last4=p.account_number[-4:])
+    return PayeeView(
+        id=p.id,
+        name=p.name,
+        kind=p.kind,
+        relationship=p.relationship,
+        account_last4=p.account_number[-4:],
+    )
 
 
 def card_view(c: Card, account_kind: str) -> CardView:
@@ -122,8 +142,9 @@ class LedgerBankingService:
 
     @staticmethod
     def _account(session: Session, customer_id: int, kind: str) -> Account:
-        query = select(Account).where(Account.customer_id == customer_id,
-                                      Account.kind == normalize_kind(kind))
+        query = select(Account).where(
+            Account.customer_id == customer_id, Account.kind == normalize_kind(kind)
+        )
         account = session.execute(query).scalar_one_or_none()
         if account is None:
             raise UnknownAccount(f"customer {customer_id} has no {kind!r} account")
@@ -152,10 +173,15 @@ class LedgerBankingService:
 
     # ---- history ----------------------------------------------------------------------
 
-    def recent_transactions(self, customer_id: int, account_kind: str | None = None,
-                            payee: str | None = None, since: date | None = None,
-                            until: date | None = None, limit: int = 5
-                            ) -> list[TransactionView]:
+    def recent_transactions(
+        self,
+        customer_id: int,
+        account_kind: str | None = None,
+        payee: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        limit: int = 5,
+    ) -> list[TransactionView]:
         """Newest first. ``payee`` is matched fuzzily (name or relationship, then counterparty).
 
         ``since`` and ``until`` are bank-local calendar days, both included: a payment at
@@ -166,11 +192,13 @@ class LedgerBankingService:
             payee_ids = {p.id for p in self.resolve_payee(customer_id, payee)}
         with self._read() as session:
             self._customer(session, customer_id)
-            query = (select(Posting, LedgerTransaction, Account)
-                     .join(LedgerTransaction, Posting.transaction_id == LedgerTransaction.id)
-                     .join(Account, Posting.account_id == Account.id)
-                     .where(Account.customer_id == customer_id)
-                     .order_by(LedgerTransaction.created_at.desc(), Posting.id.desc()))
+            query = (
+                select(Posting, LedgerTransaction, Account)
+                .join(LedgerTransaction, Posting.transaction_id == LedgerTransaction.id)
+                .join(Account, Posting.account_id == Account.id)
+                .where(Account.customer_id == customer_id)
+                .order_by(LedgerTransaction.created_at.desc(), Posting.id.desc())
+            )
             if account_kind:
                 query = query.where(Account.kind == normalize_kind(account_kind))
             start, end = utc_range(since, until, self._zone)
@@ -184,30 +212,43 @@ class LedgerBankingService:
             rows = list(session.execute(query))
             if payee and not payee_ids:
                 wanted = " ".join(words(payee))
-                rows = [r for r in rows if wanted and fuzz.partial_ratio(
-                    wanted, r[1].counterparty.lower()) >= 85][: max(limit, 0)]
-            other_side = self._transfer_sides(session, customer_id, [r[1].id for r in rows
-                                                                      if r[1].kind == "transfer"])
+                rows = [
+                    r
+                    for r in rows
+                    if wanted and fuzz.partial_ratio(wanted, r[1].counterparty.lower()) >= 85
+                ][: max(limit, 0)]
+            other_side = self._transfer_sides(
+                session, customer_id, [r[1].id for r in rows if r[1].kind == "transfer"]
+            )
             views = []
             for posting, txn, account in rows:
                 counterparty = txn.counterparty
                 if txn.kind == "transfer":
                     counterparty = other_side.get((txn.id, account.id), counterparty)
-                views.append(TransactionView(
-                    reference=txn.reference, created_at=txn.created_at, description=txn.description,
-                    counterparty=counterparty, amount=Money(posting.amount_minor, posting.currency),
-                    account_kind=account.kind))
+                views.append(
+                    TransactionView(
+                        reference=txn.reference,
+                        created_at=txn.created_at,
+                        description=txn.description,
+                        counterparty=counterparty,
+                        amount=Money(posting.amount_minor, posting.currency),
+                        account_kind=account.kind,
+                    )
+                )
             return views
 
     @staticmethod
-    def _transfer_sides(session: Session, customer_id: int, txn_ids: list[int]
-                        ) -> dict[tuple[int, int], str]:
+    def _transfer_sides(
+        session: Session, customer_id: int, txn_ids: list[int]
+    ) -> dict[tuple[int, int], str]:
         """For own-account transfers: (txn, account) -> the other account's name."""
         if not txn_ids:
             return {}
-        query = (select(Posting.transaction_id, Account.id, Account.name)
-                 .join(Account, Posting.account_id == Account.id)
-                 .where(Posting.transaction_id.in_(txn_ids), Account.customer_id == customer_id))
+        query = (
+            select(Posting.transaction_id, Account.id, Account.name)
+            .join(Account, Posting.account_id == Account.id)
+            .where(Posting.transaction_id.in_(txn_ids), Account.customer_id == customer_id)
+        )
         legs: dict[int, list[tuple[int, str]]] = {}
         for txn_id, account_id, name in session.execute(query):
             legs.setdefault(txn_id, []).append((account_id, name))
@@ -229,13 +270,20 @@ class LedgerBankingService:
                 query = query.where(Payee.kind == kind)
             return [payee_view(p) for p in session.execute(query).scalars()]
 
-    def resolve_payee(self, customer_id: int, text: str, kind: str | None = None
-                      ) -> list[PayeeView]:
+    def resolve_payee(
+        self, customer_id: int, text: str, kind: str | None = None
+    ) -> list[PayeeView]:
         """[] for no match, [one] when confident, several (best first) when ambiguous."""
         return match_payees(text, self.list_payees(customer_id), kind)
 
-    def add_payee(self, customer_id: int, name: str, account_number: str,
-                  kind: str = "person", relationship: str = "") -> PayeeView:
+    def add_payee(
+        self,
+        customer_id: int,
+        name: str,
+        account_number: str,
+        kind: str = "person",
+        relationship: str = "",
+    ) -> PayeeView:
         name = " ".join((name or "").split())
         digits = "".join(ch for ch in (account_number or "") if ch not in " -")
         if not name or len(name) > 200:
@@ -246,29 +294,47 @@ class LedgerBankingService:
             raise InvalidPayee(f"unknown payee kind {kind!r}")
         with self._tx() as session:
             self._customer(session, customer_id)
-            duplicate = session.execute(select(Payee.id).where(
-                Payee.customer_id == customer_id,
-                func.lower(Payee.name) == name.lower())).first()
+            duplicate = session.execute(
+                select(Payee.id).where(
+                    Payee.customer_id == customer_id, func.lower(Payee.name) == name.lower()
+                )
+            ).first()
             if duplicate:
                 raise InvalidPayee(f"a payee called {name!r} already exists")
-            payee = Payee(customer_id=customer_id, name=name, account_number=digits, kind=kind,
-                          relationship=(relationship or "").strip())
+            payee = Payee(
+                customer_id=customer_id,
+                name=name,
+                account_number=digits,
+                kind=kind,
+                relationship=(relationship or "").strip(),
+            )
             session.add(payee)
             session.flush()
-            add_audit(session, f"customer:{customer_id}", "payee_added", customer_id,
-                      {"payee_id": payee.id, "name": name, "kind": kind})
+            add_audit(
+                session,
+                f"customer:{customer_id}",
+                "payee_added",
+                customer_id,
+                {"payee_id": payee.id, "name": name, "kind": kind},
+            )
             return payee_view(payee)
 
     # ---- money movement ---------------------------------------------------------------
 
-    def transfer_between_accounts(self, customer_id: int, from_kind: str, to_kind: str,
-                                  amount: Money, idempotency_key: str) -> Receipt:
+    def transfer_between_accounts(
+        self, customer_id: int, from_kind: str, to_kind: str, amount: Money, idempotency_key: str
+    ) -> Receipt:
         from_kind, to_kind = normalize_kind(from_kind), normalize_kind(to_kind)
         _check_amount(amount)
         if from_kind == to_kind:
             raise SameAccount("from and to are the same account")
-        digest = fingerprint(op="transfer", source=from_kind, target=to_kind,
-                             minor=amount.minor, currency=amount.currency)
+        digest = fingerprint(
+            op="transfer",
+            source=from_kind,
+            target=to_kind,
+            minor=amount.minor,
+            currency=amount.currency,
+        )
 
         def perform(session: Session) -> Receipt:
             ids = [self._account(session, customer_id, k).id for k in (from_kind, to_kind)]
@@ -277,25 +343,52 @@ class LedgerBankingService:
             replay = self._replay(session, customer_id, idempotency_key, digest)
             if replay is not None:
                 return replay
-            txn = post(session, legs=[(source, -amount), (target, amount)], kind="transfer",
-                       description=f"Transfer from {source.name} to {target.name}",
-                       counterparty=target.name, customer_id=customer_id,
-                       idempotency_key=idempotency_key, fingerprint=digest)
-            add_audit(session, f"customer:{customer_id}", "transfer", customer_id,
-                      {"reference": txn.reference, "amount_minor": amount.minor,
-                       "currency": amount.currency, "from": from_kind, "to": to_kind})
-            return Receipt(reference=txn.reference, amount=amount,
-                           from_account=account_view(source), to_description=target.name,
-                           created_at=txn.created_at, replayed=False)
+            txn = post(
+                session,
+                legs=[(source, -amount), (target, amount)],
+                kind="transfer",
+                description=f"Transfer from {source.name} to {target.name}",
+                counterparty=target.name,
+                customer_id=customer_id,
+                idempotency_key=idempotency_key,
+                fingerprint=digest,
+            )
+            add_audit(
+                session,
+                f"customer:{customer_id}",
+                "transfer",
+                customer_id,
+                {
+                    "reference": txn.reference,
+                    "amount_minor": amount.minor,
+                    "currency": amount.currency,
+                    "from": from_kind,
+                    "to": to_kind,
+                },
+            )
+            return Receipt(
+                reference=txn.reference,
+                amount=amount,
+                from_account=account_view(source),
+                to_description=target.name,
+                created_at=txn.created_at,
+                replayed=False,
+            )
 
         return self._move(customer_id, idempotency_key, digest, perform)
 
-    def pay_payee(self, customer_id: int, from_kind: str, payee_id: int, amount: Money,
-                  idempotency_key: str) -> Receipt:
+    def pay_payee(
+        self, customer_id: int, from_kind: str, payee_id: int, amount: Money, idempotency_key: str
+    ) -> Receipt:
         from_kind = normalize_kind(from_kind)
         _check_amount(amount)
-        digest = fingerprint(op="pay_payee", source=from_kind, payee=int(payee_id),
-                             minor=amount.minor, currency=amount.currency)
+        digest = fingerprint(
+            op="pay_payee",
+            source=from_kind,
+            payee=int(payee_id),
+            minor=amount.minor,
+            currency=amount.currency,
+        )
 
         def perform(session: Session) -> Receipt:
             payee = session.get(Payee, payee_id)
@@ -309,22 +402,44 @@ class LedgerBankingService:
             if amount.currency != source.currency:
                 raise InvalidAmount(f"{amount.currency} from a {source.currency} account")
             clearing = internal_account(session, PAYMENTS_CLEARING, source.currency)
-            txn = post(session, legs=[(source, -amount), (clearing, amount)],
-                       kind="bill_payment" if payee.kind == "bill" else "payment",
-                       description=f"Payment to {payee.name}", counterparty=payee.name,
-                       customer_id=customer_id, idempotency_key=idempotency_key,
-                       fingerprint=digest, payee_id=payee.id)
-            add_audit(session, f"customer:{customer_id}", "payment", customer_id,
-                      {"reference": txn.reference, "amount_minor": amount.minor,
-                       "currency": amount.currency, "from": from_kind, "payee_id": payee.id})
-            return Receipt(reference=txn.reference, amount=amount,
-                           from_account=account_view(source), to_description=payee.name,
-                           created_at=txn.created_at, replayed=False)
+            txn = post(
+                session,
+                legs=[(source, -amount), (clearing, amount)],
+                kind="bill_payment" if payee.kind == "bill" else "payment",
+                description=f"Payment to {payee.name}",
+                counterparty=payee.name,
+                customer_id=customer_id,
+                idempotency_key=idempotency_key,
+                fingerprint=digest,
+                payee_id=payee.id,
+            )
+            add_audit(
+                session,
+                f"customer:{customer_id}",
+                "payment",
+                customer_id,
+                {
+                    "reference": txn.reference,
+                    "amount_minor": amount.minor,
+                    "currency": amount.currency,
+                    "from": from_kind,
+                    "payee_id": payee.id,
+                },
+            )
+            return Receipt(
+                reference=txn.reference,
+                amount=amount,
+                from_account=account_view(source),
+                to_description=payee.name,
+                created_at=txn.created_at,
+                replayed=False,
+            )
 
         return self._move(customer_id, idempotency_key, digest, perform)
 
-    def _move(self, customer_id: int, key: str, digest: str,
-              perform: Callable[[Session], Receipt]) -> Receipt:
+    def _move(
+        self, customer_id: int, key: str, digest: str, perform: Callable[[Session], Receipt]
+    ) -> Receipt:
         """Run ``perform`` in one transaction; a concurrent use of the same key replays."""
         if not isinstance(key, str) or not key.strip() or len(key) > 200:
             raise ValueError("every money movement needs an idempotency key (1-200 chars)")
@@ -344,9 +459,12 @@ class LedgerBankingService:
     def find_payment(self, customer_id: int, idempotency_key: str) -> Receipt | None:
         """The money movement made with this idempotency key, if it was made."""
         with self._read() as session:
-            txn = session.execute(select(LedgerTransaction).where(
-                LedgerTransaction.customer_id == customer_id,
-                LedgerTransaction.idempotency_key == idempotency_key)).scalar_one_or_none()
+            txn = session.execute(
+                select(LedgerTransaction).where(
+                    LedgerTransaction.customer_id == customer_id,
+                    LedgerTransaction.idempotency_key == idempotency_key,
+                )
+            ).scalar_one_or_none()
             if txn is None:
                 return None
             return self._replay(session, customer_id, idempotency_key, txn.request_fingerprint)
@@ -354,29 +472,42 @@ class LedgerBankingService:
     @staticmethod
     def _replay(session: Session, customer_id: int, key: str, digest: str) -> Receipt | None:
         """The first result for this key, or None if unused; a different request conflicts."""
-        txn = session.execute(select(LedgerTransaction).where(
-            LedgerTransaction.customer_id == customer_id,
-            LedgerTransaction.idempotency_key == key)).scalar_one_or_none()
+        txn = session.execute(
+            select(LedgerTransaction).where(
+                LedgerTransaction.customer_id == customer_id,
+                LedgerTransaction.idempotency_key == key,
+            )
+        ).scalar_one_or_none()
         if txn is None:
             return None
         if txn.request_fingerprint != digest:
             raise IdempotencyConflict("idempotency key already used for a different request")
         posting, account = session.execute(
-            select(Posting, Account).join(Account, Posting.account_id == Account.id).where(
-                Posting.transaction_id == txn.id, Account.customer_id == customer_id,
-                Posting.amount_minor < 0)).one()
-        return Receipt(reference=txn.reference, amount=Money(-posting.amount_minor,
-                                                                 posting.currency),
-                       from_account=account_view(account), to_description=txn.counterparty,
-                       created_at=txn.created_at, replayed=True)
+            select(Posting, Account)
+            .join(Account, Posting.account_id == Account.id)
+            .where(
+                Posting.transaction_id == txn.id,
+                Account.customer_id == customer_id,
+                Posting.amount_minor < 0,
+            )
+        ).one()
+        return Receipt(
+            reference=txn.reference,
+            amount=Money(-posting.amount_minor, posting.currency),
+            from_account=account_view(account),
+            to_description=txn.counterparty,
+            created_at=txn.created_at,
+            replayed=True,
+        )
 
     # ---- cards ------------------------------------------------------------------------
 
     def list_cards(self, customer_id: int) -> list[CardView]:
         with self._read() as session:
             self._customer(session, customer_id)
-            return [self._card_view(session, c)
-                    for c in card_ops.customer_cards(session, customer_id)]
+            return [
+                self._card_view(session, c) for c in card_ops.customer_cards(session, customer_id)
+            ]
 
     def freeze_card(self, customer_id: int, last4: str | None = None) -> CardView:
         return self._card_change(customer_id, last4, "card_frozen", card_ops.freeze)
@@ -394,20 +525,27 @@ class LedgerBankingService:
             already = card.status == "lost"
             replacement = card_ops.replace_lost(session, card, cards)
             if not already:
-                add_audit(session, f"customer:{customer_id}", "card_reported_lost",
-                          customer_id, {"last4": card.last4,
-                                        "replacement_last4": replacement.last4})
+                add_audit(
+                    session,
+                    f"customer:{customer_id}",
+                    "card_reported_lost",
+                    customer_id,
+                    {"last4": card.last4, "replacement_last4": replacement.last4},
+                )
             return self._card_view(session, replacement)
 
-    def _card_change(self, customer_id: int, last4: str | None, action: str,
-                     change: Callable[[Card], bool]) -> CardView:
+    def _card_change(
+        self, customer_id: int, last4: str | None, action: str, change: Callable[[Card], bool]
+    ) -> CardView:
         with self._tx() as session:
             self._customer(session, customer_id)
-            card = card_ops.pick_card(card_ops.customer_cards(session, customer_id, lock=True),
-                                      last4)
+            card = card_ops.pick_card(
+                card_ops.customer_cards(session, customer_id, lock=True), last4
+            )
             if change(card):
-                add_audit(session, f"customer:{customer_id}", action, customer_id,
-                          {"last4": card.last4})
+                add_audit(
+                    session, f"customer:{customer_id}", action, customer_id, {"last4": card.last4}
+                )
             return self._card_view(session, card)
 
     @staticmethod
@@ -416,8 +554,13 @@ class LedgerBankingService:
 
     # ---- audit ------------------------------------------------------------------------
 
-    def record_audit(self, actor: str, action: str, customer_id: int | None = None,
-                     detail: dict[str, Any] | None = None) -> None:
+    def record_audit(
+        self,
+        actor: str,
+        action: str,
+        customer_id: int | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
         """Store an audit event (secret keys such as "pin" are dropped from ``detail``)."""
         with self._tx() as session:
             add_audit(session, actor, action, customer_id, detail)

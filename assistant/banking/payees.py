@@ -9,13 +9,49 @@ from rapidfuzz import fuzz
 
 from assistant.banking.views import PayeeView
 
-FILLER_WORDS = frozenset({
-    "a", "an", "the", "my", "our", "his", "her", "their", "to", "for", "of", "and", "please",
-    "pay", "paying", "payment", "payments", "send", "bill", "bills", "account", "company", "co",
-    "inc", "ltd", "mr", "mrs", "ms", "miss", "dear", "s", "it", "that", "this", "money",
-})
+FILLER_WORDS = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "my",
+        "our",
+        "his",
+        "her",
+        "their",
+        "to",
+        "for",
+        "of",
+        "and",
+        "please",
+        "pay",
+        "paying",
+        "payment",
+        "payments",
+        "send",
+        "bill",
+        "bills",
+        "account",
+        "company",
+        "co",
+        "inc",
+        "ltd",
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "dear",
+        "s",
+        "it",
+        "that",
+        "this",
+        "money",
+    }
+)
 SYNONYMS = {
-    "electricity": "electric", "light": "electric", "lights": "electric",
+    "electricity": "electric",
+    "light": "electric",
+    "lights": "electric",
     "energy": "electric",
 }
 MATCH_THRESHOLD = 80.0
@@ -51,8 +87,9 @@ def _best(query: list[str], pool: Sequence[PayeeView]) -> list[PayeeView]:
     return [p for s, p in scored if s >= floor]
 
 
-def match_payees(text: str, payees: Sequence[PayeeView], kind: str | None = None
-                 ) -> list[PayeeView]:
+def match_payees(
+    text: str, payees: Sequence[PayeeView], kind: str | None = None
+) -> list[PayeeView]:
     """[] when nothing matches, [one] when confident, several (best first) when ambiguous.
 
     A request of only filler words ("the bill") returns every payee of the asked kind

@@ -39,26 +39,40 @@ class BankingService(Protocol):
 
     def get_account(self, customer_id: int, kind: str) -> AccountView: ...
 
-    def recent_transactions(self, customer_id: int, account_kind: str | None = None,
-                            payee: str | None = None, since: date | None = None,
-                            until: date | None = None, limit: int = 5
-                            ) -> list[TransactionView]: ...
+    def recent_transactions(
+        self,
+        customer_id: int,
+        account_kind: str | None = None,
+        payee: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        limit: int = 5,
+    ) -> list[TransactionView]: ...
 
     def list_payees(self, customer_id: int, kind: str | None = None) -> list[PayeeView]: ...
 
-    def resolve_payee(self, customer_id: int, text: str, kind: str | None = None
-                      ) -> list[PayeeView]: ...
+    def resolve_payee(
+        self, customer_id: int, text: str, kind: str | None = None
+    ) -> list[PayeeView]: ...
 
-    def transfer_between_accounts(self, customer_id: int, from_kind: str, to_kind: str,
-                                  amount: Money, idempotency_key: str) -> Receipt: ...
+    def transfer_between_accounts(
+        self, customer_id: int, from_kind: str, to_kind: str, amount: Money, idempotency_key: str
+    ) -> Receipt: ...
 
-    def pay_payee(self, customer_id: int, from_kind: str, payee_id: int, amount: Money,
-                  idempotency_key: str) -> Receipt: ...
+    def pay_payee(
+        self, customer_id: int, from_kind: str, payee_id: int, amount: Money, idempotency_key: str
+    ) -> Receipt: ...
 
     def find_payment(self, customer_id: int, idempotency_key: str) -> Receipt | None: ...
 
-    def add_payee(self, customer_id: int, name: str, account_number: str,
-                  kind: str = "person", relationship: str = "") -> PayeeView: ...
+    def add_payee(
+        self,
+        customer_id: int,
+        name: str,
+        account_number: str,
+        kind: str = "person",
+        relationship: str = "",
+    ) -> PayeeView: ...
 
     def list_cards(self, customer_id: int) -> list[CardView]: ...
 
@@ -68,8 +82,13 @@ class BankingService(Protocol):
 
     def report_lost_card(self, customer_id: int, last4: str | None = None) -> CardView: ...
 
-    def record_audit(self, actor: str, action: str, customer_id: int | None = None,
-                     detail: dict[str, Any] | None = None) -> None: ...
+    def record_audit(
+        self,
+        actor: str,
+        action: str,
+        customer_id: int | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None: ...
 
 
 def get_banking_service() -> BankingService:

@@ -12,8 +12,9 @@ url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url")
 
 
 def run_offline() -> None:
-    context.configure(url=url, target_metadata=Base.metadata, literal_binds=True,
-                      render_as_batch=is_sqlite(url))
+    context.configure(
+        url=url, target_metadata=Base.metadata, literal_binds=True, render_as_batch=is_sqlite(url)
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -22,8 +23,9 @@ def run_online() -> None:
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
-            context.configure(connection=connection, target_metadata=Base.metadata,
-                              render_as_batch=is_sqlite(url))
+            context.configure(
+                connection=connection, target_metadata=Base.metadata, render_as_batch=is_sqlite(url)
+            )
             with context.begin_transaction():
                 context.run_migrations()
     finally:

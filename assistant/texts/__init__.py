@@ -33,8 +33,9 @@ def text(key: str, channel: str = "default", language: str = "en", **values: Any
     return entry.get(channel, entry["default"]).format(**values)
 
 
-def plural(key: str, count: int, channel: str = "default", language: str = "en",
-           **values: Any) -> str:
+def plural(
+    key: str, count: int, channel: str = "default", language: str = "en", **values: Any
+) -> str:
     """``key`` worded for ``count`` things, by the language's plural rules (Babel).
 
     The catalogue holds ``key`` (the "other" form) and, where the language needs them,

@@ -37,10 +37,13 @@ def upgrade() -> None:
         sa.Column("locale", sa.String(16), nullable=False),
         sa.Column("vulnerable", sa.Boolean(), nullable=False),
         _ts("created_at"),
-        sa.CheckConstraint("preferred_channel IN ('voice', 'sms', 'web')",
-                           name=op.f("ck_customers_preferred_channel")),
-        sa.CheckConstraint("speech_rate IN ('normal', 'slow')",
-                           name=op.f("ck_customers_speech_rate")),
+        sa.CheckConstraint(
+            "preferred_channel IN ('voice', 'sms', 'web')",
+            name=op.f("ck_customers_preferred_channel"),
+        ),
+        sa.CheckConstraint(
+            "speech_rate IN ('normal', 'slow')", name=op.f("ck_customers_speech_rate")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_customers")),
         sa.UniqueConstraint("phone", name=op.f("uq_customers_phone")),
     )
@@ -54,12 +57,16 @@ def upgrade() -> None:
         sa.Column("currency", sa.String(3), nullable=False),
         sa.Column("balance_minor", sa.BigInteger(), nullable=False),
         sa.Column("overdraft_limit_minor", sa.BigInteger(), nullable=False),
-        sa.CheckConstraint("kind IN ('checking', 'savings', 'internal')",
-                           name=op.f("ck_accounts_kind")),
-        sa.CheckConstraint("kind = 'internal' OR balance_minor >= -overdraft_limit_minor",
-                           name=op.f("ck_accounts_within_limit")),
-        sa.ForeignKeyConstraint(["customer_id"], ["customers.id"],
-                                name=op.f("fk_accounts_customer_id_customers")),
+        sa.CheckConstraint(
+            "kind IN ('checking', 'savings', 'internal')", name=op.f("ck_accounts_kind")
+        ),
+        sa.CheckConstraint(
+            "kind = 'internal' OR balance_minor >= -overdraft_limit_minor",
+            name=op.f("ck_accounts_within_limit"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["customer_id"], ["customers.id"], name=op.f("fk_accounts_customer_id_customers")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_accounts")),
         sa.UniqueConstraint("customer_id", "kind", name="uq_accounts_customer_kind"),
         sa.UniqueConstraint("number", name=op.f("uq_accounts_number")),
@@ -74,14 +81,16 @@ def upgrade() -> None:
         sa.Column("status", sa.String(8), nullable=False),
         sa.Column("replaced_by", sa.Integer(), nullable=True),
         _ts("created_at"),
-        sa.CheckConstraint("status IN ('active', 'frozen', 'lost')",
-                           name=op.f("ck_cards_status")),
-        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"],
-                                name=op.f("fk_cards_account_id_accounts")),
-        sa.ForeignKeyConstraint(["customer_id"], ["customers.id"],
-                                name=op.f("fk_cards_customer_id_customers")),
-        sa.ForeignKeyConstraint(["replaced_by"], ["cards.id"],
-                                name=op.f("fk_cards_replaced_by_cards")),
+        sa.CheckConstraint("status IN ('active', 'frozen', 'lost')", name=op.f("ck_cards_status")),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["accounts.id"], name=op.f("fk_cards_account_id_accounts")
+        ),
+        sa.ForeignKeyConstraint(
+            ["customer_id"], ["customers.id"], name=op.f("fk_cards_customer_id_customers")
+        ),
+        sa.ForeignKeyConstraint(
+            ["replaced_by"], ["cards.id"], name=op.f("fk_cards_replaced_by_cards")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cards")),
     )
     op.create_index(op.f("ix_cards_customer_id"), "cards", ["customer_id"])
@@ -95,8 +104,9 @@ def upgrade() -> None:
         sa.Column("account_number", sa.String(34), nullable=False),
         _ts("created_at"),
         sa.CheckConstraint("kind IN ('person', 'bill')", name=op.f("ck_payees_kind")),
-        sa.ForeignKeyConstraint(["customer_id"], ["customers.id"],
-                                name=op.f("fk_payees_customer_id_customers")),
+        sa.ForeignKeyConstraint(
+            ["customer_id"], ["customers.id"], name=op.f("fk_payees_customer_id_customers")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_payees")),
     )
     op.create_index(op.f("ix_payees_customer_id"), "payees", ["customer_id"])
@@ -112,17 +122,23 @@ def upgrade() -> None:
         sa.Column("counterparty", sa.String(200), nullable=False),
         sa.Column("payee_id", sa.Integer(), nullable=True),
         _ts("created_at"),
-        sa.ForeignKeyConstraint(["customer_id"], ["customers.id"],
-                                name=op.f("fk_ledger_transactions_customer_id_customers")),
-        sa.ForeignKeyConstraint(["payee_id"], ["payees.id"],
-                                name=op.f("fk_ledger_transactions_payee_id_payees")),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_ledger_transactions_customer_id_customers"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["payee_id"], ["payees.id"], name=op.f("fk_ledger_transactions_payee_id_payees")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_transactions")),
-        sa.UniqueConstraint("customer_id", "idempotency_key",
-                            name="uq_ledger_transactions_idem"),
+        sa.UniqueConstraint("customer_id", "idempotency_key", name="uq_ledger_transactions_idem"),
         sa.UniqueConstraint("reference", name=op.f("uq_ledger_transactions_reference")),
     )
-    op.create_index("ix_ledger_transactions_customer_created", "ledger_transactions",
-                    ["customer_id", "created_at"])
+    op.create_index(
+        "ix_ledger_transactions_customer_created",
+        "ledger_transactions",
+        ["customer_id", "created_at"],
+    )
     op.create_table(
         "postings",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -130,10 +146,14 @@ def upgrade() -> None:
         sa.Column("account_id", sa.Integer(), nullable=False),
         sa.Column("amount_minor", sa.BigInteger(), nullable=False),
         sa.Column("currency", sa.String(3), nullable=False),
-        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"],
-                                name=op.f("fk_postings_account_id_accounts")),
-        sa.ForeignKeyConstraint(["transaction_id"], ["ledger_transactions.id"],
-                                name=op.f("fk_postings_transaction_id_ledger_transactions")),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["accounts.id"], name=op.f("fk_postings_account_id_accounts")
+        ),
+        sa.ForeignKeyConstraint(
+            ["transaction_id"],
+            ["ledger_transactions.id"],
+            name=op.f("fk_postings_transaction_id_ledger_transactions"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_postings")),
     )
     op.create_index(op.f("ix_postings_account_id"), "postings", ["account_id"])
@@ -146,8 +166,9 @@ def upgrade() -> None:
         sa.Column("customer_id", sa.Integer(), nullable=True),
         sa.Column("action", sa.String(64), nullable=False),
         sa.Column("detail", sa.JSON(), nullable=False),
-        sa.ForeignKeyConstraint(["customer_id"], ["customers.id"],
-                                name=op.f("fk_audit_events_customer_id_customers")),
+        sa.ForeignKeyConstraint(
+            ["customer_id"], ["customers.id"], name=op.f("fk_audit_events_customer_id_customers")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_events")),
     )
     op.create_index("ix_audit_events_customer_at", "audit_events", ["customer_id", "at"])
@@ -179,10 +200,12 @@ def upgrade() -> None:
         sa.Column("permissions", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         _ts("created_at"),
-        sa.ForeignKeyConstraint(["customer_id"], ["customers.id"],
-                                name=op.f("fk_helper_links_customer_id_customers")),
-        sa.ForeignKeyConstraint(["helper_id"], ["helpers.id"],
-                                name=op.f("fk_helper_links_helper_id_helpers")),
+        sa.ForeignKeyConstraint(
+            ["customer_id"], ["customers.id"], name=op.f("fk_helper_links_customer_id_customers")
+        ),
+        sa.ForeignKeyConstraint(
+            ["helper_id"], ["helpers.id"], name=op.f("fk_helper_links_helper_id_helpers")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_helper_links")),
         sa.UniqueConstraint("customer_id", "helper_id", name="uq_helper_links_pair"),
     )
@@ -200,10 +223,14 @@ def upgrade() -> None:
         sa.Column("pending_text", sa.Text(), nullable=True),
         sa.Column("verified_customer_id", sa.Integer(), nullable=True),
         _ts("verified_until", nullable=True),
-        sa.ForeignKeyConstraint(["customer_id"], ["customers.id"],
-                                name=op.f("fk_conversations_customer_id_customers")),
-        sa.ForeignKeyConstraint(["verified_customer_id"], ["customers.id"],
-                                name=op.f("fk_conversations_verified_customer_id_customers")),
+        sa.ForeignKeyConstraint(
+            ["customer_id"], ["customers.id"], name=op.f("fk_conversations_customer_id_customers")
+        ),
+        sa.ForeignKeyConstraint(
+            ["verified_customer_id"],
+            ["customers.id"],
+            name=op.f("fk_conversations_verified_customer_id_customers"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_conversations")),
     )
     op.create_table(
@@ -213,16 +240,31 @@ def upgrade() -> None:
         sa.Column("client_message_id", sa.String(128), nullable=False),
         sa.Column("response", sa.JSON(), nullable=False),
         _ts("created_at"),
-        sa.ForeignKeyConstraint(["conversation_id"], ["conversations.id"],
-                                name=op.f("fk_conversation_replies_conversation_id_conversations")),
+        sa.ForeignKeyConstraint(
+            ["conversation_id"],
+            ["conversations.id"],
+            name=op.f("fk_conversation_replies_conversation_id_conversations"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_conversation_replies")),
-        sa.UniqueConstraint("conversation_id", "client_message_id",
-                            name="uq_conversation_replies_msg"),
+        sa.UniqueConstraint(
+            "conversation_id", "client_message_id", name="uq_conversation_replies_msg"
+        ),
     )
 
 
 def downgrade() -> None:
-    for table in ("conversation_replies", "conversations", "helper_links", "helpers",
-                  "staff_users", "audit_events", "postings", "ledger_transactions", "payees",
-                  "cards", "accounts", "customers"):
+    for table in (
+        "conversation_replies",
+        "conversations",
+        "helper_links",
+        "helpers",
+        "staff_users",
+        "audit_events",
+        "postings",
+        "ledger_transactions",
+        "payees",
+        "cards",
+        "accounts",
+        "customers",
+    ):
         op.drop_table(table)
