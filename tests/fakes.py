@@ -64,7 +64,7 @@ class FakeRasa:
         if self.unavailable:
             # Imported here: the gateway's client pulls in Rasa itself (seconds to import),
             # which the action tests that share this module do not need.
-            from assistant.gateway.rasa_client import RasaUnavailable
+            from assistant.conversation.rasa_client import RasaUnavailable
 
             raise RasaUnavailable("connection refused")
         if "balance" in text.lower():

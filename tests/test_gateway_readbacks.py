@@ -12,11 +12,11 @@ from typing import Any, Dict, List, Optional
 import pytest
 
 from assistant.banking import LedgerBankingService
+from assistant.conversation.rasa_client import RasaUnavailable
+from assistant.conversation.turns import Turn, TurnHandler
 from assistant.conversations import ConversationStore
 from assistant.db import session_factory
 from assistant.demo import MARGARET_PHONE
-from assistant.gateway.rasa_client import RasaUnavailable
-from assistant.gateway.turns import Turn, TurnHandler
 from assistant.identity import IdentityService
 from assistant.money import Money
 from assistant.readbacks import CLOSED, PAYMENT, ReadbackStore, payment_key

@@ -18,11 +18,11 @@ from babel.dates import format_time
 from sqlalchemy import select
 
 from assistant.banking import LedgerBankingService
+from assistant.conversation.turns import Turn, TurnHandler
 from assistant.conversations import ConversationStore
 from assistant.db import session_factory
 from assistant.demo import MARGARET_PHONE, RAVI_PHONE
 from assistant.gateway.app import create_app
-from assistant.gateway.turns import Turn, TurnHandler
 from assistant.identity import IdentityService
 from assistant.models import Conversation, Customer
 from assistant.settings import Settings

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from assistant.banking import LedgerBankingService
+from assistant.conversation.turns import Turn, TurnHandler
 from assistant.conversations import ConversationStore
 from assistant.db import session_factory
 from assistant.demo import MARGARET_PHONE
-from assistant.gateway.turns import Turn, TurnHandler
 from assistant.identity import IdentityService
 from assistant.models import AuditEvent, Conversation
 from assistant.settings import Settings

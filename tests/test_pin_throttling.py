@@ -21,11 +21,11 @@ from sqlalchemy import select, update
 
 from assistant import identity as identity_module
 from assistant.banking import LedgerBankingService
+from assistant.conversation.turns import Turn, TurnHandler
 from assistant.conversations import ConversationStore
 from assistant.db import dispose, session_factory
 from assistant.demo import MARGARET_PHONE, RAVI_PHONE
 from assistant.gateway.app import create_app
-from assistant.gateway.turns import Turn, TurnHandler
 from assistant.identity import IdentityService
 from assistant.models import AuditEvent, Customer, SmsMessage, utcnow
 from assistant.settings import Settings

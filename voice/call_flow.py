@@ -5,7 +5,7 @@ The call opens with a greeting; each answer (speech, keys or silence) goes throu
 (the assistant's last question again, when it asked one), the call's pace one step slower or
 faster (:mod:`voice.pace`), and a transfer to a person (or a call-back outside opening hours).
 The words the assistant says come from Rasa through
-:class:`~assistant.gateway.turns.TurnHandler`; the words the voice channel says itself come
+:class:`~assistant.conversation.turns.TurnHandler`; the words the voice channel says itself come
 from ``assistant/texts/en/voice.yml``.
 """
 
@@ -18,7 +18,7 @@ from typing import List, Optional, Tuple
 
 from assistant.banking.phones import is_e164, normalize_phone
 from assistant.banking.views import CustomerView
-from assistant.gateway.turns import Turn, TurnHandler
+from assistant.conversation.turns import Turn, TurnHandler
 from assistant.settings import Settings
 from assistant.texts import text
 from voice import pace

@@ -30,8 +30,8 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from twilio.twiml.messaging_response import MessagingResponse
 
 from assistant.banking.phones import is_e164, normalize_phone
+from assistant.conversation.turns import Turn, TurnHandler
 from assistant.db import session_factory
-from assistant.gateway.turns import Turn, TurnHandler
 from assistant.settings import Settings
 from assistant.texts import text as say
 from voice.keywords import ASSISTANT_REQUESTS, Keyword, match_keyword

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Optional
 
-from assistant.gateway.turns import TurnHandler
+from assistant.conversation.turns import TurnHandler
 from assistant.pin_text import mask_pin_shaped
 from assistant.texts import text
 from voice.calls import CallView

@@ -10,12 +10,12 @@ from sqlalchemy import text
 
 from assistant import web
 from assistant.banking.service import LedgerBankingService
+from assistant.conversation.rasa_client import RasaClient
+from assistant.conversation.turns import TurnHandler
 from assistant.conversations import ConversationStore
 from assistant.db import session_factory
 from assistant.gateway import text_api
 from assistant.gateway.hsts import StrictTransportSecurity
-from assistant.gateway.rasa_client import RasaClient
-from assistant.gateway.turns import TurnHandler
 from assistant.identity import IdentityService
 from assistant.settings import Settings, get_settings
 from voice import sms_routes, voice_routes
@@ -43,12 +43,15 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.state.rasa = rasa
     # At the first PIN lockout the customer is told by text (built on first use).
     app.state.pin_alerts = PinLockoutTexts(lambda: build_transport(settings, sessions))
+    app.state.conversations = ConversationStore(sessions)
+    app.state.identity = IdentityService(sessions, settings=settings, notifier=app.state.pin_alerts)
+    app.state.banking = LedgerBankingService(sessions)
     app.state.turns = TurnHandler(
         settings,
         rasa,
-        ConversationStore(sessions),
-        IdentityService(sessions, settings=settings, notifier=app.state.pin_alerts),
-        LedgerBankingService(sessions),
+        app.state.conversations,
+        app.state.identity,
+        app.state.banking,
         security_texts=app.state.pin_alerts,
     )
     app.include_router(text_api.router)

@@ -12,22 +12,18 @@ import secrets
 from typing import List, Optional
 
 import phonenumbers
-from fastapi import APIRouter, Depends, HTTPException, Request, Security
+from fastapi import APIRouter, HTTPException, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field, validator
 
 from assistant.conversations import ConversationStore
 from assistant.gateway.client_address import client_address
-from assistant.gateway.turns import TurnHandler
+from assistant.gateway.deps import Conversations, SettingsDep, Turns
 
 router = APIRouter(prefix="/api", tags=["conversations"])
 CHANNEL = "chat"
 bearer = HTTPBearer(auto_error=False, description="The conversation_token given at creation.")
 NOT_FOUND = {404: {"description": "No such conversation, or not this token's."}}
-
-
-def get_turns(request: Request) -> TurnHandler:
-    return request.app.state.turns
 
 
 class NewConversation(BaseModel):
@@ -95,23 +91,20 @@ class TurnOut(BaseModel):
 
 
 @router.post("/conversations", response_model=ConversationCreated, status_code=201)
-def start_conversation(
-    body: NewConversation, turns: TurnHandler = Depends(get_turns)
-) -> ConversationCreated:
+def start_conversation(body: NewConversation, conversations: Conversations) -> ConversationCreated:
     """Start a chat conversation as the customer with this phone number (identification only)."""
     token = secrets.token_urlsafe(32)
-    conversation = turns.conversations.start(CHANNEL, body.phone, api_token=token)
+    conversation = conversations.start(CHANNEL, body.phone, api_token=token)
     return ConversationCreated(conversation_id=conversation.id, conversation_token=token)
 
 
 def _owned(
     conversation_id: str,
-    turns: TurnHandler,
+    conversations: ConversationStore,
     credentials: Optional[HTTPAuthorizationCredentials],
 ) -> str:
-    store: ConversationStore = turns.conversations
     token = credentials.credentials if credentials else ""
-    if not token or store.get_for_api(conversation_id, CHANNEL, token) is None:
+    if not token or conversations.get_for_api(conversation_id, CHANNEL, token) is None:
         raise HTTPException(status_code=404, detail="No such conversation.")
     return conversation_id
 
@@ -126,15 +119,17 @@ def send_message(
     conversation_id: str,
     body: UserMessage,
     request: Request,
-    turns: TurnHandler = Depends(get_turns),
+    turns: Turns,
+    conversations: Conversations,
+    settings: SettingsDep,
     credentials: Optional[HTTPAuthorizationCredentials] = Security(bearer),
 ) -> TurnOut:
     """Send what the customer typed; returns what the assistant answers."""
-    _owned(conversation_id, turns, credentials)
+    _owned(conversation_id, conversations, credentials)
     address = client_address(
         request.client.host if request.client else None,
         request.headers.get("x-forwarded-for"),
-        turns.settings.trusted_proxies,
+        settings.trusted_proxies,
     )
     turn = turns.handle(conversation_id, body.text, body.client_message_id, address=address)
     return TurnOut(**turn.as_dict())

@@ -15,8 +15,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from assistant.clock import local_date
+from assistant.conversation.turns import TurnHandler
 from assistant.conversations import ConversationStore
-from assistant.gateway.turns import TurnHandler
 from assistant.identity import IdentityService
 from assistant.settings import Settings
 from assistant.texts import text

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from assistant.banking import BankingError, InsufficientFunds
-from assistant.gateway.turns import MAX_MESSAGE_CHARS
+from assistant.conversation.turns import MAX_MESSAGE_CHARS
 from assistant.money import format_money
 from assistant.texts import local_time
 from assistant.web.flows import FLOWS, Flow, PaymentDraft, account_word
@@ -105,8 +105,8 @@ def sign_in(
     after the same argon2 work, so the page never tells whether a number banks here. Failed
     PINs are throttled per client address too, so one browser cannot lock out many customers.
     """
+    from assistant.conversation.pin_answers import refusal_text
     from assistant.gateway.client_address import client_address
-    from assistant.gateway.pin_answers import refusal_text
     from assistant.identity import pin_sources
 
     services = page.services

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional
 
 from assistant.banking.service import BankingService
+from assistant.conversation.rasa_client import RasaClient, RasaUnavailable
 from assistant.conversations import ConversationStore, pin_mask
-from assistant.gateway.rasa_client import RasaClient, RasaUnavailable
 from assistant.identity import IdentityService
 from assistant.money import Money, format_money, money_in_words
 from assistant.pin_text import (
@@ -222,7 +222,7 @@ class TurnHandler:
         # A number we do not know (customer_id None) is checked too: it fails with the same
         # words and work as a wrong PIN, so no answer tells whether the number banks here.
         # Throttled per conversation and per From number (texts and calls) as well.
-        from assistant.gateway.pin_answers import refusal_text, wrong_pin_text
+        from assistant.conversation.pin_answers import refusal_text, wrong_pin_text
         from assistant.identity import pin_sources
 
         channel = conversation.channel
@@ -333,7 +333,7 @@ class TurnHandler:
         if turn.awaiting_pin:
             # No PIN prompt when no PIN could be tried now: the PIN is locked or held (the
             # same for a number we do not know), or this source made too many tries.
-            from assistant.gateway.pin_answers import refusal_text
+            from assistant.conversation.pin_answers import refusal_text
             from assistant.identity import pin_sources
 
             refusal = self.identity.pin_refusal(

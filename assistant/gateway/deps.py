@@ -1,0 +1,45 @@
+"""Typed FastAPI dependencies for the channels' routes (as in FastAPI's full-stack template).
+
+Each reads only ``request.app.state``, which the app assembly (``assistant.gateway.app``) fills
+once; a route asks for what it needs (``turns: Turns``) instead of reaching through another
+object for it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from assistant.banking.service import BankingService
+from assistant.conversation.turns import TurnHandler
+from assistant.conversations import ConversationStore
+from assistant.identity import IdentityService
+from assistant.settings import Settings
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_turns(request: Request) -> TurnHandler:
+    return request.app.state.turns
+
+
+def get_banking(request: Request) -> BankingService:
+    return request.app.state.banking
+
+
+def get_identity(request: Request) -> IdentityService:
+    return request.app.state.identity
+
+
+def get_conversations(request: Request) -> ConversationStore:
+    return request.app.state.conversations
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+Turns = Annotated[TurnHandler, Depends(get_turns)]
+Banking = Annotated[BankingService, Depends(get_banking)]
+Identity = Annotated[IdentityService, Depends(get_identity)]
+Conversations = Annotated[ConversationStore, Depends(get_conversations)]
