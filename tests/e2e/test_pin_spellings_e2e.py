@@ -35,7 +35,10 @@ SPELLINGS = [
 ]
 
 
-@pytest.fixture(params=["stack", pytest.param("production_stack", marks=pytest.mark.postgres)])
+@pytest.fixture(
+    scope="module",
+    params=["stack", pytest.param("production_stack", marks=pytest.mark.postgres)],
+)
 def any_stack(request: pytest.FixtureRequest):  # noqa: ANN201
     return request.getfixturevalue(request.param)
 
@@ -58,7 +61,7 @@ def sms(stack, http: httpx.Client, body: str) -> str:  # noqa: ANN001
     return answer.text
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def talked(any_stack) -> Iterator:  # noqa: ANN001
     """Margaret by chat and Ravi by SMS say their PINs every way the gateway accepts one."""
     settings = any_stack.settings
