@@ -27,6 +27,7 @@ OPEN, CONFIRMED, USED, CLOSED = "open", "confirmed", "used", "closed"
 PAYMENT, NEW_PAYEE = "payment", "new_payee"
 # The custom payload key a read-back message carries from the actions to the gateway.
 PAYLOAD_KEY = "readback"
+_WAITING = Readback.state.in_((OPEN, CONFIRMED))
 # How long ago an outcome may be and still be told at the start of the next contact.
 TELL_WITHIN = timedelta(days=7)
 
@@ -119,6 +120,8 @@ class ReadbackStore:
         Anything else closes it (the conversation moved on). A confirmation left over from an
         earlier message is closed too. Returns the id of the read-back confirmed now, if any.
         """
+        if not self._any(Readback.conversation_id == conversation_id, _WAITING):
+            return None  # most messages answer no read-back: no write transaction for them
         now = now or utcnow()
         with self._sessions() as session, session.begin():
             rows = self._waiting(session, conversation_id)
@@ -135,6 +138,8 @@ class ReadbackStore:
 
     def settle(self, conversation_id: str, now: Optional[datetime] = None) -> None:
         """After a turn: a confirmation nothing acted on does not carry over to the next one."""
+        if not self._any(Readback.conversation_id == conversation_id, Readback.state == CONFIRMED):
+            return
         now = now or utcnow()
         with self._sessions() as session, session.begin():
             session.execute(
@@ -219,16 +224,15 @@ class ReadbackStore:
 
     def mark_told(self, conversation_id: str) -> None:
         """The customer has heard every outcome of this conversation."""
+        untold = (
+            Readback.conversation_id == conversation_id,
+            Readback.outcome.isnot(None),
+            Readback.outcome_told.is_(False),
+        )
+        if not self._any(*untold):
+            return  # nearly every turn: nothing to mark, so no write transaction
         with self._sessions() as session, session.begin():
-            session.execute(
-                update(Readback)
-                .where(
-                    Readback.conversation_id == conversation_id,
-                    Readback.outcome.isnot(None),
-                    Readback.outcome_told.is_(False),
-                )
-                .values(outcome_told=True)
-            )
+            session.execute(update(Readback).where(*untold).values(outcome_told=True))
 
     def untold(self, customer_id: int, now: Optional[datetime] = None) -> List[ReadbackView]:
         """Outcomes the customer may not have heard (e.g. the call dropped), oldest first."""
@@ -259,10 +263,7 @@ class ReadbackStore:
         return list(
             session.execute(
                 select(Readback)
-                .where(
-                    Readback.conversation_id == conversation_id,
-                    Readback.state.in_((OPEN, CONFIRMED)),
-                )
+                .where(Readback.conversation_id == conversation_id, _WAITING)
                 .order_by(Readback.delivered_at.desc())
                 .with_for_update()
             ).scalars()
@@ -280,6 +281,13 @@ class ReadbackStore:
             Readback.kind == kind,
             Readback.state == CONFIRMED,
         )
+
+    def _any(self, *conditions: Any) -> bool:
+        """Whether a row matches, read without taking the write lock (SQLite's, on a turn)."""
+        with self._readers() as session:
+            return (
+                session.execute(select(Readback.id).where(*conditions).limit(1)).first() is not None
+            )
 
     def _first(self, *conditions: Any) -> Optional[ReadbackView]:
         with self._readers() as session:
