@@ -459,29 +459,30 @@ class LedgerBankingService:
     def find_payment(self, customer_id: int, idempotency_key: str) -> Receipt | None:
         """The money movement made with this idempotency key, if it was made."""
         with self._read() as session:
-            txn = session.execute(
-                select(LedgerTransaction).where(
-                    LedgerTransaction.customer_id == customer_id,
-                    LedgerTransaction.idempotency_key == idempotency_key,
-                )
-            ).scalar_one_or_none()
-            if txn is None:
-                return None
-            return self._replay(session, customer_id, idempotency_key, txn.request_fingerprint)
+            txn = self._by_key(session, customer_id, idempotency_key)
+            return self._receipt(session, customer_id, txn) if txn is not None else None
+
+    @classmethod
+    def _replay(cls, session: Session, customer_id: int, key: str, digest: str) -> Receipt | None:
+        """The first result for this key, or None if unused; a different request conflicts."""
+        txn = cls._by_key(session, customer_id, key)
+        if txn is None:
+            return None
+        if txn.request_fingerprint != digest:
+            raise IdempotencyConflict("idempotency key already used for a different request")
+        return cls._receipt(session, customer_id, txn)
 
     @staticmethod
-    def _replay(session: Session, customer_id: int, key: str, digest: str) -> Receipt | None:
-        """The first result for this key, or None if unused; a different request conflicts."""
-        txn = session.execute(
+    def _by_key(session: Session, customer_id: int, key: str) -> LedgerTransaction | None:
+        return session.execute(
             select(LedgerTransaction).where(
                 LedgerTransaction.customer_id == customer_id,
                 LedgerTransaction.idempotency_key == key,
             )
         ).scalar_one_or_none()
-        if txn is None:
-            return None
-        if txn.request_fingerprint != digest:
-            raise IdempotencyConflict("idempotency key already used for a different request")
+
+    @staticmethod
+    def _receipt(session: Session, customer_id: int, txn: LedgerTransaction) -> Receipt:
         posting, account = session.execute(
             select(Posting, Account)
             .join(Account, Posting.account_id == Account.id)
