@@ -65,13 +65,8 @@ def _skip(text: Optional[str]) -> bool:
     return not text or text.lstrip().startswith("/")
 
 
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
-class TextNormalizer(GraphComponent):
-    """Rewrites the message text with :func:`nlu.normalize.normalize`; put it first.
-
-    The text as received is kept under ``original_text``. Entity annotations in
-    training examples are moved to the matching place in the normalised text.
-    """
+class _WithoutOptions:
+    """For a component with no options and no state: Rasa's two class hooks, once."""
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
@@ -85,9 +80,18 @@ class TextNormalizer(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> TextNormalizer:
+    ) -> Any:
         """Creates the component."""
         return cls()
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class TextNormalizer(_WithoutOptions, GraphComponent):
+    """Rewrites the message text with :func:`nlu.normalize.normalize`; put it first.
+
+    The text as received is kept under ``original_text``. Entity annotations in
+    training examples are moved to the matching place in the normalised text.
+    """
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
@@ -324,27 +328,11 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class ValueAnswerClassifier(GraphComponent, IntentClassifier):
+class ValueAnswerClassifier(_WithoutOptions, GraphComponent, IntentClassifier):
     """After the other classifiers: a message carrying an amount is an answer (``inform``).
 
     See :mod:`nlu.value_answers`. The intent it replaces stays in the ranking.
     """
-
-    @staticmethod
-    def get_default_config() -> Dict[str, Any]:
-        """No options."""
-        return {}
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> ValueAnswerClassifier:
-        """Creates the component."""
-        return cls()
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
