@@ -82,3 +82,28 @@ class FakeRasa:
                 ]
             return [{"recipient_id": sender_id, "text": BALANCE_TEXT}]
         return [{"recipient_id": sender_id, "text": f"You said: {text}"}]
+
+
+def action_call(
+    action: str, sender_id: str, slots: Dict[str, Any], text: str = "yes"
+) -> Dict[str, Any]:
+    """The body Rasa posts to the action server to run ``action`` (rasa-sdk's shape)."""
+    return {
+        "next_action": action,
+        "sender_id": sender_id,
+        "version": "3.6.2",
+        "domain": {},
+        "tracker": {
+            "sender_id": sender_id,
+            "slots": slots,
+            "latest_message": {"text": text, "intent": {"name": "affirm"}, "entities": []},
+            "latest_event_time": None,
+            "followup_action": None,
+            "paused": False,
+            "events": [],
+            "latest_input_channel": "chat",
+            "active_loop": {},
+            "latest_action": {},
+            "latest_action_name": None,
+        },
+    }

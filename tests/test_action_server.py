@@ -19,31 +19,15 @@ import pytest
 from assistant.processes import free_port
 from assistant.rasa_env import ACTION_TOKEN_HEADER
 from assistant.settings import PROJECT_ROOT
+from tests import fakes
 
 SECRET = "test-action-secret-5f2a"  # noqa: S105 - a test value
 TRACKER_TEXT = "tracker-text-that-must-not-come-back"
 
 
 def action_call(action: str, text: str = TRACKER_TEXT) -> dict:
-    return {
-        "next_action": action,
-        "sender_id": "test-conversation",
-        "version": "3.6.2",
-        "domain": {},
-        "tracker": {
-            "sender_id": "test-conversation",
-            "slots": {"amount": {"minor_units": 12300, "currency": "USD"}},
-            "latest_message": {"text": text, "intent": {"name": "affirm"}, "entities": []},
-            "latest_event_time": None,
-            "followup_action": None,
-            "paused": False,
-            "events": [],
-            "latest_input_channel": "chat",
-            "active_loop": {},
-            "latest_action": {},
-            "latest_action_name": None,
-        },
-    }
+    slots = {"amount": {"minor_units": 12300, "currency": "USD"}}
+    return fakes.action_call(action, "test-conversation", slots, text)
 
 
 @pytest.fixture(scope="module")

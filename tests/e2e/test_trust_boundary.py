@@ -28,6 +28,7 @@ from assistant.processes import Stack, isolated_environment
 from assistant.rasa_env import ACTION_TOKEN_HEADER, CHANNEL_TOKEN_HEADER
 from assistant.settings import PROJECT_ROOT
 from tests.e2e.chat import Chat
+from tests.fakes import action_call
 
 pytestmark = pytest.mark.e2e
 
@@ -50,25 +51,7 @@ def payment_call(conversation_id: str, cents: int = 12300) -> dict:
         "payment_kind": "transfer",
         "payment_reference": "attack-1",
     }
-    return {
-        "next_action": "action_submit_payment",
-        "sender_id": conversation_id,
-        "version": "3.6.2",
-        "domain": {},
-        "tracker": {
-            "sender_id": conversation_id,
-            "slots": slots,
-            "latest_message": {"text": "yes", "intent": {"name": "affirm"}, "entities": []},
-            "latest_event_time": None,
-            "followup_action": None,
-            "paused": False,
-            "events": [],
-            "latest_input_channel": "chat",
-            "active_loop": {},
-            "latest_action": {},
-            "latest_action_name": None,
-        },
-    }
+    return action_call("action_submit_payment", conversation_id, slots)
 
 
 @pytest.fixture(scope="module")
