@@ -175,7 +175,7 @@ def test_when_the_assistant_asks_for_the_pin_a_pin_field_is_shown(
     margaret.post("/ask", {"pin": MARGARET_PIN})
     text = visible_text(margaret.get("/ask").text)
     assert say("pin_thanks", "web") in text
-    assert say("web_ask_pin_shown") in text
+    assert "(your PIN, kept hidden)" in text
     assert customer_row(web.sessions).pin_failed_count == 0
     for row in web_sessions(web.sessions):
         assert MARGARET_PIN not in str(row.data) and "1111" not in str(row.data)

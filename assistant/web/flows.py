@@ -14,36 +14,76 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
+from babel.numbers import get_currency_symbol, get_decimal_symbol, get_group_symbol, parse_decimal
+
 from assistant.banking import AccountView, BankingService, PayeeView
-from assistant.money import Money, format_money
-from assistant.texts import text
+from assistant.money import Money, currency_exponent, format_money
+from assistant.web.i18n import N_, Words
 from assistant.web.sessions import WebSessionState
 
 KEEP_COMPLETED = 10
-_AMOUNT = re.compile(r"^(\d{1,9}(\.\d{0,2})?|\.\d{1,2})$")
+MAX_WHOLE_DIGITS = 9
 
-
-def t(key: str, **values: Any) -> str:
-    """A web text (assistant/texts/<language>/web.yml)."""
-    return text(key, "web", **values)
+# An account's kind as a title ("Checking") and inside a sentence ("your checking account").
+ACCOUNT_TITLES = {"checking": N_("Checking"), "savings": N_("Savings")}
+ACCOUNT_WORDS = {"checking": N_("checking"), "savings": N_("savings")}
+OWN_ACCOUNT_CHOICES = {"checking": N_("My checking account"), "savings": N_("My savings account")}
+TO_OWN_ACCOUNT = {"checking": N_("your checking account"), "savings": N_("your savings account")}
 
 
 @dataclass(frozen=True)
 class Flow:
-    """What differs between "send money" and "pay a bill"."""
+    """What differs between "send money" and "pay a bill": its paths and its words (English
+    source text, translated when shown)."""
 
     name: str  # the key in the session's drafts
     path: str  # URL prefix
-    texts: str  # text key prefix, e.g. "web_send_"
     payee_kind: str  # person | bill
     own_accounts: bool  # may the money go to the customer's other account?
+    recipient_title: str
+    recipient_missing: str
+    none: str  # no payee of this kind saved yet (%(phone)s)
+    amount_title: str
+    amount_missing: str
+    check_title: str
+    sentence: str  # the read-back: %(amount)s %(to)s %(account)s
+    button: str
+    done_title: str
+    done: str  # the receipt: %(amount)s %(to)s
 
-    def text(self, key: str, **values: Any) -> str:
-        return t(self.texts + key, **values)
 
-
-SEND = Flow("send", "/send", "web_send_", "person", True)
-PAY_BILL = Flow("pay-bill", "/pay-bill", "web_bill_", "bill", False)
+SEND = Flow(
+    "send",
+    "/send",
+    "person",
+    True,
+    recipient_title=N_("Who do you want to send money to?"),
+    recipient_missing=N_("Choose who you want to send money to."),
+    none=N_("You have nobody saved to send money to yet. To add someone, call us on %(phone)s."),
+    amount_title=N_("How much do you want to send?"),
+    amount_missing=N_("Enter how much you want to send."),
+    check_title=N_("Check before you send"),
+    sentence=N_("Send %(amount)s to %(to)s from %(account)s."),
+    button=N_("Send money"),
+    done_title=N_("Money sent"),
+    done=N_("You sent %(amount)s to %(to)s."),
+)
+PAY_BILL = Flow(
+    "pay-bill",
+    "/pay-bill",
+    "bill",
+    False,
+    recipient_title=N_("Which bill do you want to pay?"),
+    recipient_missing=N_("Choose which bill you want to pay."),
+    none=N_("You have no bills saved yet. To add a bill, call us on %(phone)s."),
+    amount_title=N_("How much do you want to pay?"),
+    amount_missing=N_("Enter how much you want to pay."),
+    check_title=N_("Check before you pay"),
+    sentence=N_("Pay %(amount)s to %(to)s from %(account)s."),
+    button=N_("Pay bill"),
+    done_title=N_("Bill paid"),
+    done=N_("You paid %(amount)s to %(to)s."),
+)
 FLOWS = (SEND, PAY_BILL)
 
 
@@ -56,30 +96,41 @@ class Choice:
     hint: str = ""
 
 
+AMOUNT_MISSING = "missing"  # worded by the flow ("Enter how much you want to send.")
+AMOUNT_INVALID = N_("Enter an amount in dollars, like 50 or 12.50.")
+AMOUNT_ZERO = N_("The amount must be more than zero.")
+AMOUNT_TOO_BIG = N_("That is more than you have. The most you can use is %(most)s.")
+
+
 class AmountError(ValueError):
-    """The amount typed is not usable; ``key`` is the web text saying why."""
+    """The amount typed is not usable; ``message`` says why (English source text)."""
 
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
-def parse_amount(typed: str, currency: str) -> Money:
-    """Dollars as people type them ("$1,250", "12.5", " 40 ") as exact Money."""
-    cleaned = re.sub(r"[\s,$]", "", typed or "")
+def parse_amount(typed: str, currency: str, locale: str = "en_US") -> Money:
+    """An amount as people type it in their locale ("$1,250", "12.5", " 40 " in en_US;
+    "1.250,50 EUR" in de_DE) as exact Money: the currency's symbol or code, spaces and the
+    locale's group separators are ignored; the locale's decimal mark may carry as many digits
+    as the currency's minor unit."""
+    cleaned = "".join((typed or "").split())
+    ignored = {get_currency_symbol(currency, locale), currency, get_group_symbol(locale)}
+    for symbol in sorted(ignored, key=len, reverse=True):
+        cleaned = cleaned.replace(symbol, "")
     if not cleaned:
-        raise AmountError("missing")
-    if not _AMOUNT.match(cleaned):
-        raise AmountError("web_amount_invalid")
-    money = Money.from_decimal_str(cleaned, currency)
-    if not money.is_positive:
-        raise AmountError("web_amount_zero")
-    return money
-
-
-def account_word(kind: str) -> str:
-    """The account's kind in a sentence ("checking")."""
-    return t(f"web_account_word_{kind}")
+        raise AmountError(AMOUNT_MISSING)
+    places = currency_exponent(currency)
+    mark = re.escape(get_decimal_symbol(locale))
+    whole = rf"\d{{1,{MAX_WHOLE_DIGITS}}}"
+    shape = rf"{whole}({mark}\d{{0,{places}}})?|{mark}\d{{1,{places}}}" if places else whole
+    if not re.fullmatch(shape, cleaned):
+        raise AmountError(AMOUNT_INVALID)
+    minor = int(parse_decimal(cleaned, locale=locale).scaleb(places))
+    if minor <= 0:
+        raise AmountError(AMOUNT_ZERO)
+    return Money(minor, currency)
 
 
 def new_payment_key() -> str:
@@ -96,12 +147,14 @@ class PaymentDraft:
         banking: BankingService,
         customer_id: int,
         session: WebSessionState,
-        locale: str = "en_US",
+        locale: str,
+        words: Words,
     ) -> None:
         self.flow = flow
         self.banking = banking
         self.customer_id = customer_id
         self.locale = locale
+        self._ = words.gettext
         self._session = session  # the draft is one entry in the session's data
         self._accounts: Optional[List[AccountView]] = None
         self._payees: Optional[List[PayeeView]] = None
@@ -130,6 +183,10 @@ class PaymentDraft:
                 draft[name] = value
         draft.pop("payment_key", None)  # new answers, a new payment
         drafts[self.flow.name] = draft
+
+    def account_word(self, kind: str) -> str:
+        """The account's kind inside a sentence ("checking")."""
+        return self._(ACCOUNT_WORDS[kind])
 
     def money(self, minor: int) -> str:
         return format_money(Money(minor, self.currency), self.locale)
@@ -162,14 +219,15 @@ class PaymentDraft:
         choices = [Choice(f"payee:{p.id}", p.name, p.relationship) for p in self.payees]
         if self.flow.own_accounts and len(self.accounts) > 1:
             choices += [
-                Choice(f"account:{a.kind}", t(f"web_recipient_own_{a.kind}")) for a in self.accounts
+                Choice(f"account:{a.kind}", self._(OWN_ACCOUNT_CHOICES[a.kind]))
+                for a in self.accounts
             ]
         return choices
 
     def set_recipient(self, value: str) -> Optional[str]:
         """Store the answer; returns an error message, or None when it is fine."""
         if value not in {choice.value for choice in self.recipients()}:
-            return self.flow.text("recipient_missing")
+            return self._(self.flow.recipient_missing)
         if value != self.answers.get("recipient"):
             from_account = self.answers.get("from_account")
             self._set(recipient=value)
@@ -182,7 +240,7 @@ class PaymentDraft:
         value = self.answers.get("recipient", "")
         kind, _, ident = value.partition(":")
         if kind == "account":
-            return t(f"web_to_own_{ident}")
+            return self._(TO_OWN_ACCOUNT[ident])
         payee = next((p for p in self.payees if str(p.id) == ident), None)
         return payee.name if payee else ""
 
@@ -200,32 +258,37 @@ class PaymentDraft:
     def set_amount(self, typed: str) -> Optional[str]:
         """Store the amount typed; returns an error message, or None."""
         try:
-            amount = parse_amount(typed, self.currency)
+            amount = parse_amount(typed, self.currency, self.locale)
         except AmountError as error:
-            return self.flow.text("amount_missing") if error.key == "missing" else t(error.key)
+            missing = error.message == AMOUNT_MISSING
+            return self._(self.flow.amount_missing if missing else error.message)
         chosen = self.account(self.answers.get("from_account"))
         sources = [chosen] if chosen in self.sources() else self.sources()
         if not sources:
-            return t("web_amount_too_big", most=self.money(0))
+            return self._(AMOUNT_TOO_BIG, most=self.money(0))
         most = max(a.available.minor for a in sources)
         if amount.minor > most:
             if len(sources) == 1:
                 balance = self.money(sources[0].available.minor)
-                return t(
-                    "web_amount_more_than_account",
+                return self._(
+                    "That is more than the %(balance)s in your %(account)s account. "
+                    "Enter %(balance)s or less.",
                     balance=balance,
-                    account=account_word(sources[0].kind),
+                    account=self.account_word(sources[0].kind),
                 )
-            return t("web_amount_too_big", most=self.money(most))
+            return self._(AMOUNT_TOO_BIG, most=self.money(most))
         self._set(amount_minor=amount.minor, currency=amount.currency)
         if len(self.sources()) == 1:
             self._set(from_account=self.sources()[0].kind)
         return None
 
     def amount_typed(self) -> str:
-        """The stored amount as the customer would type it ("50.00")."""
+        """The stored amount as the customer would type it ("50.00"; "50,00" in de_DE)."""
         minor = self.answers.get("amount_minor")
-        return "" if minor is None else str(Money(minor, self.currency).to_decimal())
+        if minor is None:
+            return ""
+        value = str(Money(minor, self.currency).to_decimal())
+        return value.replace(".", get_decimal_symbol(self.locale))
 
     # ---- question 3: from which account ---------------------------------------------
 
@@ -234,8 +297,8 @@ class PaymentDraft:
         return [
             Choice(
                 a.kind,
-                t(f"web_account_title_{a.kind}"),
-                t("web_you_have", balance=self.money(a.balance.minor)),
+                self._(ACCOUNT_TITLES[a.kind]),
+                self._("You have %(balance)s", balance=self.money(a.balance.minor)),
             )
             for a in self.sources()
         ]
@@ -244,11 +307,12 @@ class PaymentDraft:
         """Store the source account; returns an error message, or None."""
         account = self.account(kind)
         if account is None or account not in self.sources():
-            return t("web_from_missing")
+            return self._("Choose which account the money should come from.")
         if account.available.minor < self.answers.get("amount_minor", 0):
-            return t(
-                "web_from_too_little",
-                account=account_word(kind),
+            return self._(
+                "Your %(account)s account has %(balance)s. That is not enough. "
+                "Choose the other account, or change the amount.",
+                account=self.account_word(kind),
                 balance=self.money(account.balance.minor),
             )
         if kind != self.answers.get("from_account"):
@@ -309,12 +373,12 @@ class PaymentDraft:
         """To, amount and from, in words, plus the read-back sentence."""
         amount = self.money(self.answers["amount_minor"])
         to = self.recipient_name()
-        account = account_word(self.answers["from_account"])
+        account = self.account_word(self.answers["from_account"])
         return {
             "to": to,
             "amount": amount,
-            "from": t(f"web_account_title_{self.answers['from_account']}"),
-            "sentence": self.flow.text("sentence", amount=amount, to=to, account=account),
+            "from": self._(ACCOUNT_TITLES[self.answers["from_account"]]),
+            "sentence": self._(self.flow.sentence, amount=amount, to=to, account=account),
         }
 
     def payment_for(self, key: str) -> Optional[Dict[str, Any]]:
@@ -351,7 +415,7 @@ class PaymentDraft:
                 "flow": self.flow.name,
                 "amount": format_money(receipt.amount, self.locale),
                 "to": payment["to"],
-                "account": account_word(receipt.from_account.kind),
+                "account_kind": receipt.from_account.kind,
                 "balance": format_money(receipt.from_account.balance, self.locale),
             }
             while len(receipts) > KEEP_COMPLETED:

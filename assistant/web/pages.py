@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any, Dict, Optional
@@ -19,7 +19,7 @@ from assistant.conversation.turns import TurnHandler
 from assistant.conversations import ConversationStore
 from assistant.identity import IdentityService
 from assistant.settings import Settings
-from assistant.texts import text
+from assistant.web.i18n import Catalogues, Words, babel_locale
 from assistant.web.preferences import DEFAULT, Preferences, PreferenceStore
 from assistant.web.sessions import WebSessionState, WebSessionStore
 
@@ -30,11 +30,9 @@ TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 STATIC_URL = "/static/web"
 COOKIE_NAME = "kb_session"
-
-
-def t(key: str, **values: Any) -> str:
-    """A web text from assistant/texts/<language>/web.yml (or gateway.yml)."""
-    return text(key, "web", **values)
+# The bank's phone number as the pages show it and dial it (the words around it are in the
+# catalogue, with a %(phone)s placeholder).
+BANK_PHONE = {"display": "1-800-555-0199", "tel": "+18005550199"}
 
 
 @cache
@@ -48,15 +46,23 @@ def asset(name: str) -> str:
 
 
 def make_environment() -> Environment:
-    """Jinja with autoescape on for every template (all user and assistant text is escaped)."""
+    """Jinja with autoescape on for every template (all user and assistant text is escaped) and
+    the i18n extension: text only inside ``{% trans %}`` or ``_()``, in the catalogue.
+
+    No translations are installed here: each render passes its own language's ``gettext``
+    (:meth:`Words.context`), so the shared environment holds no per-request state.
+    """
     environment = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
-    environment.globals.update(t=t, asset=asset)
+    environment.newstyle_gettext = True  # type: ignore[attr-defined]
+    environment.policies["ext.i18n.trimmed"] = True
+    environment.globals.update(asset=asset, bank_phone=BANK_PHONE)
     return environment
 
 
@@ -69,6 +75,7 @@ class WebServices:
     sessions: WebSessionStore
     preferences: PreferenceStore
     templates: Environment
+    catalogues: Catalogues = field(default_factory=Catalogues)
 
     @property
     def banking(self) -> Any:
@@ -96,7 +103,8 @@ class Page:
         self._new_token: Optional[str] = None
         self._clear_cookie = False
         self._prefs: Optional[Preferences] = None
-        self._customer_name: Optional[str] = None
+        self._customer: Any = None
+        self._words: Optional[Words] = None
 
     # ---- who is here -------------------------------------------------------------------
 
@@ -118,11 +126,43 @@ class Page:
         return self._prefs
 
     @property
+    def customer(self) -> Any:
+        """The signed-in customer's view (loaded once per request)."""
+        if self._customer is None:
+            self._customer = self.services.banking.get_customer(self.customer_id)
+        return self._customer
+
+    @property
     def first_name(self) -> str:
-        if self._customer_name is None:
-            name = self.services.banking.get_customer(self.customer_id).name
-            self._customer_name = name.split()[0] if name else ""
-        return self._customer_name
+        name = self.customer.name
+        return name.split()[0] if name else ""
+
+    # ---- language -----------------------------------------------------------------------
+
+    @property
+    def _chosen_locale(self) -> str:
+        """The signed-in customer's locale ("en_US"), else the bank's (settings)."""
+        return (self.signed_in and self.customer.locale) or self.settings.locale
+
+    @property
+    def locale(self) -> str:
+        """The locale that formats money and dates (one Babel knows, else the bank's)."""
+        return babel_locale(self._chosen_locale, fallback=self.settings.locale)
+
+    @property
+    def words(self) -> Words:
+        """This request's words: the catalogue of the customer's language."""
+        if self._words is None:
+            self._words = self.services.catalogues.words(self._chosen_locale)
+        return self._words
+
+    @property
+    def language(self) -> str:
+        return self.words.language
+
+    def _(self, message: str, **values: Any) -> str:
+        """``message`` (the English source text) in the customer's language."""
+        return self.words.gettext(message, **values)
 
     @property
     def csrf_token(self) -> str:
@@ -149,7 +189,7 @@ class Page:
             customer_id=customer_id, conversation_id=conversation_id
         )
         self._clear_cookie = False
-        self._prefs = None
+        self._prefs = self._customer = self._words = None
 
     def end_session(self) -> None:
         """Delete this session and clear its cookie."""
@@ -158,11 +198,12 @@ class Page:
         self.session = None
         self._new_token = None
         self._clear_cookie = True
-        self._prefs = None
+        self._prefs = self._customer = self._words = None
 
-    def flash(self, key: str, **values: Any) -> None:
-        """A message (web text key and values) shown once on the next page."""
-        self.ensure_session().changed()["flash"] = {"key": key, "values": values}
+    def flash(self, message: str, **values: Any) -> None:
+        """A message (its English source text, marked with ``N_``, and its values) shown once on
+        the next page, in the language of that page."""
+        self.ensure_session().changed()["flash"] = {"message": message, "values": values}
 
     # ---- responses -----------------------------------------------------------------
 
@@ -171,11 +212,11 @@ class Page:
         flash = None
         if self.session is not None and "flash" in self.session.data:
             message = self.session.changed().pop("flash")
-            flash = t(message["key"], **message.get("values", {}))
+            flash = self._(message.get("message", ""), **message.get("values", {}))
         context.setdefault("errors", {})
         context.setdefault("values", {})
         html = self.services.templates.get_template(template).render(
-            page=self, flash=flash, **context
+            page=self, flash=flash, **self.words.context(), **context
         )
         return self.finish(HTMLResponse(html, status_code=status_code))
 
@@ -220,4 +261,4 @@ class Page:
         """A date in the customer's locale ("November 3, 2026"): a moment (aware UTC) is shown
         as the day it falls on in the bank's time zone."""
         day = local_date(moment, self.settings.timezone)
-        return format_date(day, format="long", locale=self.settings.locale)
+        return format_date(day, format="long", locale=self.locale)

@@ -10,6 +10,7 @@ import secrets
 from typing import Any, Dict, List, Optional
 
 import phonenumbers
+from babel.numbers import get_currency_symbol
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
@@ -17,8 +18,9 @@ from assistant.banking import BankingError, InsufficientFunds
 from assistant.conversation.turns import MAX_MESSAGE_CHARS
 from assistant.money import format_money
 from assistant.texts import local_time
-from assistant.web.flows import FLOWS, Flow, PaymentDraft, account_word
-from assistant.web.pages import Page, WebServices, t
+from assistant.web.flows import ACCOUNT_TITLES, ACCOUNT_WORDS, FLOWS, Flow, PaymentDraft
+from assistant.web.i18n import N_
+from assistant.web.pages import BANK_PHONE, Page, WebServices
 from assistant.web.preferences import CHANNELS, TEXT_SIZES
 
 log = logging.getLogger(__name__)
@@ -26,7 +28,16 @@ log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 
 KEEP_MESSAGES = 20
-NOTICES = {"signed-out": "web_signed_out", "signed-out-everywhere": "web_signed_out_everywhere"}
+NOTICES = {
+    "signed-out": N_("You are signed out."),
+    "signed-out-everywhere": N_("You are signed out on every computer, phone and tablet."),
+}
+# The same words for every failed sign-in (a number we don't know, a wrong PIN, a locked PIN),
+# so the page never tells whether a number banks with us.
+SIGN_IN_FAILED = N_(
+    "The phone number or PIN is not right, or the PIN has been tried too many times. "
+    "Check them and try again, or call us on %(phone)s."
+)
 _PIN = re.compile(r"^\d{4,6}$")
 _MESSAGE_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
@@ -91,7 +102,7 @@ def sign_in_form(page: Page = Depends(get_page), notice: str = "") -> Response:
     if page.signed_in:
         return page.redirect("/")
     page.ensure_session()
-    message = t(NOTICES[notice]) if notice in NOTICES else None
+    message = page._(NOTICES[notice]) if notice in NOTICES else None
     return page.render("sign_in.html", notice=message)
 
 
@@ -113,14 +124,14 @@ def sign_in(
     errors: Dict[str, str] = {}
     e164 = _phone_e164(phone, page.settings.locale)
     if not phone.strip():
-        errors["phone"] = t("web_phone_missing")
+        errors["phone"] = page._("Enter your phone number.")
     elif e164 is None:
-        errors["phone"] = t("web_phone_invalid")
+        errors["phone"] = page._("Enter your phone number with its area code, like (555) 010-0001.")
     pin = pin.strip()
     if not pin:
-        errors["pin"] = t("web_pin_missing")
+        errors["pin"] = page._("Enter your PIN.")
     elif not _PIN.match(pin):
-        errors["pin"] = t("web_pin_format")
+        errors["pin"] = page._("Your PIN is 4 to 6 numbers. Enter only numbers.")
     if not errors:
         assert e164 is not None
         customer = services.banking.find_customer_by_phone(e164)
@@ -148,9 +159,9 @@ def sign_in(
         if result.throttled_until is not None:
             # Too many tries from this address: that says nothing about the number.
             when = refusal_text(result, "web", lambda at: local_time(at, page.settings))
-            errors["pin"] = when or t("web_sign_in_failed")
+            errors["pin"] = when or page._(SIGN_IN_FAILED, phone=BANK_PHONE["display"])
         else:
-            errors["pin"] = t("web_sign_in_failed")
+            errors["pin"] = page._(SIGN_IN_FAILED, phone=BANK_PHONE["display"])
     return page.render("sign_in.html", errors=errors, values={"phone": phone}, notice=None)
 
 
@@ -193,7 +204,9 @@ def sign_out_everywhere(page: Page = Depends(signed_in_csrf_page)) -> Response:
 def balance(page: Page = Depends(signed_in_page)) -> Response:
     """Each account and its balance."""
     accounts = page.services.banking.list_accounts(page.customer_id)
-    return page.render("balance.html", accounts=accounts, money=_money(page))
+    return page.render(
+        "balance.html", accounts=accounts, money=_money(page), account_titles=ACCOUNT_TITLES
+    )
 
 
 @router.get("/payments")
@@ -210,11 +223,11 @@ def payments(page: Page = Depends(signed_in_page)) -> Response:
                 if item.counterparty and item.counterparty not in item.description
                 else ""
             ),
-            "amount": t(
-                "web_money_out" if item.amount.is_negative else "web_money_in",
+            "amount": page._(
+                N_("%(amount)s out") if item.amount.is_negative else N_("%(amount)s in"),
                 amount=money(abs(item.amount)),
             ),
-            "account": t(f"web_account_title_{item.account_kind}"),
+            "account": page._(ACCOUNT_TITLES[item.account_kind]),
         }
         for item in items
     ]
@@ -222,7 +235,7 @@ def payments(page: Page = Depends(signed_in_page)) -> Response:
 
 
 def _money(page: Page) -> Any:
-    return lambda amount: format_money(amount, page.settings.locale)
+    return lambda amount: format_money(amount, page.locale)
 
 
 @router.get("/talk")
@@ -243,7 +256,7 @@ def get_help(page: Page = Depends(get_page)) -> Response:
 def _draft(page: Page, flow: Flow) -> PaymentDraft:
     assert page.session is not None
     return PaymentDraft(
-        flow, page.services.banking, page.customer_id, page.session, page.settings.locale
+        flow, page.services.banking, page.customer_id, page.session, page.locale, page.words
     )
 
 
@@ -313,7 +326,7 @@ def _flow_routes(flow: Flow) -> None:
         return page.render(
             "flow_check.html",
             flow=flow,
-            title=flow.text("check_title"),
+            title=page._(flow.check_title),
             summary=draft.summary(),
             payment_key=draft.payment_key(),
             can_change_source=len(draft.sources()) > 1,
@@ -324,12 +337,18 @@ def _flow_routes(flow: Flow) -> None:
         draft = _draft(page, flow)
         payment = draft.payment_for(payment_key)
         if payment is None:
-            page.flash("web_payment_expired")
+            page.flash(N_("Please check the details again before you send. No money has moved."))
             return page.redirect(draft.next_path())
         try:
             receipt = draft.pay(payment, payment_key)
         except InsufficientFunds:
-            page.flash("web_payment_not_enough", account=account_word(payment["from_account"]))
+            page.flash(
+                N_(
+                    "There is not enough money in your %(account)s account for this any more. "
+                    "Nothing was sent. Please change the amount."
+                ),
+                account=draft.account_word(payment["from_account"]),
+            )
             return page.redirect(f"{flow.path}/amount")
         except (BankingError, ValueError) as error:
             log.warning(
@@ -349,9 +368,10 @@ def _flow_routes(flow: Flow) -> None:
         return page.render(
             "flow_done.html",
             flow=flow,
-            title=flow.text("done_title"),
+            title=page._(flow.done_title),
             reference=reference,
             receipt=receipt,
+            account_words=ACCOUNT_WORDS,
         )
 
     name = flow.name.replace("-", "_")
@@ -372,7 +392,7 @@ def _render_recipient(
     return page.render(
         "flow_recipient.html",
         flow=draft.flow,
-        title=draft.flow.text("recipient_title"),
+        title=page._(draft.flow.recipient_title),
         choices=draft.recipients(),
         chosen=chosen,
         errors=errors,
@@ -383,7 +403,8 @@ def _render_amount(page: Page, draft: PaymentDraft, errors: Dict[str, str], type
     return page.render(
         "flow_amount.html",
         flow=draft.flow,
-        title=draft.flow.text("amount_title"),
+        title=page._(draft.flow.amount_title),
+        currency_symbol=get_currency_symbol(draft.currency, page.locale),
         errors=errors,
         values={"amount": typed},
     )
@@ -393,7 +414,7 @@ def _render_from(page: Page, draft: PaymentDraft, errors: Dict[str, str], chosen
     return page.render(
         "flow_from.html",
         flow=draft.flow,
-        title=t("web_from_title"),
+        title=page._("Which account should the money come from?"),
         choices=draft.source_choices(),
         chosen=chosen,
         errors=errors,
@@ -431,14 +452,15 @@ def ask(
     message = message.strip()
     if pin:
         if not _PIN.match(pin):
-            return _render_ask(page, {"pin": t("web_ask_pin_missing")}, {})
-        said, shown = pin, t("web_ask_pin_shown")
+            return _render_ask(page, {"pin": page._("Enter your PIN. It is 4 to 6 numbers.")}, {})
+        said, shown = pin, page._("(your PIN, kept hidden)")
     elif message:
         if len(message) > MAX_MESSAGE_CHARS:
-            return _render_ask(page, {"message": t("web_ask_message_too_long")}, {})
+            message_too_long = page._("Your question is very long. Please use fewer words.")
+            return _render_ask(page, {"message": message_too_long}, {})
         said, shown = message, None
     else:
-        return _render_ask(page, {"message": t("web_ask_message_missing")}, {})
+        return _render_ask(page, {"message": page._("Type your question.")}, {})
 
     conversation_id = _conversation(page)
     client_id = f"web-{message_id}" if _MESSAGE_ID.match(message_id) else None
@@ -536,7 +558,7 @@ def save_settings(
             preferred_channel if preferred_channel in CHANNELS else current.preferred_channel
         ),
     )
-    page.flash("web_settings_saved")
+    page.flash(N_("Your settings are saved."))
     return page.redirect("/settings")
 
 
