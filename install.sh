@@ -15,6 +15,9 @@ if [ "$(cat .venv/.installed 2>/dev/null || true)" != "$want" ]; then
   .venv/bin/python -m pip install --no-deps --no-build-isolation -e .
   echo "$want" > .venv/.installed
 fi
+# The web pages' words: compile each Babel catalogue (assistant/locale/<lang>/LC_MESSAGES/
+# messages.po) to the .mo the pages read; .mo files are built, not kept in git.
+.venv/bin/pybabel --quiet compile --domain messages --directory assistant/locale
 # Real Chromium for the browser tests (Playwright drives Debian's package; it cannot download
 # its own browser here).
 if ! command -v chromium >/dev/null 2>&1; then

@@ -11,7 +11,6 @@ messages (PIN accepted plus balances; recent payments).
 from __future__ import annotations
 
 import re
-import string
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
 
@@ -160,13 +159,6 @@ def test_every_sms_text_is_gsm7_and_at_most_three_segments(name: str, template: 
     info = segment_info(filled)
     limit = 1 if name in ONE_SEGMENT else MAX_REPLY_SEGMENTS
     assert info.segments <= limit, f"{name}: {info.units} characters: {filled!r}"
-
-
-def test_no_template_uses_characters_outside_the_printable_ascii_set() -> None:
-    """Not required by GSM-7, but keeps every template easy to type and to translate."""
-    allowed = set(string.printable) - set(string.whitespace) | {" "}
-    for name, template in ALL_TEXTS:
-        assert set(template) <= allowed, name
 
 
 def domain_sms(name: str) -> str:

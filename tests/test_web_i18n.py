@@ -1,0 +1,434 @@
+"""Every word on the web pages comes from the Babel catalogue of the request's language: no text
+outside ``{% trans %}``/``_()`` in a template or in the web's Python code, the catalogue is up to
+date with the sources, a second catalogue with a marker word reaches every page, and two
+customers with two languages never see each other's words."""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import shutil
+import threading
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Set, Tuple
+
+import pytest
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.pofile import read_po, write_po
+from jinja2 import nodes
+from sqlalchemy import update
+
+from assistant.demo import MARGARET_PHONE, RAVI_PHONE
+from assistant.models import Customer
+from assistant.web.flows import parse_amount
+from assistant.web.i18n import LOCALE_DIR, Catalogues
+from assistant.web.pages import TEMPLATES, make_environment
+from tests.web_support import RAVI_PIN, Browser, WebApp, make_web_app
+
+ROOT = Path(__file__).resolve().parents[1]
+WEB = ROOT / "assistant" / "web"
+MARKER = "XQX"
+GETTEXT = {"_", "gettext", "ngettext", "pgettext", "npgettext", "N_"}
+# Attributes whose words a customer sees or hears (web.js shows and speaks data-*-text/status).
+WORD_ATTRIBUTES = re.compile(r"^(aria-label|alt|title|placeholder|data-[a-z]+-(text|status))$")
+LETTERS = re.compile(r"[^\W\d_]")
+MONTHS = re.compile(
+    r"\b(January|February|March|April|May|June|July|August|September|October|November|"
+    r"December)\b"
+)
+
+
+# ---- the sources: no words outside the catalogue ---------------------------------------------
+
+
+def _template_words(name: str) -> Tuple[List[str], List[str]]:
+    """The words of ``name`` outside the catalogue: (HTML text and word attributes, string
+    constants that read like words)."""
+    environment = make_environment()
+    source = environment.loader.get_source(environment, name)[0]  # type: ignore[union-attr]
+    parts: List[str] = []
+    constants: List[str] = []
+
+    def walk(node: nodes.Node) -> None:
+        if isinstance(node, nodes.Call) and getattr(node.node, "name", None) in GETTEXT:
+            return  # in the catalogue
+        if isinstance(node, nodes.Const) and isinstance(node.value, str):
+            value = node.value.strip()
+            if LETTERS.search(value) and (re.search(r"[A-Z]", value) or " " in value):
+                constants.append(node.value)
+        if isinstance(node, nodes.Output):
+            for child in node.nodes:
+                if isinstance(child, nodes.TemplateData):
+                    parts.append(child.data)
+                else:
+                    parts.append("\x00")  # a value: not a word of the template
+                    walk(child)
+            return
+        for child in node.iter_child_nodes():
+            walk(child)
+
+    walk(environment.parse(source))
+    return _html_words("".join(parts)), constants
+
+
+class _Words(HTMLParser):
+    """Text nodes and word attributes of an HTML page (scripts and styles left out)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: List[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: List[Tuple[str, Any]]) -> None:
+        if tag in ("script", "style"):
+            self._skip += 1
+        attributes = dict(attrs)
+        for name, value in attrs:
+            if value and WORD_ATTRIBUTES.match(name):
+                self.found.append(f"{tag}[{name}]={value}")
+        if tag == "input" and attributes.get("type") in ("submit", "button"):
+            self.found.append(f"input[value]={attributes.get('value') or ''}")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip and data.strip():
+            self.found.append(" ".join(data.split()))
+
+
+def _html_words(html: str) -> List[str]:
+    parser = _Words()
+    parser.feed(html)
+    return [words for words in parser.found if LETTERS.search(words.split("=", 1)[-1])]
+
+
+def _templates() -> List[str]:
+    return sorted(path.name for path in TEMPLATES.glob("*.html"))
+
+
+@pytest.mark.parametrize("name", _templates())
+def test_every_word_in_a_template_is_inside_trans_or_gettext(name: str) -> None:
+    text, constants = _template_words(name)
+    assert text == [], f"{name}: words outside {{% trans %}}: {text}"
+    assert constants == [], f"{name}: words outside _(): {constants}"
+
+
+def test_the_template_check_finds_a_word_outside_the_catalogue() -> None:
+    found = _html_words('<p class="lead">Hello</p><b aria-label="Help">\x00</b><i>\x00</i>')
+    assert found == ["Hello", "b[aria-label]=Help"]
+
+
+def _python_words(path: Path) -> List[str]:
+    """String constants in ``path`` that read like a sentence for a person, outside gettext
+    calls, docstrings, log calls and exceptions (words for developers)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skipped: Set[int] = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
+            if isinstance(body[0].value, ast.Constant):
+                skipped.add(id(body[0].value))  # a docstring
+        if isinstance(node, ast.Raise):
+            skipped.update(id(inner) for inner in ast.walk(node))
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            owner = getattr(func, "value", None)
+            is_log = isinstance(owner, ast.Name) and owner.id in ("log", "logging")
+            if name in GETTEXT or is_log:
+                for inner in ast.walk(node):
+                    skipped.add(id(inner))
+    return [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in skipped
+        and re.search(r"[A-Za-z]+ [a-z]+", node.value)
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in WEB.glob("*.py")))
+def test_the_web_python_code_builds_no_sentence_outside_the_catalogue(name: str) -> None:
+    assert _python_words(WEB / name) == []
+
+
+def _extracted(tmp_path: Path) -> Any:
+    pot = tmp_path / "extracted.pot"
+    CommandLineInterface().run(
+        ["pybabel", "--quiet", "extract", "-F", str(ROOT / "babel.cfg"), "-o", str(pot), str(ROOT)]
+    )
+    with pot.open("rb") as handle:
+        return read_po(handle)
+
+
+def _ids(catalog: Any) -> Set[Any]:
+    return {message.id for message in catalog if message.id}
+
+
+def test_the_catalogue_template_is_up_to_date_with_the_sources(tmp_path: Path) -> None:
+    with (LOCALE_DIR / "messages.pot").open("rb") as handle:
+        kept = _ids(read_po(handle))
+    extracted = _ids(_extracted(tmp_path))
+    assert extracted - kept == set(), "run pybabel extract (see babel.cfg) and update"
+    assert kept - extracted == set(), "messages no source uses any more"
+    assert len(kept) > 150
+
+
+@pytest.mark.parametrize("language", Catalogues().languages())
+def test_every_catalogue_has_every_message_of_the_template(language: str) -> None:
+    with (LOCALE_DIR / "messages.pot").open("rb") as handle:
+        wanted = _ids(read_po(handle))
+    with (LOCALE_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle)
+    assert _ids(catalog) == wanted
+    assert not catalog.obsolete
+
+
+# ---- a second catalogue with a marker word reaches every page -----------------------------------
+
+
+def _marked(msgstr: str) -> str:
+    """Every run of text in ``msgstr`` (between HTML tags) starts with the marker."""
+    return re.sub(r"(^|>)([^<]*[^\W\d_][^<]*)", lambda m: f"{m[1]}{MARKER} {m[2]}", msgstr)
+
+
+def _marker_catalogues(directory: Path, language: str) -> Catalogues:
+    """The real catalogues copied to ``directory``, plus ``language``: the English source text
+    with the marker before every run of words; compiled with pybabel compile."""
+    shutil.copytree(LOCALE_DIR, directory, dirs_exist_ok=True)
+    with (LOCALE_DIR / "en" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle, locale="en")
+    for message in catalog:
+        if not message.id:
+            continue
+        if message.pluralizable:
+            message.string = tuple(_marked(text) for text in message.id)
+        else:
+            message.string = _marked(message.id)
+    target = directory / language / "LC_MESSAGES"
+    target.mkdir(parents=True, exist_ok=True)
+    with (target / "messages.po").open("wb") as handle:
+        write_po(handle, catalog)
+    CommandLineInterface().run(
+        ["pybabel", "--quiet", "compile", "-d", str(directory), "-l", language, "-D", "messages"]
+    )
+    assert (target / "messages.mo").is_file()
+    return Catalogues(directory)
+
+
+def _data(web: WebApp) -> List[str]:
+    """What the demo bank's data (names, payments) and the conversation (what was typed, what
+    the assistant answered: Rasa's own catalogue) put on the pages."""
+    bank = web.bank
+    found = ["Margaret", "Ravi", "1-800-555-0199", "You said: hello there", "hello there"]
+    for phone in (MARGARET_PHONE, RAVI_PHONE):
+        customer_id = web.customer_id(phone)
+        for payee in bank.list_payees(customer_id):
+            found += [payee.name, payee.relationship or ""]
+        for item in bank.recent_transactions(customer_id, limit=10):
+            found += [item.description or "", item.counterparty or ""]
+    return sorted({words for words in found if words}, key=len, reverse=True)
+
+
+def _unmarked(html: str, data: List[str]) -> List[str]:
+    """The page's words (text nodes, word attributes) that do not carry the marker."""
+    missing = []
+    for words in _html_words(html):
+        if MARKER in words:
+            continue
+        rest = words.split("=", 1)[-1] if "]=" in words else words
+        for value in data:
+            rest = rest.replace(value, "")
+        rest = MONTHS.sub("", re.sub(r"\S*\d\S*", "", rest))
+        if LETTERS.search(rest):
+            missing.append(words)
+    return missing
+
+
+def _fill_drafts(web: WebApp, browser: Browser) -> None:
+    payees = {p.name: p.id for p in web.bank.list_payees(web.customer_id())}
+    for path, who in (("/send", "Tom"), ("/pay-bill", "City Power")):
+        browser.post(path, {"recipient": f"payee:{payees[who]}"})
+        browser.post(f"{path}/amount", {"amount": "5"})
+        browser.post(f"{path}/from", {"from_account": "checking"})
+
+
+def _set_locale(web: WebApp, phone: str, locale: str) -> None:
+    with web.sessions() as session, session.begin():
+        session.execute(update(Customer).where(Customer.phone == phone).values(locale=locale))
+
+
+def _every_page(web: WebApp) -> Iterator[Tuple[str, str]]:
+    """(what, html) for every page a customer can see, signed out and in, with errors,
+    notices, receipts and error pages."""
+    guest = web.browser()
+    for path in ("/sign-in", "/help", "/talk", "/send/nothing", "/sign-in?notice=signed-out"):
+        yield path, guest.get(path).text
+    yield "sign-in errors", guest.sign_in(phone="12", pin="").text
+    yield "sign-in failed", guest.sign_in(pin="1111").text
+    yield "no CSRF token", guest.post("/sign-in", {"phone": "x"}, csrf="wrong").text
+
+    margaret = web.browser()
+    assert margaret.sign_in().status_code == 303
+    _fill_drafts(web, margaret)
+    pages = ["/", "/balance", "/payments", "/ask", "/settings", "/help", "/talk", "/sign-out"]
+    for flow in ("/send", "/pay-bill"):
+        pages += [flow, f"{flow}/amount", f"{flow}/from", f"{flow}/check", f"{flow}/done/NOPE"]
+    for path in pages:
+        yield f"signed in {path}", margaret.get(path).text
+    yield "amount error", margaret.post("/send/amount", {"amount": "fifty"}).text
+    yield "too much", margaret.post("/send/amount", {"amount": "100000"}).text
+    yield "recipient error", margaret.post("/send", {"recipient": "nobody"}).text
+    yield "from error", margaret.post("/send/from", {"from_account": "nothing"}).text
+    yield "ask error", margaret.post("/ask", {"message": ""}).text
+    margaret.post("/ask", {"message": "hello there", "message_id": "abcdefgh1"})
+    yield "ask after a turn", margaret.get("/ask").text
+    margaret.post("/settings", {"text_size": "larger", "read_aloud": "on"})
+    yield "settings saved", margaret.get("/settings").text
+    margaret.post("/send/confirm", {"payment_key": "expired"})
+    yield "payment expired", margaret.get("/send/amount").text
+    margaret.post("/send/amount", {"amount": "5"})
+    margaret.post("/send/from", {"from_account": "checking"})
+    done = margaret.post("/send/confirm", {"payment_key": margaret.payment_key("/send/check")})
+    yield "receipt", margaret.get(done.headers["location"]).text
+
+    ravi = web.browser()
+    assert ravi.sign_in(phone=RAVI_PHONE, pin=RAVI_PIN).status_code == 303
+    yield "nobody to send to", ravi.get("/send").text
+    bill = web.bank.list_payees(web.customer_id(RAVI_PHONE), "bill")[0]
+    ravi.post("/pay-bill", {"recipient": f"payee:{bill.id}"})
+    yield "one account", ravi.post("/pay-bill/amount", {"amount": "5000"}).text
+    ravi.post("/sign-out", {}, token_from="/")
+    yield "signed out", ravi.get("/sign-in?notice=signed-out").text
+
+
+@pytest.fixture
+def marked_web(demo_template: Path, tmp_path: Path) -> Iterator[WebApp]:
+    """The web pages with the English catalogue replaced by the marker catalogue."""
+    app = make_web_app(demo_template, tmp_path)
+    app.app.state.web.catalogues = _marker_catalogues(tmp_path / "locale", "en")
+    yield app
+    app.close()
+
+
+def test_a_marker_catalogue_reaches_every_word_on_every_page(marked_web: WebApp) -> None:
+    data = _data(marked_web)
+    pages = list(_every_page(marked_web))
+    assert len(pages) > 35
+    for what, html in pages:
+        assert f"<title>{MARKER} " in html, what
+        assert _unmarked(html, data) == [], what
+    # the check can fail: English words without the marker are found
+    assert _unmarked("<p>Sign in, Margaret</p>", data) == ["Sign in, Margaret"]
+
+
+def test_each_customer_gets_their_own_language_even_when_pages_are_made_at_once(
+    web: WebApp, tmp_path: Path
+) -> None:
+    """Margaret (en_US) and Ravi (a throwaway language "xq") ask for pages at the same time:
+    each page is wholly in its customer's language."""
+    web.app.state.web.catalogues = _marker_catalogues(tmp_path / "locale", "xq")
+    _set_locale(web, RAVI_PHONE, "xq_US")
+    data = _data(web)
+    margaret, ravi = web.browser(), web.browser()
+    assert margaret.sign_in().status_code == 303
+    assert ravi.sign_in(phone=RAVI_PHONE, pin=RAVI_PIN).status_code == 303
+    paths = ["/", "/balance", "/payments", "/settings", "/help", "/ask", "/pay-bill"]
+    results: Dict[str, List[Tuple[str, str]]] = {"margaret": [], "ravi": []}
+    start = threading.Barrier(2)
+
+    def browse(who: str, browser: Browser) -> None:
+        start.wait()
+        for _ in range(3):
+            for path in paths:
+                results[who].append((path, browser.get(path).text))
+
+    threads = [
+        threading.Thread(target=browse, args=("margaret", margaret)),
+        threading.Thread(target=browse, args=("ravi", ravi)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(results["margaret"]) == len(results["ravi"]) == 3 * len(paths)
+    for path, html in results["ravi"]:
+        assert '<html lang="xq"' in html, path
+        assert _unmarked(html, data) == [], path
+    for path, html in results["margaret"]:
+        assert '<html lang="en"' in html, path
+        assert MARKER not in html, path
+
+
+def test_a_language_without_a_catalogue_shows_the_english_source_text(tmp_path: Path) -> None:
+    words = Catalogues(tmp_path).words("fr_FR")
+    assert words.language == "fr"
+    assert words.gettext("Hello %(name)s", name="Ana") == "Hello Ana"
+
+
+def test_a_catalogue_edited_after_compiling_is_read_from_its_po(tmp_path: Path) -> None:
+    catalogues = _marker_catalogues(tmp_path / "locale", "xq")
+    po = tmp_path / "locale" / "xq" / "LC_MESSAGES" / "messages.po"
+    mo = po.with_suffix(".mo")
+    po.write_text(po.read_text().replace(f'"{MARKER} Sign in"', '"Signez"'))
+    older = mo.stat().st_mtime - 10
+    os.utime(mo, (older, older))
+    assert catalogues.words("xq").gettext("Sign in") == "Signez"
+
+
+# ---- money typed the customer's way -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "locale", "minor"),
+    [
+        ("$1,000", "en_US", 100000),
+        ("12.5", "en_US", 1250),
+        (".75", "en_US", 75),
+        (" 40 ", "en_US", 4000),
+        ("$10.00", "en_US", 1000),
+        ("1,250.5", "en_US", 125050),
+        ("USD 7", "en_US", 700),
+        ("1.250,50", "de_DE", 125050),
+        ("12,5", "de_DE", 1250),
+        ("1\u202f250,50", "fr_FR", 125050),
+    ],
+)
+def test_an_amount_is_read_by_the_customers_locale(typed: str, locale: str, minor: int) -> None:
+    money = parse_amount(typed, "USD", locale)
+    assert (money.minor, money.currency) == (minor, "USD")
+    assert isinstance(money.minor, int)
+
+
+@pytest.mark.parametrize(
+    ("typed", "locale"),
+    [
+        ("fifty", "en_US"),
+        ("12.345", "en_US"),
+        ("1e3", "en_US"),
+        ("-5", "en_US"),
+        ("NaN", "en_US"),
+        ("1234567890", "en_US"),
+        ("12.5.0", "en_US"),
+        ("12,5,0.5", "de_DE"),
+    ],
+)
+def test_an_amount_not_written_the_locales_way_is_refused(typed: str, locale: str) -> None:
+    from assistant.web.flows import AmountError
+
+    with pytest.raises(AmountError):
+        parse_amount(typed, "USD", locale)
+
+
+def test_yen_have_no_minor_unit() -> None:
+    from assistant.web.flows import AmountError
+
+    assert parse_amount("1,200", "JPY", "ja_JP").minor == 1200
+    with pytest.raises(AmountError):
+        parse_amount("1,200.5", "JPY", "ja_JP")
