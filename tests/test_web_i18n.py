@@ -157,6 +157,19 @@ def test_the_web_python_code_builds_no_sentence_outside_the_catalogue(name: str)
     assert _python_words(WEB / name) == []
 
 
+def test_web_js_shows_and_speaks_only_words_the_page_gives_it() -> None:
+    """The script's words come from the page (data-*-text/status attributes, from the
+    catalogue, checked with every page above); its own strings are names, not sentences."""
+    script = (WEB / "static" / "web.js").read_text(encoding="utf-8")
+    code = re.sub(r"/\*.*?\*/|//[^\n]*", "", script, flags=re.S)
+    strings = re.findall(r'"((?:[^"\\\n]|\\.)*)"|\'((?:[^\'\\\n]|\\.)*)\'', code)
+    literals = [
+        double or single for double, single in strings if "use strict" not in (double, single)
+    ]
+    assert "data-show-text" in literals and "data-start-text" in literals
+    assert [text for text in literals if re.search(r"[A-Za-z]\s+[A-Za-z]", text)] == []
+
+
 def _extracted(tmp_path: Path) -> Any:
     pot = tmp_path / "extracted.pot"
     CommandLineInterface().run(

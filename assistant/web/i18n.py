@@ -65,13 +65,6 @@ class Words:
         text = self.translations.gettext(message)
         return text % values if values else text
 
-    def ngettext(self, singular: str, plural: str, count: int, **values: Any) -> str:
-        """The form for ``count`` by the language's plural rules; ``%(num)s`` is ``count``."""
-        text = self.translations.ngettext(singular, plural, count)
-        return text % {"num": count, **values}
-
-    _ = gettext
-
     def context(self) -> Dict[str, Any]:
         """``gettext``/``ngettext`` for one render (Jinja's newstyle gettext: autoescaped, and
         the variables filled in by the call)."""
