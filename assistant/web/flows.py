@@ -110,7 +110,7 @@ class AmountError(ValueError):
         self.message = message
 
 
-def parse_amount(typed: str, currency: str, locale: str = "en_US") -> Money:
+def parse_amount(typed: str, currency: str, locale: str) -> Money:
     """An amount as people type it in their locale ("$1,250", "12.5", " 40 " in en_US;
     "1.250,50 EUR" in de_DE) as exact Money: the currency's symbol or code, spaces and the
     locale's group separators are ignored; the locale's decimal mark may carry as many digits
