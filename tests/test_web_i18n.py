@@ -6,6 +6,7 @@ customers with two languages never see each other's words."""
 from __future__ import annotations
 
 import ast
+import gettext as gettext_module
 import os
 import re
 import shutil
@@ -383,6 +384,11 @@ def test_a_language_without_a_catalogue_shows_the_english_source_text(tmp_path: 
     words = Catalogues(tmp_path).words("fr_FR")
     assert words.language == "fr"
     assert words.gettext("Hello %(name)s", name="Ana") == "Hello Ana"
+    (tmp_path / "inner").mkdir()
+    shutil.copytree(LOCALE_DIR, tmp_path / "outside")
+    assert Catalogues(tmp_path / "inner").words("../outside/en").translations.__class__ is (
+        gettext_module.NullTranslations
+    )
 
 
 def test_a_catalogue_edited_after_compiling_is_read_from_its_po(tmp_path: Path) -> None:

@@ -106,7 +106,10 @@ class Catalogues:
         """The words for ``locale`` ("en_US"): its own catalogue, else its language's ("en")."""
         name = locale.replace("-", "_")
         for candidate in dict.fromkeys((name, language_of(name))):
-            if (self.directory / candidate / "LC_MESSAGES" / f"{DOMAIN}.po").is_file():
+            if (
+                candidate.replace("_", "").isalpha()
+                and (self.directory / candidate / "LC_MESSAGES" / f"{DOMAIN}.po").is_file()
+            ):
                 return Words(candidate, self._translations(candidate))
         return Words(language_of(name), gettext_module.NullTranslations())
 
