@@ -120,8 +120,8 @@ class Page:
     @property
     def first_name(self) -> str:
         if self._customer_name is None:
-            name = self.services.banking.get_customer(self.customer_id).name
-            self._customer_name = name.split()[0] if name else ""
+            customer = self.services.banking.get_customer(self.customer_id)
+            self._customer_name = customer.form_of_address
         return self._customer_name
 
     @property

@@ -13,7 +13,7 @@ import phonenumbers
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from assistant.banking import BankingError, InsufficientFunds
+from assistant.banking import BankingError, InsufficientFunds, TransactionView
 from assistant.conversation.turns import MAX_MESSAGE_CHARS
 from assistant.money import format_money
 from assistant.texts import local_time
@@ -201,24 +201,39 @@ def payments(page: Page = Depends(signed_in_page)) -> Response:
     """The ten newest movements on the customer's accounts."""
     items = page.services.banking.recent_transactions(page.customer_id, limit=10)
     money = _money(page)
-    rows = [
-        {
-            "date": page.date(item.created_at),
-            "description": item.description or item.counterparty,
-            "detail": (
-                item.counterparty
-                if item.counterparty and item.counterparty not in item.description
-                else ""
-            ),
-            "amount": t(
-                "web_money_out" if item.amount.is_negative else "web_money_in",
-                amount=money(abs(item.amount)),
-            ),
-            "account": t(f"web_account_title_{item.account_kind}"),
-        }
-        for item in items
-    ]
+    rows = [_payment_row(page, item, money) for item in items]
     return page.render("payments.html", rows=rows)
+
+
+def _payment_row(page: Page, item: TransactionView, money: Any) -> Dict[str, str]:
+    """One movement for payments.html: ``kind`` and ``counterparty`` as stored, and their
+    words (``description``, with the counterparty as ``detail`` when the words lack it)."""
+    words = _transaction_words(item)
+    return {
+        "date": page.date(item.created_at),
+        "kind": item.kind,
+        "counterparty": item.counterparty,
+        "description": words,
+        "detail": item.counterparty if item.counterparty not in words else "",
+        "amount": t(
+            "web_money_out" if item.amount.is_negative else "web_money_in",
+            amount=money(abs(item.amount)),
+        ),
+        "account": t(f"web_account_title_{item.account_kind}"),
+    }
+
+
+def _transaction_words(item: TransactionView) -> str:
+    """What a movement was, by its kind ("Payment to Tom"); a kind without words: who with."""
+    direction = ("_out" if item.amount.is_negative else "_in") if item.kind == "transfer" else ""
+    try:
+        return t(
+            f"web_transaction_{item.kind}{direction}",
+            counterparty=item.counterparty,
+            account=item.account_name,
+        )
+    except KeyError:
+        return item.counterparty
 
 
 def _money(page: Page) -> Any:
