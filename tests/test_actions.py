@@ -9,8 +9,11 @@ the banking service, never by trusting what the action said.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
@@ -18,6 +21,7 @@ import pytest
 import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import update
 
 import actions.context as context
 import actions.readback as readback_actions
@@ -26,6 +30,7 @@ from actions.account_info import (
     TRANSFER_LINES,
     ActionCheckBalance,
     ActionRecentTransactions,
+    line_response,
 )
 from actions.cards import ActionFreezeCard, ActionReportLostCard, ActionUnfreezeCard
 from actions.conversation import (
@@ -55,10 +60,13 @@ from actions.payments import (
 )
 from actions.slots import NEW_PAYEE_SLOTS, PAYMENT_SLOTS
 from actions.verification import ActionCheckVerified
-from assistant.banking import LedgerBankingService
+from assistant.banking import LedgerBankingService, TransactionView
+from assistant.clock import bank_today
 from assistant.conversations import ConversationStore
 from assistant.db import dispose, session_factory
 from assistant.demo import MARGARET_PHONE, RAVI_PHONE
+from assistant.models import Customer
+from assistant.money import Money
 from assistant.readbacks import NEW_PAYEE, PAYMENT, ReadbackStore
 from assistant.settings import get_settings
 from tests.fakes import copy_of_bank, seeded_bank_template, transaction_words, wording
@@ -395,6 +403,83 @@ def test_recent_payments_to_a_payee_never_paid_say_there_are_none(demo: DemoBank
     dispatcher, _ = run(ActionRecentTransactions(), tracker)
     assert responses(dispatcher) == ["utter_no_transactions_with_payee"]
     assert said(dispatcher) == "I can't see any payments with Linda."
+
+
+def date_range(start: date, end: date) -> Dict[str, Any]:
+    return {
+        "entity": "date_range",
+        "value": {"start": start.isoformat(), "end": end.isoformat()},
+    }
+
+
+def test_recent_payments_between_two_past_days_name_the_days_for_eye_and_ear(
+    demo: DemoBank,
+) -> None:
+    start, end = bank_today() - timedelta(days=40), bank_today() - timedelta(days=20)
+    tracker = make_tracker(
+        demo.conversation(), intent="recent_transactions", entities=(date_range(start, end),)
+    )
+    dispatcher, _ = run(ActionRecentTransactions(), tracker)
+    assert listing(dispatcher)[0] == "utter_transactions_intro_between"
+    on_screen = f"{start:%b} {start.day} and {end:%b} {end.day}"
+    assert said(dispatcher, 0) == f"Here are your most recent payments between {on_screen}:"
+    heard = f"{start:%A, %B} {start.day} and {end:%A, %B} {end.day}"
+    assert said(dispatcher, 0, "voice") == f"Here are your most recent payments between {heard}."
+
+
+def test_recent_payments_up_to_today_with_a_payee_say_since(demo: DemoBank) -> None:
+    start = bank_today() - timedelta(days=40)
+    tracker = make_tracker(
+        demo.conversation(),
+        intent="recent_transactions",
+        entities=(payee("City Power"), date_range(start, bank_today())),
+    )
+    dispatcher, _ = run(ActionRecentTransactions(), tracker)
+    assert listing(dispatcher) == ["utter_transactions_intro_with_payee_since", LINE]
+    assert said(dispatcher, 0, "sms") == f"Recent with City Power since {start:%b} {start.day}:"
+
+
+def test_a_transfer_says_both_accounts_on_each_side(demo: DemoBank) -> None:
+    history = demo.service.recent_transactions(demo.margaret, limit=50)
+    transfer = {t.account_kind: t for t in history if t.kind == "transfer"}
+    assert line_response(transfer["checking"]) == "utter_transaction_line_transfer_out"
+    assert transaction_words(transfer["checking"]) == "Transfer from Checking to Savings"
+    assert line_response(transfer["savings"]) == "utter_transaction_line_transfer_in"
+    assert transaction_words(transfer["savings"]) == "Transfer from Checking to Savings"
+
+
+def test_every_transaction_kind_has_words_of_its_own(demo: DemoBank) -> None:
+    """A kind added to the ledger without a response of its own fails here."""
+    sample = demo.service.recent_transactions(demo.margaret, limit=1)[0]
+    for kind in TransactionView.KINDS:
+        for minor in (-100, 100):
+            item = dataclasses.replace(sample, kind=kind, amount=Money(minor))
+            assert line_response(item) != "utter_transaction_line", kind
+            assert transaction_words(item), kind
+
+
+def test_money_dates_and_lists_follow_the_conversations_locale(demo: DemoBank) -> None:
+    british = make_tracker(demo.conversation(), intent="check_balance", slots={"locale": "en_GB"})
+    dispatcher, _ = run(ActionCheckBalance(), british)
+    assert values(dispatcher, 0)["balance"] == "US$1,250.00"
+    tracker = make_tracker(
+        demo.conversation(), intent="recent_transactions", slots={"locale": "en_GB"}
+    )
+    dispatcher, _ = run(ActionRecentTransactions(), tracker)
+    newest = demo.service.recent_transactions(demo.margaret, limit=1)[0].date
+    assert values(dispatcher, 1)["date"] == f"{newest.day} {newest:%b}".replace("Sep", "Sept")
+    assert values(dispatcher, 1)["short_date"] == f"{newest:%d/%m}"
+
+
+def test_without_a_locale_slot_the_settings_locale_is_used(
+    demo: DemoBank, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASSISTANT_LOCALE", "en_GB")
+    get_settings.cache_clear()
+    dispatcher, _ = run(
+        ActionCheckBalance(), make_tracker(demo.conversation(), intent="check_balance")
+    )
+    assert values(dispatcher, 0)["balance"] == "US$1,250.00"
 
 
 # ---- the payment form ---------------------------------------------------------------------
@@ -905,6 +990,15 @@ def test_the_greeting_uses_the_first_name_once_the_pin_was_given(demo: DemoBank)
     assert said(dispatcher).startswith("Hello Margaret. ")
 
 
+def test_the_greeting_uses_the_whole_name_when_no_form_of_address_is_kept(
+    demo: DemoBank,
+) -> None:
+    with session_factory(os.environ["DATABASE_URL"])() as session, session.begin():
+        session.execute(update(Customer).values(address_as=""))
+    dispatcher, _ = run(ActionGreet(), make_tracker(demo.conversation(verified=True)))
+    assert said(dispatcher).startswith("Hello Margaret Chen. ")
+
+
 def test_help_inside_a_form_explains_how_to_stop(demo: DemoBank) -> None:
     sender = demo.conversation()
     dispatcher, _ = run(ActionHelp(), make_tracker(sender, intent="help"))
@@ -1079,6 +1173,8 @@ def test_the_new_payee_name_is_taken_from_the_answer(demo: DemoBank) -> None:
     assert slots == {"new_payee_name": "Joe Bloggs"}
     _, slots = validate_new_payee(sender, "new_payee_name", "it's the corner shop.")
     assert slots == {"new_payee_name": "Corner Shop"}
+    _, slots = validate_new_payee(sender, "new_payee_name", "Siobhan McDonald-O'Neill")
+    assert slots == {"new_payee_name": "Siobhan McDonald-O'Neill"}  # as its owner writes it
     dispatcher, slots = validate_new_payee(sender, "new_payee_name", "12345")
     assert slots == {"new_payee_name": None}
     assert responses(dispatcher) == ["utter_ask_new_payee_name"]
