@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
@@ -11,8 +11,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import banking
 from actions.entities import entity_value
-from actions.formatting import account_values, date_values, money_values, short_text
+from actions.formatting import account_values, date_values, locale_of, money_values, short_text
 from actions.verification import VerifiedAction
+from assistant.banking import TransactionKind, TransactionView
 from assistant.banking.errors import UnknownAccount
 from assistant.clock import Clock, bank_today, system_clock
 
@@ -30,8 +31,8 @@ class ActionCheckBalance(VerifiedAction):
         for account in chosen:
             dispatcher.utter_message(
                 response="utter_balance",
-                **account_values("account", account.kind),
-                **money_values("balance", account.balance),
+                **account_values("account", account.kind, account.name),
+                **money_values("balance", account.balance, locale_of(tracker)),
             )
         return []
 
@@ -53,11 +54,9 @@ class ActionRecentTransactions(VerifiedAction):
         period = entity_value(tracker, "date_range") or {}
         since = _day(period.get("start"))
         until = _day(period.get("end"))
-        filter_part = f" with {payee}" if payee else ""
-        if since and until and until < bank_today(self.clock()):
-            filter_part += f" between {date_values(since)['date']} and {date_values(until)['date']}"
-        elif since:
-            filter_part += " since " + date_values(since)["date"]
+        # Up to today is worded "since", not "between".
+        in_the_past = since and until and until < bank_today(self.clock())
+        asked = _filter_values(tracker, payee, since, until if in_the_past else None)
         try:
             found = banking().recent_transactions(
                 customer_id,
@@ -69,19 +68,76 @@ class ActionRecentTransactions(VerifiedAction):
             )
         except UnknownAccount:
             found = []
+        shown = (bool(payee), bool(since), bool(in_the_past))
         if not found:
-            dispatcher.utter_message(response="utter_no_transactions", filter_part=filter_part)
+            dispatcher.utter_message(response=NONE_FOUND[shown], **asked)
             return []
-        dispatcher.utter_message(response="utter_transactions_intro", filter_part=filter_part)
+        dispatcher.utter_message(response=INTRO[shown], **asked)
         for item in found:
             dispatcher.utter_message(
-                response="utter_transaction_line",
-                description=item.description,
-                short_description=short_text(item.counterparty or item.description),
-                **date_values(item.created_at),
-                **money_values("amount", item.amount),
+                response=line_response(item),
+                counterparty=item.counterparty,
+                account_name=item.account_name,
+                short_description=short_text(item.counterparty),
+                **date_values(item.created_at, locale=locale_of(tracker)),
+                **money_values("amount", item.amount, locale_of(tracker)),
             )
         return []
+
+
+# Which response words the list, by what the customer asked for: (a payee, since, until).
+INTRO = {
+    (False, False, False): "utter_transactions_intro",
+    (True, False, False): "utter_transactions_intro_with_payee",
+    (False, True, False): "utter_transactions_intro_since",
+    (False, True, True): "utter_transactions_intro_between",
+    (True, True, False): "utter_transactions_intro_with_payee_since",
+    (True, True, True): "utter_transactions_intro_with_payee_between",
+}
+NONE_FOUND = {
+    (False, False, False): "utter_no_transactions",
+    (True, False, False): "utter_no_transactions_with_payee",
+    (False, True, False): "utter_no_transactions_since",
+    (False, True, True): "utter_no_transactions_between",
+    (True, True, False): "utter_no_transactions_with_payee_since",
+    (True, True, True): "utter_no_transactions_with_payee_between",
+}
+
+# The words of each transaction kind (``TransactionKind``) are in its response.
+LINES = {
+    TransactionKind.OPENING_BALANCE: "utter_transaction_line_opening_balance",
+    TransactionKind.DEPOSIT: "utter_transaction_line_deposit",
+    TransactionKind.PENSION: "utter_transaction_line_pension",
+    TransactionKind.INTEREST: "utter_transaction_line_interest",
+    TransactionKind.CARD_PURCHASE: "utter_transaction_line_card_purchase",
+    TransactionKind.PAYMENT: "utter_transaction_line_payment",
+    TransactionKind.BILL_PAYMENT: "utter_transaction_line_bill_payment",
+}
+TRANSFER_LINES = {
+    True: "utter_transaction_line_transfer_out",
+    False: "utter_transaction_line_transfer_in",
+}
+
+
+def line_response(item: TransactionView) -> str:
+    """The response that words ``item``: by its kind (a transfer also by its direction)."""
+    if item.kind == TransactionKind.TRANSFER:
+        return TRANSFER_LINES[item.amount.is_negative]
+    return LINES.get(item.kind, "utter_transaction_line")
+
+
+def _filter_values(
+    tracker: Tracker, payee: Optional[str], since: Optional[date], until: Optional[date]
+) -> Dict[str, str]:
+    """The payee and days the customer asked about, for the intro's words."""
+    values: Dict[str, str] = {"payee": payee} if payee else {}
+    locale = locale_of(tracker)
+    for name, day in (("since", since), ("until", until)):
+        if day:
+            words = date_values(day, locale=locale)
+            values[name] = words["date"]
+            values[f"{name}_words"] = words["date_words"]
+    return values
 
 
 # A mini statement by text message must fit one segment: fewer, shorter lines.

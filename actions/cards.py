@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import banking
-from actions.formatting import digits_in_words
+from actions.formatting import digits_in_words, locale_of
 from actions.verification import VerifiedAction
 from assistant.banking.errors import BankingError, CardNotFound
 
 
-def card_values(prefix: str, last4: str) -> Dict[str, str]:
-    return {prefix: last4, f"{prefix}_words": digits_in_words(last4)}
+def card_values(prefix: str, last4: str, locale: Optional[str] = None) -> Dict[str, str]:
+    return {prefix: last4, f"{prefix}_words": digits_in_words(last4, locale)}
 
 
 def active_card(customer_id: int) -> Any:
@@ -36,12 +36,13 @@ class ActionFreezeCard(VerifiedAction):
             dispatcher.utter_message(response="utter_no_card")
         elif card.status == "frozen":
             dispatcher.utter_message(
-                response="utter_card_already_frozen", **card_values("last4", card.last4)
+                response="utter_card_already_frozen",
+                **card_values("last4", card.last4, locale_of(tracker)),
             )
         else:
             card = banking().freeze_card(customer_id, card.last4)
             dispatcher.utter_message(
-                response="utter_card_frozen", **card_values("last4", card.last4)
+                response="utter_card_frozen", **card_values("last4", card.last4, locale_of(tracker))
             )
         return []
 
@@ -58,7 +59,8 @@ class ActionUnfreezeCard(VerifiedAction):
             dispatcher.utter_message(response="utter_no_card")
         elif card.status != "frozen":
             dispatcher.utter_message(
-                response="utter_card_not_frozen", **card_values("last4", card.last4)
+                response="utter_card_not_frozen",
+                **card_values("last4", card.last4, locale_of(tracker)),
             )
         else:
             try:
@@ -67,7 +69,8 @@ class ActionUnfreezeCard(VerifiedAction):
                 dispatcher.utter_message(response="utter_card_lost_cannot_unfreeze")
                 return []
             dispatcher.utter_message(
-                response="utter_card_unfrozen", **card_values("last4", card.last4)
+                response="utter_card_unfrozen",
+                **card_values("last4", card.last4, locale_of(tracker)),
             )
         return []
 
@@ -92,7 +95,7 @@ class ActionReportLostCard(VerifiedAction):
             return []
         dispatcher.utter_message(
             response="utter_card_reported_lost",
-            **card_values("old_last4", card.last4),
-            **card_values("new_last4", replacement.last4),
+            **card_values("old_last4", card.last4, locale_of(tracker)),
+            **card_values("new_last4", replacement.last4, locale_of(tracker)),
         )
         return []

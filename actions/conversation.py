@@ -63,11 +63,11 @@ class ActionGreet(Action):
         # Named only once the PIN was given here: a phone number identifies nobody for sure
         # (caller ID can be spoofed), and a name would tell that the number banks here.
         customer_id = verified_customer_id(tracker)
-        name_part = ""
-        if customer_id is not None:
+        if customer_id is None:
+            dispatcher.utter_message(response="utter_greet")
+        else:
             customer = banking().get_customer(customer_id)
-            name_part = f" {customer.name.split()[0]}"
-        dispatcher.utter_message(response="utter_greet", name_part=name_part)
+            dispatcher.utter_message(response="utter_greet_by_name", name=customer.form_of_address)
         return []
 
 

@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.cards import card_values
 from actions.context import banking, verified_customer_id
+from actions.formatting import locale_of, name_as_typed
 from actions.off_script import LeavesOtherRequestsAlone, is_free_text_answer
 from actions.readback import (
     ReadBackFormValidation,
@@ -72,7 +73,7 @@ class ValidateAddPayeeForm(LeavesOtherRequestsAlone, ReadBackFormValidation):
         if not is_free_text_answer(tracker):
             return {}  # "yes", "thanks", "help": not a name (the rules answer them)
         text = NAME_PREFIX.sub("", (tracker.latest_message.get("text") or "").strip())
-        return {"new_payee_name": text.strip(" .").title()} if text else {}
+        return {"new_payee_name": name_as_typed(text.strip(" ."))} if text else {}
 
     async def validate_new_payee_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -118,7 +119,9 @@ class ActionAskNewPayeeConfirmed(Action):
             response="utter_confirm_new_payee",
             json_message=readback_payload(NEW_PAYEE, details),
             name=tracker.get_slot("new_payee_name"),
-            **card_values("last4", (tracker.get_slot("new_payee_account") or "")[-4:]),
+            **card_values(
+                "last4", (tracker.get_slot("new_payee_account") or "")[-4:], locale_of(tracker)
+            ),
         )
         return []
 

@@ -17,7 +17,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.context import banking, verified_customer_id
 from actions.entities import entity_value
-from actions.formatting import account_values, money_values, names_list
+from actions.formatting import account_values, locale_of, money_values, names_list
 from actions.off_script import LeavesOtherRequestsAlone
 from actions.readback import (
     ReadBackFormValidation,
@@ -38,11 +38,18 @@ def payee_kind(tracker: Tracker) -> Optional[str]:
     return "bill" if tracker.get_slot("payment_kind") == "bill" else None
 
 
-def recipient_label(recipient: str) -> str:
-    """'account:savings' -> 'your savings account'; a payee name stays as it is."""
+def own_account(recipient: str) -> Optional[str]:
+    """'account:savings' -> 'savings' (a move between own accounts); a payee -> None."""
     if recipient.startswith(OWN_ACCOUNT_PREFIX):
-        return f"your {recipient[len(OWN_ACCOUNT_PREFIX) :]} account"
-    return recipient
+        return recipient[len(OWN_ACCOUNT_PREFIX) :]
+    return None
+
+
+def recipient_values(recipient: str) -> Dict[str, str]:
+    """The recipient for the responses: a payee's name, or the kind of an own account (the
+    ``*_transfer`` responses say "your savings account")."""
+    kind = own_account(recipient)
+    return {"to_account": kind} if kind else {"recipient": recipient}
 
 
 def slot_money(tracker: Tracker) -> Optional[Money]:
@@ -143,7 +150,7 @@ class ValidatePaymentForm(LeavesOtherRequestsAlone, ReadBackFormValidation):
                 dispatcher.utter_message(
                     response="utter_no_such_account",
                     account=kind,
-                    accounts=names_list(kinds, "standard"),
+                    accounts=names_list(kinds, "standard", locale_of(tracker)),
                 )
                 return {"recipient": None}
             if tracker.get_slot("from_account") == kind:
@@ -164,19 +171,20 @@ class ValidatePaymentForm(LeavesOtherRequestsAlone, ReadBackFormValidation):
             dispatcher.utter_message(
                 response="utter_not_a_bill",
                 name=others[0].name,
-                payee_names=names_list((p.name for p in bills), "standard"),
+                payee_names=names_list((p.name for p in bills), "standard", locale_of(tracker)),
             )
             return {"recipient": None}
         if len(matches) > 1:
             dispatcher.utter_message(
-                response="utter_which_payee", choices=names_list(m.name for m in matches)
+                response="utter_which_payee",
+                choices=names_list((m.name for m in matches), locale=locale_of(tracker)),
             )
             return {"recipient": None}
         known = banking().list_payees(customer_id, kind=payee_kind(tracker))
         dispatcher.utter_message(
             response="utter_unknown_payee",
             name=value,
-            payee_names=names_list((p.name for p in known), "standard"),
+            payee_names=names_list((p.name for p in known), "standard", locale_of(tracker)),
         )
         return {"recipient": None}
 
@@ -229,7 +237,7 @@ class ValidatePaymentForm(LeavesOtherRequestsAlone, ReadBackFormValidation):
             dispatcher.utter_message(
                 response="utter_no_such_account",
                 account=value,
-                accounts=names_list(kinds, "standard"),
+                accounts=names_list(kinds, "standard", locale_of(tracker)),
             )
             return {"from_account": None}
         if tracker.get_slot("recipient") == OWN_ACCOUNT_PREFIX + value:
@@ -253,8 +261,8 @@ class ValidatePaymentForm(LeavesOtherRequestsAlone, ReadBackFormValidation):
         if account.available.minor < int(amount["minor_units"]):
             dispatcher.utter_message(
                 response="utter_insufficient_funds",
-                **account_values("from_account", kind),
-                **money_values("available", account.available),
+                **account_values("from_account", kind, account.name),
+                **money_values("available", account.available, locale_of(tracker)),
             )
             return {"amount": None}
         return {"amount": amount}
@@ -279,7 +287,9 @@ class ActionAskRecipient(Action):
         else:
             names = [p.name for p in payees if p.kind != "bill"]
             response = "utter_ask_recipient" if names else "utter_ask_recipient_none"
-        dispatcher.utter_message(response=response, payee_names=names_list(names))
+        dispatcher.utter_message(
+            response=response, payee_names=names_list(names, locale=locale_of(tracker))
+        )
         return []
 
 
@@ -296,12 +306,15 @@ class ActionAskPaymentConfirmed(Action):
         details = payment_details(tracker)
         if amount is None or details is None:
             return []
+        recipient = tracker.get_slot("recipient") or ""
         dispatcher.utter_message(
-            response="utter_confirm_payment",
+            response="utter_confirm_transfer"
+            if own_account(recipient)
+            else "utter_confirm_payment",
             json_message=readback_payload(PAYMENT, details),
-            recipient=recipient_label(tracker.get_slot("recipient") or ""),
             from_account=tracker.get_slot("from_account"),
-            **money_values("amount", amount),
+            **recipient_values(recipient),
+            **money_values("amount", amount, locale_of(tracker)),
         )
         return []
 
@@ -342,8 +355,8 @@ class ActionSubmitPayment(Action):
             account = service.get_account(customer_id, from_kind)
             dispatcher.utter_message(
                 response="utter_insufficient_funds",
-                **account_values("from_account", from_kind),
-                **money_values("available", account.available),
+                **account_values("from_account", from_kind, account.name),
+                **money_values("available", account.available, locale_of(tracker)),
             )
             return reset
         except BankingError:
@@ -353,12 +366,13 @@ class ActionSubmitPayment(Action):
         readbacks().record_outcome(
             confirmation.id, {"status": "sent", "reference": receipt.reference}
         )
+        locale = locale_of(tracker)
         dispatcher.utter_message(
-            response="utter_payment_done",
-            recipient=recipient_label(recipient),
+            response="utter_transfer_done" if own_account(recipient) else "utter_payment_done",
             reference=receipt.reference,
-            **account_values("from_account", from_kind),
-            **money_values("amount", receipt.amount),
-            **money_values("balance", receipt.from_account.balance),
+            **recipient_values(recipient),
+            **account_values("from_account", from_kind, receipt.from_account.name),
+            **money_values("amount", receipt.amount, locale),
+            **money_values("balance", receipt.from_account.balance, locale),
         )
         return reset

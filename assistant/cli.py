@@ -51,9 +51,14 @@ def demo_data() -> None:
 @click.option("--force", is_flag=True, help="Train even if the model is up to date.")
 def train(force: bool) -> None:
     """Train the Rasa model if its training data, config or NLU code changed."""
+    from assistant.training import TrainingFailed
     from assistant.training import train as train_model
 
-    click.echo(f"model: {train_model(get_settings(), force=force)}")
+    try:
+        model = train_model(get_settings(), force=force)
+    except TrainingFailed as failed:
+        raise click.ClickException(str(failed)) from None
+    click.echo(f"model: {model}")
 
 
 @main.command()

@@ -12,7 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from assistant.banking.ledger import INCOMING_FUNDS, PAYMENTS_CLEARING, internal_account, post
+from assistant.banking.ledger import (
+    INCOMING_FUNDS,
+    PAYMENTS_CLEARING,
+    TransactionKind,
+    internal_account,
+    post,
+)
 from assistant.clock import bank_today, bank_zone
 from assistant.identity import hash_password, hash_pin
 from assistant.models import (
@@ -36,104 +42,68 @@ class Entry:
     """One past movement on a customer's account, ``days_ago``; positive ``minor`` = money in.
 
     ``source``: "incoming" (pension, salary), "clearing" (card purchase), "payee:<name>",
-    or "account:<kind>" (transfer between the customer's own accounts).
+    or "account:<kind>" (transfer between the customer's own accounts). No words are stored:
+    kind and counterparty are shown in the customer's language.
     """
 
     days_ago: int
     account: str
     minor: int
     source: str
-    kind: str
-    description: str
+    kind: TransactionKind
     counterparty: str
 
 
 MARGARET_HISTORY = [
-    Entry(
-        56, "checking", 142000, "incoming", "deposit", "Pension payment", "State Pension Service"
-    ),
-    Entry(
-        50,
-        "checking",
-        -8430,
-        "payee:City Power",
-        "bill_payment",
-        "Payment to City Power",
-        "City Power",
-    ),
+    Entry(56, "checking", 142000, "incoming", TransactionKind.PENSION, "State Pension Service"),
+    Entry(50, "checking", -8430, "payee:City Power", TransactionKind.BILL_PAYMENT, "City Power"),
     Entry(
         44,
         "checking",
         -4175,
         "payee:Riverside Water",
-        "bill_payment",
-        "Payment to Riverside Water",
+        TransactionKind.BILL_PAYMENT,
         "Riverside Water",
     ),
-    Entry(38, "checking", -6240, "clearing", "card_purchase", "Card purchase", "Fresh Market"),
-    Entry(31, "checking", -5000, "payee:Tom", "payment", "Payment to Tom", "Tom"),
-    Entry(30, "savings", 685, "incoming", "interest", "Interest", "Kindly Bank"),
-    Entry(
-        26, "checking", 142000, "incoming", "deposit", "Pension payment", "State Pension Service"
-    ),
-    Entry(
-        21,
-        "checking",
-        -9115,
-        "payee:City Power",
-        "bill_payment",
-        "Payment to City Power",
-        "City Power",
-    ),
-    Entry(
-        18,
-        "checking",
-        -150000,
-        "account:savings",
-        "transfer",
-        "Transfer from Checking to Savings",
-        "Savings",
-    ),
+    Entry(38, "checking", -6240, "clearing", TransactionKind.CARD_PURCHASE, "Fresh Market"),
+    Entry(31, "checking", -5000, "payee:Tom", TransactionKind.PAYMENT, "Tom"),
+    Entry(30, "savings", 685, "incoming", TransactionKind.INTEREST, "Kindly Bank"),
+    Entry(26, "checking", 142000, "incoming", TransactionKind.PENSION, "State Pension Service"),
+    Entry(21, "checking", -9115, "payee:City Power", TransactionKind.BILL_PAYMENT, "City Power"),
+    Entry(18, "checking", -150000, "account:savings", TransactionKind.TRANSFER, "Savings"),
     Entry(
         12,
         "checking",
         -3980,
         "payee:Riverside Water",
-        "bill_payment",
-        "Payment to Riverside Water",
+        TransactionKind.BILL_PAYMENT,
         "Riverside Water",
     ),
-    Entry(6, "checking", -5825, "clearing", "card_purchase", "Card purchase", "Fresh Market"),
+    Entry(6, "checking", -5825, "clearing", TransactionKind.CARD_PURCHASE, "Fresh Market"),
 ]
 
 RAVI_HISTORY = [
-    Entry(
-        55, "checking", 64000, "incoming", "deposit", "Grain co-op payment", "Valley Grain Co-op"
-    ),
+    Entry(55, "checking", 64000, "incoming", TransactionKind.DEPOSIT, "Valley Grain Co-op"),
     Entry(
         52,
         "checking",
         -28550,
         "payee:Green Valley Feed",
-        "bill_payment",
-        "Payment to Green Valley Feed",
+        TransactionKind.BILL_PAYMENT,
         "Green Valley Feed",
     ),
-    Entry(35, "checking", -1500, "clearing", "card_purchase", "Mobile top-up", "Mobile top-up"),
+    Entry(35, "checking", -1500, "clearing", TransactionKind.CARD_PURCHASE, "Mobile top-up"),
     Entry(
         22,
         "checking",
         -31275,
         "payee:Green Valley Feed",
-        "bill_payment",
-        "Payment to Green Valley Feed",
+        TransactionKind.BILL_PAYMENT,
         "Green Valley Feed",
     ),
-    Entry(15, "checking", -9620, "clearing", "card_purchase", "Card purchase", "Farm Supply Store"),
-    Entry(
-        10, "checking", 18000, "incoming", "deposit", "Milk co-op payment", "Hillside Milk Co-op"
-    ),
-    Entry(5, "checking", -1500, "clearing", "card_purchase", "Mobile top-up", "Mobile top-up"),
+    Entry(15, "checking", -9620, "clearing", TransactionKind.CARD_PURCHASE, "Farm Supply Store"),
+    Entry(10, "checking", 18000, "incoming", TransactionKind.DEPOSIT, "Hillside Milk Co-op"),
+    Entry(5, "checking", -1500, "clearing", TransactionKind.CARD_PURCHASE, "Mobile top-up"),
 ]
 
 
@@ -147,6 +117,7 @@ def _customer(
     session: Session,
     *,
     name: str,
+    address_as: str,
     phone: str,
     pin: str,
     channel: str,
@@ -156,6 +127,7 @@ def _customer(
 ) -> Customer:
     customer = Customer(
         name=name,
+        address_as=address_as,
         phone=phone,
         pin_hash=hash_pin(pin),
         pin_failed_count=0,
@@ -225,8 +197,7 @@ def _history(
         post(
             session,
             legs=[(incoming, -opening), (accounts[kind], opening)],
-            kind="opening_balance",
-            description="Balance brought forward",
+            kind=TransactionKind.OPENING_BALANCE,
             counterparty="Kindly Bank",
             customer_id=customer.id,
             created_at=_at(60),
@@ -246,7 +217,6 @@ def _history(
             session,
             legs=[(accounts[e.account], amount), (other, -amount)],
             kind=e.kind,
-            description=e.description,
             counterparty=e.counterparty,
             customer_id=customer.id,
             payee_id=payee_id,
@@ -261,6 +231,7 @@ def _seed_margaret(session: Session) -> None:
     margaret = _customer(
         session,
         name="Margaret Chen",
+        address_as="Margaret",
         phone=MARGARET_PHONE,
         pin="2468",
         channel="voice",
@@ -315,7 +286,9 @@ def _seed_margaret(session: Session) -> None:
 
 
 def _seed_ravi(session: Session) -> None:
-    ravi = _customer(session, name="Ravi Kumar", phone=RAVI_PHONE, pin="1357", channel="sms")
+    ravi = _customer(
+        session, name="Ravi Kumar", address_as="Ravi", phone=RAVI_PHONE, pin="1357", channel="sms"
+    )
     accounts = {"checking": _account(session, ravi, "checking", "Checking", "1100200014")}
     payees = {
         "Green Valley Feed": _payee(

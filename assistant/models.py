@@ -56,6 +56,9 @@ class Customer(Base):
 
     id = Column(Integer, primary_key=True)
     name = Column(String(200), nullable=False)
+    # How the customer is greeted ("Margaret"), as they asked to be called (migration 0007);
+    # empty: greeted by ``name``. Names are never split to guess a first name.
+    address_as = Column(String(100), nullable=False, default="", server_default="")
     phone = Column(String(20), nullable=False, unique=True)
     pin_hash = Column(String(200), nullable=True)
     pin_failed_count = Column(Integer, nullable=False, default=0)
@@ -125,7 +128,12 @@ class Payee(Base):
 
 
 class LedgerTransaction(Base):
-    """One money movement; its postings sum to zero."""
+    """One money movement; its postings sum to zero.
+
+    It stores what happened (``kind``, one of ``assistant.banking.ledger.TransactionKind``) and
+    with whom (``counterparty``, ``payee_id``), never words: those are made when it is shown
+    (migration 0007 dropped the English ``description``).
+    """
 
     __tablename__ = "ledger_transactions"
     __table_args__ = (
@@ -139,7 +147,6 @@ class LedgerTransaction(Base):
     idempotency_key = Column(String(200), nullable=True)
     request_fingerprint = Column(String(64), nullable=True)
     kind = Column(String(24), nullable=False)
-    description = Column(String(200), nullable=False, default="")
     counterparty = Column(String(200), nullable=False, default="")
     payee_id = Column(Integer, ForeignKey("payees.id"), nullable=True)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)

@@ -123,10 +123,8 @@ def money_in_words(m: Money, lang: str = "en") -> str:
     major, minor = divmod(abs(m.minor), 10**exponent)
     sign = "minus " if m.minor < 0 else ""
     if not lang.lower().startswith("en"):
-        try:
-            return sign + num2words(
-                abs(m.to_decimal()), lang=lang, to="currency", currency=m.currency
-            )
+        try:  # the language's own words, its minus sign included
+            return num2words(m.to_decimal(), lang=lang, to="currency", currency=m.currency)
         except (NotImplementedError, KeyError):
             pass  # fall back to English below
     one, many, sub_one, sub_many = _EN_CURRENCY_NAMES.get(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 import sys
 import time
@@ -13,6 +14,11 @@ from assistant.rasa_env import rasa_environment
 from assistant.settings import PROJECT_ROOT, Settings
 
 MODEL_PREFIX = "kindly-"
+LOG_TAIL_LINES = 30
+
+
+class TrainingFailed(RuntimeError):
+    """``rasa train`` failed; the message holds Rasa's own complaint and the log's path."""
 
 
 def training_inputs(root: Path = PROJECT_ROOT) -> Iterable[Path]:
@@ -30,8 +36,8 @@ def fingerprint(root: Path = PROJECT_ROOT) -> str:
     return digest.hexdigest()[:16]
 
 
-def model_path(settings: Settings) -> Path:
-    return settings.models_dir / f"{MODEL_PREFIX}{fingerprint()}.tar.gz"
+def model_path(settings: Settings, root: Path = PROJECT_ROOT) -> Path:
+    return settings.models_dir / f"{MODEL_PREFIX}{fingerprint(root)}.tar.gz"
 
 
 def current_model(settings: Settings) -> Optional[Path]:
@@ -39,9 +45,13 @@ def current_model(settings: Settings) -> Optional[Path]:
     return path if path.exists() else None
 
 
-def train(settings: Settings, force: bool = False) -> Path:
-    """Train unless a model for exactly these inputs exists; returns the model file."""
-    target = model_path(settings)
+def train(settings: Settings, force: bool = False, root: Path = PROJECT_ROOT) -> Path:
+    """Train unless a model for exactly these inputs exists; returns the model file.
+
+    ``root`` holds config.yml, domain.yml and data/. Raises ``TrainingFailed`` with what Rasa
+    found wrong (``failure_summary``) when it refuses the project or training fails.
+    """
+    target = model_path(settings, root)
     if target.exists() and not force:
         return target
     settings.models_dir.mkdir(parents=True, exist_ok=True)
@@ -56,11 +66,11 @@ def train(settings: Settings, force: bool = False) -> Path:
                 "rasa",
                 "train",
                 "--config",
-                str(PROJECT_ROOT / "config.yml"),
+                str(root / "config.yml"),
                 "--domain",
-                str(PROJECT_ROOT / "domain.yml"),
+                str(root / "domain.yml"),
                 "--data",
-                str(PROJECT_ROOT / "data"),
+                str(root / "data"),
                 "--out",
                 str(settings.models_dir),
                 "--fixed-model-name",
@@ -72,11 +82,42 @@ def train(settings: Settings, force: bool = False) -> Path:
             stderr=subprocess.STDOUT,
         )
     if finished.returncode != 0:
-        tail = log_path.read_text(errors="replace").splitlines()[-30:]
-        raise RuntimeError("rasa train failed:\n" + "\n".join(tail) + f"\n(full log: {log_path})")
+        summary = failure_summary(log_path.read_text(errors="replace"))
+        raise TrainingFailed(f"rasa train failed:\n{summary}\n(full log: {log_path})")
     seconds = time.monotonic() - started
     (settings.models_dir / "last-training-seconds.txt").write_text(f"{seconds:.1f}\n")
     for old in settings.models_dir.glob(f"{MODEL_PREFIX}*.tar.gz"):
         if old != target:
             old.unlink()
     return target
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_EXCEPTION = re.compile(r"^\S*?(\w+(?:Exception|Error)): ")
+_WARNING = re.compile(r"UserWarning: (.*)")
+# Rasa warns about every response only custom actions utter; expected here (test_rasa_data).
+_EXPECTED = "is not used in any story or rule"
+
+
+def failure_summary(log: str) -> str:
+    """What Rasa found wrong, from a failed training's log: its exceptions (with their
+    indented detail), the warnings that fail its validation, and its error lines, without
+    the library deprecations and the expected "not used in any story" warnings around them.
+    The log's last lines when it names nothing."""
+    lines = _ANSI.sub("", log).splitlines()
+    found: list[str] = []
+    detail = False
+    for line in lines:
+        if detail and line.startswith((" ", "\t")) and line.strip():
+            found.append(line.rstrip())
+            continue
+        detail = False
+        warning = _WARNING.search(line)
+        if warning and _EXPECTED not in line:
+            found.append(warning.group(1).strip())
+        elif _EXCEPTION.search(line) and "Warning" not in line.split(":")[0]:
+            found.append(line.strip())
+            detail = True
+        elif " ERROR " in line or "completed with errors" in line:
+            found.append(line.strip())
+    return "\n".join(found or lines[-LOG_TAIL_LINES:])

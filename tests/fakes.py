@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
+import yaml
+
+from assistant.banking import TransactionView
 from assistant.conversations import ConversationStore
 from assistant.db import dispose, migrate, session_factory
 from assistant.demo import seed_demo_bank
+from assistant.settings import PROJECT_ROOT
 
 ASK_PIN_TEXT = "To keep your money safe, please type your 4-digit PIN."
 BALANCE_TEXT = "Your checking account has $1,250.00."
@@ -107,3 +113,33 @@ def action_call(
             "latest_action_name": None,
         },
     }
+
+
+# ---- the words of Rasa responses, as the customer gets them ---------------------------------
+
+
+@lru_cache(maxsize=1)
+def domain_responses() -> Dict[str, Any]:
+    text = (PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)["responses"]
+
+
+def wording(response: str, values: Dict[str, Any], channel: Optional[str] = None) -> str:
+    """``response``'s variation for ``channel`` (else its default) filled with ``values``; a
+    value the wording needs and was not given fails (KeyError)."""
+    variations = domain_responses()[response]
+    default = next(v for v in variations if not v.get("channel"))
+    chosen = next((v for v in variations if v.get("channel") == channel), default)
+    return re.sub(r"\{(\w+)\}", lambda m: str(values[m[1]]), chosen["text"])
+
+
+def transaction_words(item: TransactionView) -> str:
+    """What the assistant says a transaction was ("Payment to Tom"): its line's words between
+    the date and the amount."""
+    from actions.account_info import line_response
+
+    kept = {"date": "{date}", "amount": "{amount}"}
+    filled = {"counterparty": item.counterparty, "account_name": item.account_name}
+    template = wording(line_response(item), {**kept, **filled})
+    assert template.startswith("{date}: ") and template.endswith(", {amount}"), template
+    return template[len("{date}: ") : -len(", {amount}")]

@@ -29,6 +29,9 @@ LONG_PAYEE = "Green Valley Feed and Supply Cooperative"  # 40 letters
 # The longest realistic value of every slot a response or text fills in.
 WORST_CASE: Dict[str, str] = {
     "name_part": " Bartholomew",
+    "payee": LONG_PAYEE,
+    "since": "Sep 12",
+    "to_account": "checking",
     "account": "checking",
     "account_title": "Checking",
     "balance": "$128,400.00",
@@ -60,15 +63,23 @@ WORST_CASE: Dict[str, str] = {
 # What the customer is told most often: one segment, even with the values above.
 ONE_SEGMENT = {
     "utter_greet",
+    "utter_greet_by_name",
     "utter_goodbye",
     "utter_you_are_welcome",
     "utter_ask_pin",
     "utter_balance",
     "utter_no_transactions",
+    "utter_no_transactions_with_payee",
+    "utter_no_transactions_since",
+    "utter_no_transactions_between",
+    "utter_no_transactions_with_payee_since",
+    "utter_no_transactions_with_payee_between",
     "utter_ask_amount",
     "utter_ask_from_account",
     "utter_confirm_payment",
+    "utter_confirm_transfer",
     "utter_payment_done",
+    "utter_transfer_done",
     "utter_payment_not_sent",
     "utter_cancelled",
     "utter_nothing_to_cancel",

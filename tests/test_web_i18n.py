@@ -245,7 +245,7 @@ def _data(web: WebApp) -> List[str]:
         for payee in bank.list_payees(customer_id):
             found += [payee.name, payee.relationship or ""]
         for item in bank.recent_transactions(customer_id, limit=10):
-            found += [item.description or "", item.counterparty or ""]
+            found += [item.account_name or "", item.counterparty or ""]
     return sorted({words for words in found if words}, key=len, reverse=True)
 
 

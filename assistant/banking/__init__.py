@@ -16,6 +16,7 @@ from assistant.banking.errors import (
     UnknownAccount,
     UnknownPayee,
 )
+from assistant.banking.ledger import TRANSACTION_KINDS, TransactionKind
 from assistant.banking.ledger_service import LedgerBankingService
 from assistant.banking.service import BankingService, get_banking_service
 from assistant.banking.views import (
@@ -47,6 +48,8 @@ __all__ = [
     "PinLocked",
     "Receipt",
     "SameAccount",
+    "TRANSACTION_KINDS",
+    "TransactionKind",
     "TransactionView",
     "UnknownAccount",
     "UnknownPayee",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from enum import Enum
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +14,36 @@ from sqlalchemy.orm import Session
 from assistant.banking.errors import InsufficientFunds, InvalidAmount
 from assistant.models import Account, LedgerTransaction, Posting, utcnow
 from assistant.money import Money
+
+
+class TransactionKind(str, Enum):
+    """What a ledger transaction was. Stored as its value with the counterparty; the words a
+    customer sees or hears for each kind live in the catalogues (the Rasa responses
+    ``utter_transaction_line_<kind>``, the web's texts), made when the transaction is shown."""
+
+    def __new__(cls, value: str, doc: str) -> TransactionKind:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.__doc__ = doc
+        return member
+
+    OPENING_BALANCE = "opening_balance", "The balance an account started with in this ledger."
+    DEPOSIT = "deposit", "Money paid in from outside (a salary, a co-op); counterparty: the payer."
+    PENSION = "pension", "A pension or benefit paid in; counterparty: the paying service."
+    INTEREST = "interest", "Interest the bank paid on the account; counterparty: the bank."
+    CARD_PURCHASE = "card_purchase", "A purchase with the customer's card; counterparty: the shop."
+    PAYMENT = "payment", "Money sent to one of the customer's saved people (the payee)."
+    BILL_PAYMENT = "bill_payment", "A bill paid to one of the customer's saved companies."
+    TRANSFER = (
+        "transfer",
+        (
+            "Money moved between two of the customer's own accounts; on each side the counterparty "
+            "is the other account's name, and the amount's sign says which way it went."
+        ),
+    )
+
+
+TRANSACTION_KINDS = tuple(kind.value for kind in TransactionKind)
 
 # The bank's own accounts, one per purpose and currency.
 PAYMENTS_CLEARING = "payments"  # money leaving to payees
@@ -72,8 +103,7 @@ def post(
     session: Session,
     *,
     legs: Sequence[tuple[Account, Money]],
-    kind: str,
-    description: str,
+    kind: TransactionKind,
     counterparty: str,
     customer_id: int | None = None,
     idempotency_key: str | None = None,
@@ -103,8 +133,7 @@ def post(
         customer_id=customer_id,
         idempotency_key=idempotency_key,
         request_fingerprint=fingerprint,
-        kind=kind,
-        description=description,
+        kind=TransactionKind(kind).value,
         counterparty=counterparty,
         payee_id=payee_id,
         created_at=created_at or utcnow(),

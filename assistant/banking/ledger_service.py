@@ -26,7 +26,13 @@ from assistant.banking.errors import (
     UnknownAccount,
     UnknownPayee,
 )
-from assistant.banking.ledger import PAYMENTS_CLEARING, internal_account, lock_accounts, post
+from assistant.banking.ledger import (
+    PAYMENTS_CLEARING,
+    TransactionKind,
+    internal_account,
+    lock_accounts,
+    post,
+)
 from assistant.banking.payees import match_payees, words
 from assistant.banking.phones import normalize_phone
 from assistant.banking.views import (
@@ -71,6 +77,7 @@ def customer_view(c: Customer) -> CustomerView:
     return CustomerView(
         id=c.id,
         name=c.name,
+        address_as=c.address_as or "",
         phone=c.phone,
         preferred_channel=c.preferred_channel,
         speech_rate=c.speech_rate,
@@ -218,21 +225,24 @@ class LedgerBankingService:
                     if wanted and fuzz.partial_ratio(wanted, r[1].counterparty.lower()) >= 85
                 ][: max(limit, 0)]
             other_side = self._transfer_sides(
-                session, customer_id, [r[1].id for r in rows if r[1].kind == "transfer"]
+                session,
+                customer_id,
+                [r[1].id for r in rows if r[1].kind == TransactionKind.TRANSFER],
             )
             views = []
             for posting, txn, account in rows:
                 counterparty = txn.counterparty
-                if txn.kind == "transfer":
+                if txn.kind == TransactionKind.TRANSFER:
                     counterparty = other_side.get((txn.id, account.id), counterparty)
                 views.append(
                     TransactionView(
                         reference=txn.reference,
                         created_at=txn.created_at,
-                        description=txn.description,
+                        kind=txn.kind,
                         counterparty=counterparty,
                         amount=Money(posting.amount_minor, posting.currency),
                         account_kind=account.kind,
+                        account_name=account.name,
                     )
                 )
             return views
@@ -346,8 +356,7 @@ class LedgerBankingService:
             txn = post(
                 session,
                 legs=[(source, -amount), (target, amount)],
-                kind="transfer",
-                description=f"Transfer from {source.name} to {target.name}",
+                kind=TransactionKind.TRANSFER,
                 counterparty=target.name,
                 customer_id=customer_id,
                 idempotency_key=idempotency_key,
@@ -405,8 +414,11 @@ class LedgerBankingService:
             txn = post(
                 session,
                 legs=[(source, -amount), (clearing, amount)],
-                kind="bill_payment" if payee.kind == "bill" else "payment",
-                description=f"Payment to {payee.name}",
+                kind=(
+                    TransactionKind.BILL_PAYMENT
+                    if payee.kind == "bill"
+                    else TransactionKind.PAYMENT
+                ),
                 counterparty=payee.name,
                 customer_id=customer_id,
                 idempotency_key=idempotency_key,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import ClassVar
 
+from assistant.banking.ledger import TRANSACTION_KINDS
 from assistant.clock import local_date
 from assistant.money import Money
 
@@ -13,12 +15,18 @@ from assistant.money import Money
 class CustomerView:
     id: int
     name: str
+    address_as: str  # how they like to be greeted ("Margaret"); may be empty
     phone: str
     preferred_channel: str  # voice | sms | web
     speech_rate: str  # normal | slow
     text_size: str  # normal | large
     locale: str
     vulnerable: bool
+
+    @property
+    def form_of_address(self) -> str:
+        """The name to greet them by: ``address_as``, else the whole name (never a guess)."""
+        return self.address_as.strip() or self.name
 
 
 @dataclass(frozen=True)
@@ -34,14 +42,22 @@ class AccountView:
 
 @dataclass(frozen=True)
 class TransactionView:
-    """One movement on one of the customer's accounts; ``amount`` negative = money out."""
+    """One movement on one of the customer's accounts; ``amount`` negative = money out.
+
+    ``kind`` is one of ``TRANSACTION_KINDS`` (``assistant.banking.ledger.TransactionKind``);
+    channels turn kind and counterparty into words from their catalogues. For a transfer the
+    counterparty is the other account's name, ``account_name`` this one's.
+    """
 
     reference: str
     created_at: datetime
-    description: str
+    kind: str
     counterparty: str
     amount: Money
     account_kind: str
+    account_name: str
+
+    KINDS: ClassVar[tuple[str, ...]] = TRANSACTION_KINDS  # every value ``kind`` can take
 
     @property
     def date(self) -> date:

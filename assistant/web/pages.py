@@ -134,8 +134,7 @@ class Page:
 
     @property
     def first_name(self) -> str:
-        name = self.customer.name
-        return name.split()[0] if name else ""
+        return self.customer.form_of_address
 
     # ---- language -----------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from babel.numbers import get_currency_symbol
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from assistant.banking import BankingError, InsufficientFunds
+from assistant.banking import BankingError, InsufficientFunds, TransactionView
 from assistant.conversation.turns import MAX_MESSAGE_CHARS
 from assistant.money import format_money
 from assistant.texts import local_time
@@ -214,24 +214,50 @@ def payments(page: Page = Depends(signed_in_page)) -> Response:
     """The ten newest movements on the customer's accounts."""
     items = page.services.banking.recent_transactions(page.customer_id, limit=10)
     money = _money(page)
-    rows = [
-        {
-            "date": page.date(item.created_at),
-            "description": item.description or item.counterparty,
-            "detail": (
-                item.counterparty
-                if item.counterparty and item.counterparty not in item.description
-                else ""
-            ),
-            "amount": page._(
-                N_("%(amount)s out") if item.amount.is_negative else N_("%(amount)s in"),
-                amount=money(abs(item.amount)),
-            ),
-            "account": page._(ACCOUNT_TITLES[item.account_kind]),
-        }
-        for item in items
-    ]
+    rows = [_payment_row(page, item, money) for item in items]
     return page.render("payments.html", rows=rows)
+
+
+def _payment_row(page: Page, item: TransactionView, money: Any) -> Dict[str, str]:
+    """One movement for payments.html: ``kind`` and ``counterparty`` as stored, and their
+    words (``description``, with the counterparty as ``detail`` when the words lack it)."""
+    words = _transaction_words(page, item)
+    return {
+        "date": page.date(item.created_at),
+        "kind": item.kind,
+        "counterparty": item.counterparty,
+        "description": words,
+        "detail": item.counterparty if item.counterparty not in words else "",
+        "amount": page._(
+            N_("%(amount)s out") if item.amount.is_negative else N_("%(amount)s in"),
+            amount=money(abs(item.amount)),
+        ),
+        "account": page._(ACCOUNT_TITLES[item.account_kind]),
+    }
+
+
+# What each kind of movement was (assistant/banking/ledger.py TransactionKind): %(counterparty)s
+# is the payee, payer or shop; for a transfer the other account, %(account)s this one.
+TRANSACTION_WORDS = {
+    "opening_balance": N_("Balance brought forward"),
+    "deposit": N_("Payment from %(counterparty)s"),
+    "pension": N_("Pension payment"),
+    "interest": N_("Interest"),
+    "card_purchase": N_("Card purchase"),
+    "payment": N_("Payment to %(counterparty)s"),
+    "bill_payment": N_("Payment to %(counterparty)s"),
+    "transfer_out": N_("Transfer from %(account)s to %(counterparty)s"),
+    "transfer_in": N_("Transfer from %(counterparty)s to %(account)s"),
+}
+
+
+def _transaction_words(page: Page, item: TransactionView) -> str:
+    """What a movement was, by its kind ("Payment to Tom"); a kind without words: who with."""
+    direction = ("_out" if item.amount.is_negative else "_in") if item.kind == "transfer" else ""
+    message = TRANSACTION_WORDS.get(item.kind + direction)
+    if message is None:
+        return item.counterparty
+    return page._(message, counterparty=item.counterparty, account=item.account_name)
 
 
 def _money(page: Page) -> Any:

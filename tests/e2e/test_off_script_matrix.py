@@ -99,6 +99,17 @@ ROUTES: Dict[str, Route] = {
 }
 
 
+def _responses(prefix: str) -> Tuple[str, ...]:
+    """Every response for one step, whatever the filter or kind (``utter_transactions_intro``,
+    ``utter_transactions_intro_with_payee``, ...)."""
+    return tuple(name for name in DOMAIN["responses"] if name.startswith(prefix))
+
+
+RECENT_INTROS = _responses("utter_transactions_intro")
+NO_RECENT = _responses("utter_no_transactions")
+RECENT_LINES = _responses("utter_transaction_line")
+
+
 @dataclass(frozen=True)
 class OffScript:
     words: str
@@ -124,8 +135,8 @@ OFF_SCRIPT: Dict[str, OffScript] = {
     ),
     "recent": OffScript(
         "who did I pay last week",
-        ("utter_transactions_intro", "utter_no_transactions"),
-        allowed=("utter_transactions_intro", "utter_no_transactions", "utter_transaction_line"),
+        (*RECENT_INTROS, *NO_RECENT),
+        allowed=(*RECENT_INTROS, *NO_RECENT, *RECENT_LINES),
     ),
     "gibberish": OffScript(
         "wibble frobnitz quorp",
@@ -148,6 +159,7 @@ WRONG_IN_A_FORM = (
     "utter_you_are_welcome",
     "utter_goodbye",
     "utter_greet",
+    "utter_greet_by_name",
     "utter_nothing_to_cancel",
     "utter_helpers_not_yet",
     "utter_latest_warnings",
@@ -155,11 +167,12 @@ WRONG_IN_A_FORM = (
     "utter_ask_pin",
     "utter_cancelled",
     "utter_balance",
-    "utter_transactions_intro",
-    "utter_no_transactions",
-    "utter_transaction_line",
+    *RECENT_INTROS,
+    *NO_RECENT,
+    *RECENT_LINES,
     "utter_fallback_choices",
     "utter_payment_done",
+    "utter_transfer_done",
     "utter_payee_added",
 )
 
