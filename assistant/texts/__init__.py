@@ -59,6 +59,15 @@ def _load(language: str) -> Dict[str, Dict[str, str]]:
     return merged
 
 
+def responses(language: str) -> Dict[str, List[Dict[str, Any]]]:
+    """``language``'s Rasa responses (its ``responses.yml``); empty if it has none."""
+    folder = language_folder(language)
+    if folder is None or not (folder / RESPONSES_FILE).is_file():
+        return {}
+    loaded = yaml.safe_load((folder / RESPONSES_FILE).read_text(encoding="utf-8")) or {}
+    return loaded.get("responses") or {}
+
+
 def _entry(key: str, language: str) -> Dict[str, str]:
     """``key``'s wordings in ``language``, else in English."""
     entry = _load(language).get(key)
@@ -100,6 +109,7 @@ def plural(
     return text(name, channel, language, **values)
 
 
+@lru_cache
 def available_languages() -> frozenset:
     """The languages with a catalogue folder."""
     return frozenset(
@@ -111,19 +121,34 @@ def available_languages() -> frozenset:
     )
 
 
+def reload() -> None:
+    """Read the catalogues again (after the settings' catalogue folders changed)."""
+    _load.cache_clear()
+    available_languages.cache_clear()
+
+
+def _language_part(locale: Optional[str]) -> str:
+    return (locale or "").replace("-", "_").split("_")[0].lower()
+
+
 def default_language() -> str:
     """The language of the bank's locale (the settings), if it has a catalogue, else English."""
     from assistant.settings import get_settings
 
-    language = get_settings().locale.split("_")[0]
+    language = _language_part(get_settings().locale)
     return language if language in available_languages() else ENGLISH
 
 
-def language_of(locale: Optional[str]) -> str:
-    """The catalogue language for ``locale`` ("en_US" -> "en"), else the bank's default."""
-    language = (locale or "").replace("-", "_").split("_")[0].lower()
-    if language and language in available_languages():
-        return language
+def language_of(locale: Optional[str], default_locale: Optional[str] = None) -> str:
+    """The catalogue language for ``locale`` ("en_US" -> "en").
+
+    A locale whose language has no catalogue gets ``default_locale``'s language (the bank's,
+    from the settings, when not given), else English.
+    """
+    for candidate in (locale, default_locale):
+        language = _language_part(candidate)
+        if language and language in available_languages():
+            return language
     return default_language()
 
 
