@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, Optional
 
-from rasa.core.nlg.generator import NaturalLanguageGenerator
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -34,21 +33,26 @@ logger = logging.getLogger(__name__)
 LANGUAGE_SLOT = "language"
 
 
-class CatalogueNaturalLanguageGenerator(NaturalLanguageGenerator):
-    """Picks the language's response catalogue, then Rasa's per-medium variation in it."""
+class CatalogueNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
+    """Picks the language's response catalogue, then Rasa's per-medium variation in it.
+
+    It is Rasa's templated generator over the domain's (English) responses: Rasa's agent builds
+    the generator before it has loaded a model, then gives the model's responses to a templated
+    generator (``Agent.load_model``). Other languages are templated generators of their own.
+    """
 
     def __init__(
         self, endpoint_config: Optional[EndpointConfig] = None, domain: Optional[Domain] = None
     ) -> None:
-        self.english = TemplatedNaturalLanguageGenerator((domain or Domain.empty()).responses)
-        self._languages: Dict[str, TemplatedNaturalLanguageGenerator] = {ENGLISH: self.english}
+        super().__init__((domain or Domain.empty()).responses)
+        self._languages: Dict[str, TemplatedNaturalLanguageGenerator] = {}
 
     def for_language(self, language: Optional[str]) -> TemplatedNaturalLanguageGenerator:
         """The generator of ``language``'s responses (English's for a language we don't have)."""
         language = language or default_language()
+        if language == ENGLISH or language not in available_languages():
+            return self
         if language not in self._languages:
-            if language not in available_languages():
-                return self.english
             self._languages[language] = TemplatedNaturalLanguageGenerator(responses(language))
         return self._languages[language]
 
@@ -75,6 +79,6 @@ class CatalogueNaturalLanguageGenerator(NaturalLanguageGenerator):
         """``utter_action`` in ``language`` for ``output_channel``, filled in."""
         generator = self.for_language(language)
         if utter_action not in generator.responses:
-            generator = self.english
+            generator = self
         values = {**bank_phone_values(), **kwargs}
         return generator.generate_from_slots(utter_action, filled_slots, output_channel, **values)

@@ -81,6 +81,27 @@ def test_rasa_loads_it_from_the_endpoints_in_the_repo_and_from_the_ones_assistan
         )
 
 
+def test_the_rasa_server_gives_it_the_models_responses_when_it_loads_the_model(
+    domain: Domain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rasa's agent builds the generator before it has a domain, then loads a model into it."""
+    from rasa.core import agent as rasa_agent
+
+    class LoadedModel:
+        def __init__(self, **_: Any) -> None:
+            self.domain = domain
+
+    monkeypatch.setattr(rasa_agent, "MessageProcessor", LoadedModel)
+    agent = rasa_agent.Agent(
+        generator=read_endpoint_config(str(PROJECT_ROOT / "endpoints.yml"), "nlg")
+    )
+    assert isinstance(agent.nlg, CatalogueNaturalLanguageGenerator)
+    agent.load_model("kindly.tar.gz")
+    for name in domain.responses:
+        for medium in MEDIUMS:
+            assert generate(agent.nlg, domain, name, medium, "en"), (name, medium)
+
+
 def test_in_english_every_response_is_rasas_own_variation_for_the_medium(domain: Domain) -> None:
     ours = CatalogueNaturalLanguageGenerator(domain=domain)
     rasa = TemplatedNaturalLanguageGenerator(domain.responses)
