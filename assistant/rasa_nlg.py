@@ -1,7 +1,7 @@
 """Rasa's responses in the customer's language, per medium, without a model per language.
 
 Named in ``endpoints.yml`` (``nlg: type: assistant.rasa_nlg.CatalogueNaturalLanguageGenerator``);
-Rasa 3.6 builds it with the model's domain. English is the domain's own responses; another
+the Rasa server builds it and hands it the model's responses. English is the domain's; another
 language's are ``assistant/texts/<language>/responses.yml`` (the same shape), chosen at run
 time by the conversation's ``language`` slot (set from the gateway's metadata every turn),
 else the bank's language. A response a language does not have yet is said in English. Within a
@@ -12,7 +12,6 @@ language, Rasa's own generator picks the variation for the medium (``channel: sm
 
 from __future__ import annotations
 
-import logging
 from typing import Any, Dict, Optional
 
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
@@ -27,8 +26,6 @@ from assistant.texts import (
     default_language,
     responses,
 )
-
-logger = logging.getLogger(__name__)
 
 LANGUAGE_SLOT = "language"
 
