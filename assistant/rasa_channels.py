@@ -4,7 +4,9 @@ Loaded by the Rasa server from ``credentials.yml``. Each channel is Rasa's REST 
 three changes: it is named for its medium (``chat``, ``web``, ``sms``, ``voice``) and so is its
 output channel, which is what selects channel-specific response variations; it refuses requests
 without the gateway's shared token; and it returns each bot message whole (text, buttons and
-custom payload together) so the gateway can shape it for its medium.
+custom payload together) so the gateway can shape it for its medium. The gateway's metadata
+(the customer's ``language`` and ``locale``, their payee names) goes with each message; the
+``language`` and ``locale`` slots are set from it every turn (``actions/language.py``).
 
 Rasa runs without its HTTP API (no ``--enable-api``), so these channels are all it serves
 besides ``/`` (its version). Each channel also answers ``GET /webhooks/<channel>/ready``: 200

@@ -11,6 +11,9 @@ import yaml
 
 from assistant.settings import PROJECT_ROOT, Settings
 
+# Rasa's response generator (endpoints ``nlg``); named, not imported: it imports Rasa.
+NLG_TYPE = "assistant.rasa_nlg.CatalogueNaturalLanguageGenerator"
+
 # The gateway sends this header on every request to Rasa's channels (``assistant.rasa_channels``).
 CHANNEL_TOKEN_HEADER = "X-Assistant-Token"  # noqa: S105 - a header name, not a secret
 
@@ -82,13 +85,15 @@ def lock_store_config(url: str) -> Dict[str, Any]:
 
 
 def write_endpoints(settings: Settings) -> Path:
-    """``var/endpoints.yml`` for this run: action server, tracker store, lock store."""
+    """``var/endpoints.yml`` for this run: action server, tracker store, lock store, NLG."""
     endpoints: Dict[str, Any] = {
         "action_endpoint": {
             "url": f"http://{settings.action_host}:{settings.action_port}/webhook",
             "headers": {ACTION_TOKEN_HEADER: "${" + ACTION_TOKEN_ENV + "}"},
         },
         "tracker_store": tracker_store_config(settings.tracker_store_url, settings),
+        # Responses in the customer's language, per medium (assistant.rasa_nlg).
+        "nlg": {"type": NLG_TYPE},
     }
     if settings.lock_store_url:
         endpoints["lock_store"] = lock_store_config(settings.lock_store_url)

@@ -39,7 +39,20 @@ class Settings(BaseSettings):
 
     models_dir: Path = PROJECT_ROOT / "models"
     currency: str = "USD"
-    locale: str = "en_US"
+    locale: str = Field("en_US", description="The bank's locale, for customers without one.")
+    texts_dirs: str = Field(
+        "",
+        description="More catalogue folders (os.pathsep-separated), each with one folder per "
+        "language like assistant/texts, looked in before the built-in one.",
+    )
+    # The bank's phone number, written once: every text and response says it through the
+    # {bank_phone} placeholder ({bank_phone_spoken} in words for the ear, {bank_phone_dial}
+    # for a tel: link).
+    bank_phone: str = Field("1-800-555-0199", description="The bank's number as people read it.")
+    bank_phone_spoken: str = Field(
+        "one eight hundred, five five five, zero one nine nine",
+        description="The bank's number as the voice says it.",
+    )
 
     # Twilio (voice and SMS). The auth token checks every webhook's signature; without one, a
     # random token kept in ``home`` is used (the terminal phone signs with it).
@@ -118,6 +131,11 @@ class Settings(BaseSettings):
         """Where a customer whose profile says slow starts: one step down."""
         steps = self.voice_rate_steps
         return steps[min(1, len(steps) - 1)]
+
+    @property
+    def bank_phone_dial(self) -> str:
+        """The bank's number to dial ("+18005550199"): its digits, country code first."""
+        return "+" + "".join(ch for ch in self.bank_phone if ch.isdigit())
 
     @property
     def rasa_url(self) -> str:

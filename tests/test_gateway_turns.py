@@ -336,22 +336,27 @@ def test_a_wrong_bare_pin_is_answered_by_the_gateway_not_sent_to_rasa(gateway: G
     assert not pin_reached_rasa(gateway.rasa, "2469")
 
 
+IN_ENGLISH = {"language": "en", "locale": "en_US"}
+
+
 def test_payee_names_go_to_rasa_in_metadata(gateway: Gateway) -> None:
     gateway.say(gateway.start(), "send money to my daughter")
     assert gateway.rasa.calls[0].metadata == {
+        **IN_ENGLISH,
         "payees": [
             {"name": "City Power", "aliases": ["electric bill"]},
             {"name": "Linda", "aliases": ["daughter"]},
             {"name": "Riverside Water", "aliases": ["water bill"]},
             {"name": "Tom", "aliases": ["grandson"]},
-        ]
+        ],
     }
     gateway.say(gateway.start(RAVI_PHONE, channel="sms"), "pay the feed bill")
     assert gateway.rasa.calls[1].metadata == {
-        "payees": [{"name": "Green Valley Feed", "aliases": ["feed supplier"]}]
+        **IN_ENGLISH,
+        "payees": [{"name": "Green Valley Feed", "aliases": ["feed supplier"]}],
     }
     gateway.say(gateway.start(UNKNOWN_PHONE), "hello")
-    assert gateway.rasa.calls[2].metadata == {}
+    assert gateway.rasa.calls[2].metadata == IN_ENGLISH  # the bank's, for a number we don't know
 
 
 def test_rasa_being_unavailable_gives_a_kind_answer(gateway: Gateway) -> None:

@@ -17,7 +17,7 @@ from typing import Any, Dict, Iterator, List, Tuple
 import pytest
 import yaml
 
-from assistant.settings import PROJECT_ROOT
+from assistant.settings import PROJECT_ROOT, get_settings
 from assistant.texts import text as say
 from voice.sms_text import MAX_REPLY_SEGMENTS, is_gsm7, segment_info, shape_reply
 
@@ -58,6 +58,7 @@ WORST_CASE: Dict[str, str] = {
     "minutes": "15",
     "kind": "checking",
     "outcome": f"Sent $8,400.00 to {LONG_PAYEE}. Ref A1B2C3D4E5",
+    "bank_phone": get_settings().bank_phone,
 }
 
 # What the customer is told most often: one segment, even with the values above.

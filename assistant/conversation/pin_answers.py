@@ -13,7 +13,7 @@ from typing import Callable, Optional
 
 from assistant.identity import PinResult
 from assistant.models import utcnow
-from assistant.texts import plural
+from assistant.texts import ENGLISH, plural
 from assistant.texts import text as say
 
 
@@ -24,7 +24,10 @@ def minutes_until(moment: datetime, now: Optional[datetime] = None) -> int:
 
 
 def refusal_text(
-    result: PinResult, channel: str, time_of_day: Callable[[datetime], str]
+    result: PinResult,
+    channel: str,
+    time_of_day: Callable[[datetime], str],
+    language: str = ENGLISH,
 ) -> Optional[str]:
     """The answer when no PIN could be tried (throttled, held, locked), else None.
 
@@ -32,15 +35,15 @@ def refusal_text(
     """
     if result.throttled_until is not None:
         minutes = minutes_until(result.throttled_until)
-        return plural("pin_throttled", minutes, channel, minutes=minutes)
+        return plural("pin_throttled", minutes, channel, language, minutes=minutes)
     if result.held:
-        return say("pin_held", channel)
+        return say("pin_held", channel, language)
     if result.locked_until is not None:
-        return say("pin_locked", channel, until=time_of_day(result.locked_until))
+        return say("pin_locked", channel, language, until=time_of_day(result.locked_until))
     return None
 
 
-def wrong_pin_text(result: PinResult, channel: str) -> str:
+def wrong_pin_text(result: PinResult, channel: str, language: str = ENGLISH) -> str:
     """The answer to a wrong PIN, with the tries left ("1 try left", "4 tries left")."""
     left = result.attempts_left
-    return plural("pin_wrong", left, channel, attempts_left=left)
+    return plural("pin_wrong", left, channel, language, attempts_left=left)

@@ -41,7 +41,7 @@ from assistant.readbacks import (
     payment_key,
 )
 from assistant.settings import Settings
-from assistant.texts import available_languages, local_time
+from assistant.texts import language_of, local_time
 from assistant.texts import text as say
 from nlu.normalize import spoken_digits
 
@@ -116,7 +116,6 @@ class TurnHandler:
         self.readbacks = readbacks or ReadbackStore(
             conversations.session_factory, settings.readback_minutes
         )
-        self.language = (settings.locale or "en").split("_")[0]
         #: ``(customer_id, phone, text_key)``: a security text to the customer's own number.
         self.security_texts = security_texts
 
@@ -168,15 +167,14 @@ class TurnHandler:
     def _answer(
         self, conversation: Any, user_text: str, message_id: str, address: Optional[str] = None
     ) -> Turn:
-        channel = conversation.channel
         turn = Turn(conversation.id)
         cleaned = clean_text(user_text).strip().lstrip("/").strip()
         self.conversations.touch(conversation.id)
         if not cleaned:
-            return self._with(turn, say("empty_message", channel))
+            return self._with(turn, self._say(conversation, "empty_message"))
         if len(cleaned) > MAX_MESSAGE_CHARS:
             turn.said = mask_pin_shaped(cleaned[:MAX_MESSAGE_CHARS])
-            return self._with(turn, say("too_long", channel))
+            return self._with(turn, self._say(conversation, "too_long"))
 
         digits = spoken_digits(cleaned)
         bare_pin = digits if digits and len(digits) in PIN_LENGTHS else None
@@ -204,7 +202,7 @@ class TurnHandler:
             turn.said = kept
             if kept != cleaned:
                 # The customer's PIN typed unasked is not passed on, nor kept.
-                return self._with(turn, say("pin_unprompted", channel))
+                return self._with(turn, self._say(conversation, "pin_unprompted"))
             return self._ask_assistant(conversation, cleaned, turn, message_id)
 
         # Until the PIN is checked, every PIN-shaped number is kept from the assistant (without
@@ -235,17 +233,20 @@ class TurnHandler:
             sources=pin_sources(channel, conversation.phone, address),
         )
         if not result.ok:
-            refused = refusal_text(result, channel, lambda at: local_time(at, self.settings))
+            language = self._language_of(conversation.customer_id)
+            refused = refusal_text(
+                result, channel, lambda at: local_time(at, self.settings), language
+            )
             if refused is not None:
                 self.conversations.clear_awaiting_pin(conversation.id)
                 return self._with(turn, refused)
             if not conversation.awaiting_pin:
                 self.conversations.set_awaiting_pin(conversation.id, None)
             turn.awaiting_pin = True
-            return self._with(turn, wrong_pin_text(result, channel))
+            return self._with(turn, wrong_pin_text(result, channel, language))
         self._mark_verified(conversation, digits)
         pending = self.conversations.clear_awaiting_pin(conversation.id)
-        self._with(turn, say("pin_thanks", channel))
+        self._with(turn, self._say(conversation, "pin_thanks"))
         if pending:
             conversation = self.conversations.get(conversation.id)
             return self._ask_assistant(conversation, self._without_pin(conversation, pending), turn)
@@ -345,19 +346,27 @@ class TurnHandler:
             if refusal is not None:
                 turn.awaiting_pin = False
                 turn.messages = [m for m in turn.messages if m is not turn.messages[-1]]
-                words = refusal_text(refusal, channel, lambda at: local_time(at, self.settings))
+                words = refusal_text(
+                    refusal,
+                    channel,
+                    lambda at: local_time(at, self.settings),
+                    self._language_of(conversation.customer_id),
+                )
                 return self._with(turn, words or "")
             self.conversations.set_awaiting_pin(conversation.id, pending_text or text)
         return turn
 
-    def _language_of(self, customer_id: Optional[int]) -> str:
-        """The customer's language (for their yes-words), else the bank's."""
+    def _locale_of(self, customer_id: Optional[int]) -> str:
+        """The customer's locale ("en_US"), else the bank's."""
         if customer_id is not None:
-            locale = self.banking.get_customer(customer_id).locale or ""
-            language = locale.split("_")[0]
-            if language and language in available_languages():
-                return language
-        return self.language
+            locale = self.banking.get_customer(customer_id).locale
+            if locale:
+                return locale
+        return self.settings.locale
+
+    def _language_of(self, customer_id: Optional[int]) -> str:
+        """The customer's language ("en"), else the bank's: the catalogue the turn speaks."""
+        return language_of(self._locale_of(customer_id), self.settings.locale)
 
     # ---- changing the PIN -----------------------------------------------------------------
 
@@ -365,28 +374,27 @@ class TurnHandler:
         self, conversation: Any, cleaned: str, digits: Optional[str], turn: Turn
     ) -> Turn:
         """The new PIN, then the new PIN again; never passed on, never kept in clear."""
-        channel = conversation.channel
         customer_id = self._verified(conversation)
         if customer_id is None:
             self.conversations.end_pin_change(conversation.id)
-            return self._with(turn, say("pin_change_expired", channel))
-        if digits is None and is_cancel(cleaned, self.language):
+            return self._with(turn, self._say(conversation, "pin_change_expired"))
+        if digits is None and is_cancel(cleaned, self._language_of(customer_id)):
             self.conversations.end_pin_change(conversation.id)
-            return self._with(turn, say("pin_change_cancelled", channel))
+            return self._with(turn, self._say(conversation, "pin_change_cancelled"))
         if digits is None or len(digits) != NEW_PIN_LENGTH:
             turn.awaiting_pin = True
-            return self._with(turn, say("pin_change_four_digits", channel))
+            return self._with(turn, self._say(conversation, "pin_change_four_digits"))
         if conversation.pin_change_step == "new":
             if is_weak_pin(digits) or self._is_current_pin(conversation, digits):
                 turn.awaiting_pin = True
-                return self._with(turn, say("pin_change_weak", channel))
+                return self._with(turn, self._say(conversation, "pin_change_weak"))
             self.conversations.pin_change_first_entry(conversation.id, digits)
             turn.awaiting_pin = True
-            return self._with(turn, say("pin_change_again", channel))
+            return self._with(turn, self._say(conversation, "pin_change_again"))
         matches = self.conversations.pin_change_matches(conversation.id, digits)
         self.conversations.end_pin_change(conversation.id)
         if not matches:
-            return self._with(turn, say("pin_change_mismatch", channel))
+            return self._with(turn, self._say(conversation, "pin_change_mismatch"))
         self.identity.set_pin(customer_id, digits, actor=f"customer:{customer_id}")
         self.conversations.mark_verified(
             conversation.id, customer_id, self._verified_minutes(conversation), pin=digits
@@ -394,7 +402,7 @@ class TurnHandler:
         if self.security_texts is not None and conversation.phone:
             # Told on their own number too, in case it was not them.
             self.security_texts(customer_id, conversation.phone, "sms_pin_changed_alert")
-        return self._with(turn, say("pin_change_done", channel))
+        return self._with(turn, self._say(conversation, "pin_change_done"))
 
     def _is_current_pin(self, conversation: Any, digits: str) -> bool:
         mask = self.conversations.pin_mask_of(conversation.id)
@@ -415,16 +423,15 @@ class TurnHandler:
 
         If the confirmed payment was made all the same, the customer gets its receipt.
         """
-        channel = conversation.channel
         self.readbacks.settle(conversation.id)
         readback = self.readbacks.get(confirmed) if confirmed else None
         if readback is None:
-            return self._with(turn, say("unavailable", channel))
+            return self._with(turn, self._say(conversation, "unavailable"))
         outcome = readback.outcome or self._ledger_outcome(readback)
         if outcome is None:
-            return self._with(turn, say("unavailable_outcome_unknown", channel))
+            return self._with(turn, self._say(conversation, "unavailable_outcome_unknown"))
         if outcome.get("status") not in ("sent", "added"):
-            return self._with(turn, say("unavailable_not_done", channel))
+            return self._with(turn, self._say(conversation, "unavailable_not_done"))
         return self._with(turn, self._outcome_words(conversation, readback) or "")
 
     def _answer_again(self, conversation: Any, message_id: str) -> Optional[Turn]:
@@ -443,7 +450,7 @@ class TurnHandler:
             readback = self.readbacks.answered_by(conversation.id, message_id) or readback
         turn = Turn(conversation.id)
         words = self._outcome_words(conversation, readback)
-        return self._with(turn, words or say("readback_not_done", conversation.channel))
+        return self._with(turn, words or self._say(conversation, "readback_not_done"))
 
     def _outcome_words(self, conversation: Any, readback: Optional[ReadbackView]) -> Optional[str]:
         """What happened to a confirmed read-back, in words; None if nothing happened."""
@@ -452,20 +459,22 @@ class TurnHandler:
         outcome = readback.outcome or self._ledger_outcome(readback)
         if outcome is None:
             return None
-        channel, details = conversation.channel, readback.details
+        details = readback.details
         if readback.kind == NEW_PAYEE:
             key = (
                 "outcome_payee_added"
                 if outcome.get("status") == "added"
                 else "outcome_payee_not_added"
             )
-            return say(key, channel, name=details.get("name", ""))
+            return self._say(conversation, key, name=details.get("name", ""))
         amount = Money(int(details.get("amount_minor", 0)), details.get("currency", "USD"))
         recipient = str(details.get("recipient", ""))
         if recipient.startswith(OWN_ACCOUNT_PREFIX):
-            recipient = say("own_account", channel, kind=recipient[len(OWN_ACCOUNT_PREFIX) :])
+            recipient = self._say(
+                conversation, "own_account", kind=recipient[len(OWN_ACCOUNT_PREFIX) :]
+            )
         values = {
-            "amount": format_money(amount, self.settings.locale),
+            "amount": format_money(amount, self._locale_of(conversation.customer_id)),
             "amount_words": money_in_words(amount),
             "recipient": recipient,
             "reference": outcome.get("reference", ""),
@@ -475,7 +484,7 @@ class TurnHandler:
             if outcome.get("status") == "sent"
             else "outcome_payment_not_sent"
         )
-        return say(key, channel, **values)
+        return self._say(conversation, key, **values)
 
     def _ledger_outcome(self, readback: ReadbackView) -> Optional[Dict[str, Any]]:
         """The bank's own record of a confirmed payment (by its idempotency key)."""
@@ -497,20 +506,29 @@ class TurnHandler:
         for readback in untold:
             words = self._outcome_words(conversation, readback)
             if words:
-                self._with(turn, say("outcome_intro", conversation.channel, outcome=words))
+                self._with(turn, self._say(conversation, "outcome_intro", outcome=words))
         self.readbacks.mark_told_ids([r.id for r in untold])
 
     def _metadata(self, conversation: Any) -> Dict[str, Any]:
-        """What the NLU may use: the claimed customer's saved payee names for fuzzy matching."""
-        if conversation.customer_id is None:
-            return {}
-        payees = self.banking.list_payees(conversation.customer_id)
-        return {
-            "payees": [
-                {"name": p.name, "aliases": [p.relationship] if p.relationship else []}
-                for p in payees
-            ]
+        """What Rasa may use: the claimed customer's language and locale (the bank's for a
+        number we do not know), and their saved payee names for the NLU's fuzzy matching."""
+        locale = self._locale_of(conversation.customer_id)
+        metadata: Dict[str, Any] = {
+            "language": language_of(locale, self.settings.locale),
+            "locale": locale,
         }
+        if conversation.customer_id is None:
+            return metadata
+        payees = self.banking.list_payees(conversation.customer_id)
+        metadata["payees"] = [
+            {"name": p.name, "aliases": [p.relationship] if p.relationship else []} for p in payees
+        ]
+        return metadata
+
+    def _say(self, conversation: Any, key: str, **values: Any) -> str:
+        """``key`` worded for the conversation's medium, in its customer's language."""
+        language = self._language_of(conversation.customer_id)
+        return say(key, conversation.channel, language, **values)
 
     @staticmethod
     def _with(turn: Turn, message: str) -> Turn:

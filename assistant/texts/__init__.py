@@ -1,25 +1,57 @@
 """Words the gateway and the phone channels say themselves, one folder per language.
 
 ``assistant/texts/<language>/*.yml`` are merged: ``gateway.yml`` (PIN checks, problems),
-``voice.yml`` (phone calls), ``sms.yml`` (text messages). Everything the assistant says in
-conversation lives in Rasa's ``domain.yml``.
+``voice.yml`` (phone calls), ``sms.yml`` (text messages), ``answers.yml`` (words the gateway
+recognises). ``responses.yml`` beside them is the language's Rasa responses (the same shape as
+``domain.yml``'s, read by ``assistant.rasa_nlg``); English ones live in ``domain.yml`` itself.
+A key a language does not have yet is said in English.
+
+Every text may say the bank's phone number through ``{bank_phone}`` (``{bank_phone_spoken}``
+in words for the ear, ``{bank_phone_dial}`` to dial): it is set once, in the settings.
 """
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, List, Optional
 
 import yaml
 
 HERE = Path(__file__).resolve().parent
+ENGLISH = "en"
+#: The language's Rasa responses; not texts of their own.
+RESPONSES_FILE = "responses.yml"
+
+
+def catalogue_roots() -> List[Path]:
+    """Where language folders are looked for: the configured folders first, then this one."""
+    from assistant.settings import get_settings
+
+    extra = [Path(p) for p in get_settings().texts_dirs.split(os.pathsep) if p.strip()]
+    return [*extra, HERE]
+
+
+def language_folder(language: str) -> Optional[Path]:
+    """The folder of ``language``'s catalogue, or None if there is none."""
+    if not language.isalpha():
+        return None
+    for root in catalogue_roots():
+        if (root / language).is_dir():
+            return root / language
+    return None
 
 
 @lru_cache
 def _load(language: str) -> Dict[str, Dict[str, str]]:
     merged: Dict[str, Dict[str, str]] = {}
-    for path in sorted((HERE / language).glob("*.yml")):
+    folder = language_folder(language)
+    if folder is None:
+        return merged
+    for path in sorted(folder.glob("*.yml")):
+        if path.name == RESPONSES_FILE:
+            continue
         for key, entry in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items():
             if key in merged:
                 raise ValueError(f"text {key!r} is defined twice ({path.name})")
@@ -27,14 +59,41 @@ def _load(language: str) -> Dict[str, Dict[str, str]]:
     return merged
 
 
-def text(key: str, channel: str = "default", language: str = "en", **values: Any) -> str:
+def responses(language: str) -> Dict[str, List[Dict[str, Any]]]:
+    """``language``'s Rasa responses (its ``responses.yml``); empty if it has none."""
+    folder = language_folder(language)
+    if folder is None or not (folder / RESPONSES_FILE).is_file():
+        return {}
+    loaded = yaml.safe_load((folder / RESPONSES_FILE).read_text(encoding="utf-8")) or {}
+    return loaded.get("responses") or {}
+
+
+def _entry(key: str, language: str) -> Dict[str, str]:
+    """``key``'s wordings in ``language``, else in English."""
+    entry = _load(language).get(key)
+    return entry if entry is not None else _load(ENGLISH)[key]
+
+
+def bank_phone_values() -> Dict[str, str]:
+    """The values of the bank's phone number placeholders, from the settings."""
+    from assistant.settings import get_settings
+
+    settings = get_settings()
+    return {
+        "bank_phone": settings.bank_phone,
+        "bank_phone_spoken": settings.bank_phone_spoken,
+        "bank_phone_dial": settings.bank_phone_dial,
+    }
+
+
+def text(key: str, channel: str = "default", language: str = ENGLISH, **values: Any) -> str:
     """The wording of ``key`` for ``channel`` (falling back to the default), filled in."""
-    entry = _load(language)[key]
-    return entry.get(channel, entry["default"]).format(**values)
+    entry = _entry(key, language)
+    return entry.get(channel, entry["default"]).format(**{**bank_phone_values(), **values})
 
 
 def plural(
-    key: str, count: int, channel: str = "default", language: str = "en", **values: Any
+    key: str, count: int, channel: str = "default", language: str = ENGLISH, **values: Any
 ) -> str:
     """``key`` worded for ``count`` things, by the language's plural rules (Babel).
 
@@ -43,17 +102,57 @@ def plural(
     """
     from babel import Locale
 
+    if key not in _load(language):
+        language = ENGLISH
     form = Locale.parse(language).plural_form(count)
     name = f"{key}_{form}" if form != "other" and f"{key}_{form}" in _load(language) else key
     return text(name, channel, language, **values)
 
 
+@lru_cache
 def available_languages() -> frozenset:
-    """The languages with a catalogue folder here."""
-    return frozenset(path.name for path in HERE.iterdir() if path.is_dir() and path.name.isalpha())
+    """The languages with a catalogue folder."""
+    return frozenset(
+        path.name
+        for root in catalogue_roots()
+        if root.is_dir()
+        for path in root.iterdir()
+        if path.is_dir() and path.name.isalpha()
+    )
 
 
-def keys(language: str = "en") -> list[str]:
+def reload() -> None:
+    """Read the catalogues again (after the settings' catalogue folders changed)."""
+    _load.cache_clear()
+    available_languages.cache_clear()
+
+
+def _language_part(locale: Optional[str]) -> str:
+    return (locale or "").replace("-", "_").split("_")[0].lower()
+
+
+def default_language() -> str:
+    """The language of the bank's locale (the settings), if it has a catalogue, else English."""
+    from assistant.settings import get_settings
+
+    language = _language_part(get_settings().locale)
+    return language if language in available_languages() else ENGLISH
+
+
+def language_of(locale: Optional[str], default_locale: Optional[str] = None) -> str:
+    """The catalogue language for ``locale`` ("en_US" -> "en").
+
+    A locale whose language has no catalogue gets ``default_locale``'s language (the bank's,
+    from the settings, when not given), else English.
+    """
+    for candidate in (locale, default_locale):
+        language = _language_part(candidate)
+        if language and language in available_languages():
+            return language
+    return default_language()
+
+
+def keys(language: str = ENGLISH) -> list[str]:
     return sorted(_load(language))
 
 

@@ -15,6 +15,7 @@ from assistant.demo import seed_demo_bank
 from assistant.processes import Stack, isolated_environment
 from assistant.settings import Settings, get_settings
 from assistant.training import train
+from tests.marker_language import write_marker_language
 
 # Every e2e conversation comes from one client address (127.0.0.1), so the failed-PIN throttle
 # per address (tested in-process in tests/test_pin_throttling.py) is set out of the way here.
@@ -50,8 +51,13 @@ def seed_demo_bank_for(settings: Settings) -> None:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """The embedded default: SQLite bank and tracker store, in-memory lock store."""
-    yield from _start(tmp_path_factory.mktemp("stack"), {})
+    """The embedded default: SQLite bank and tracker store, in-memory lock store.
+
+    A second language (English with a marker word, ``tests/marker_language.py``) is available
+    too; only a customer whose locale asks for it hears it (``test_language_e2e.py``)."""
+    catalogues = tmp_path_factory.mktemp("catalogues")
+    write_marker_language(catalogues)
+    yield from _start(tmp_path_factory.mktemp("stack"), {"ASSISTANT_TEXTS_DIRS": str(catalogues)})
 
 
 @pytest.fixture(scope="session")

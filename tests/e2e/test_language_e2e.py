@@ -1,0 +1,57 @@
+"""A customer whose locale has a catalogue is answered in it, through the real stack.
+
+The stack has a second language (English with a marker word); Ravi's locale is set to it for
+one conversation: Rasa's responses (through the NLG, by the ``language`` slot the gateway's
+metadata fills) and the gateway's own words come from it, while other customers stay English.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import httpx
+import pytest
+from sqlalchemy import update
+
+from assistant.db import session_factory
+from assistant.demo import MARGARET_PHONE, RAVI_PHONE
+from assistant.models import Customer
+from tests.e2e.chat import Chat
+from tests.marker_language import LOCALE, MARKER
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def ravi_in_marker(stack) -> Iterator[None]:  # noqa: ANN001
+    sessions = session_factory(stack.settings.bank_database_url)
+
+    def set_locale(locale: str) -> None:
+        with sessions() as session, session.begin():
+            session.execute(
+                update(Customer).where(Customer.phone == RAVI_PHONE).values(locale=locale)
+            )
+
+    set_locale(LOCALE)
+    try:
+        yield
+    finally:
+        set_locale("en_US")
+
+
+def test_a_customer_whose_locale_has_a_catalogue_hears_it_on_every_turn(
+    gateway: httpx.Client, ravi_in_marker: None
+) -> None:
+    chat = Chat(gateway, RAVI_PHONE)
+    assert chat.text("hello").startswith(MARKER)
+    asked = chat.say("what is my balance")
+    assert asked["awaiting_pin"] and asked["messages"][-1]["text"].startswith(MARKER)
+    answered = [m["text"] for m in chat.say("1357")["messages"]]
+    assert len(answered) >= 2 and all(text.startswith(MARKER) for text in answered), answered
+    assert chat.text("I want to talk to a person").startswith(
+        f"{MARKER} You can talk to a person on 1-800-555-0199"
+    )
+
+    english = Chat(gateway, MARGARET_PHONE)
+    greeting = english.text("hello")
+    assert greeting.startswith("Hello") and "I'm the Kindly Bank helper." in greeting

@@ -1,0 +1,136 @@
+"""The customer's language reaches every word the gateway says and Rasa, from their locale.
+
+A second catalogue (``tests/marker_language.py``: English with a marker word) stands in for a
+translation: a customer whose locale is that language gets it; everyone else gets English.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import update
+
+from actions.language import ActionConversationLanguage
+from assistant import texts
+from assistant.demo import MARGARET_PHONE
+from assistant.models import Customer
+from assistant.readbacks import is_cancel, is_plain_yes
+from assistant.settings import get_settings
+from tests.marker_language import LANGUAGE, LOCALE, MARKER, RECOGNISED_ONLY, write_marker_language
+from tests.test_gateway_turns import UNKNOWN_PHONE, WRONG_PIN, Gateway, gateway
+from tests.test_gateway_turns import texts as said
+
+__all__ = ["gateway"]  # the fixture, shared with the gateway's turn tests
+
+
+@pytest.fixture
+def marker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    write_marker_language(tmp_path / "catalogues")
+    monkeypatch.setenv("ASSISTANT_TEXTS_DIRS", str(tmp_path / "catalogues"))
+    get_settings.cache_clear()
+    texts.reload()
+    yield tmp_path
+    monkeypatch.undo()
+    get_settings.cache_clear()
+    texts.reload()
+
+
+@pytest.fixture
+def margaret_in_marker(gateway: Gateway, marker: Path) -> Gateway:
+    with gateway.sessions() as session, session.begin():
+        session.execute(
+            update(Customer).where(Customer.id == gateway.margaret).values(locale=LOCALE)
+        )
+    return gateway
+
+
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+# A value for every placeholder of every English text.
+FILLED = {
+    name: f"<{name}>"
+    for entry in texts._load("en").values()
+    for wording in entry.values()
+    for name in PLACEHOLDER.findall(wording)
+}
+
+
+def spoken_keys() -> list[str]:
+    recognised = set()
+    for name in RECOGNISED_ONLY:
+        recognised |= set(texts.yaml.safe_load((texts.HERE / "en" / name).read_text()) or {})
+    return [key for key in texts.keys("en") if key not in recognised]
+
+
+def test_a_locale_picks_its_catalogue_and_anything_else_is_english(marker: Path) -> None:
+    assert texts.language_of(LOCALE) == LANGUAGE
+    assert texts.language_of("en_US") == "en"
+    assert texts.language_of("zu_ZA") == "en"  # no catalogue: the bank's language
+    assert texts.language_of("zu_ZA", LOCALE) == LANGUAGE
+    assert texts.language_of(None) == "en"
+
+
+def test_the_second_catalogue_reaches_every_gateway_voice_and_sms_text(marker: Path) -> None:
+    keys = spoken_keys()
+    assert {"pin_wrong", "sms_help", "unavailable"} <= set(keys)
+    for key in keys:
+        for channel in ("default", "sms", "voice", "web", "chat"):
+            english = texts.text(key, channel, "en", **FILLED)
+            assert texts.text(key, channel, LANGUAGE, **FILLED) == f"{MARKER} {english}", key
+    assert texts.plural("pin_wrong", 1, "sms", LANGUAGE, attempts_left=1).startswith(MARKER)
+
+
+def test_words_the_gateway_recognises_come_from_english_when_a_language_has_none(
+    marker: Path,
+) -> None:
+    assert is_plain_yes("yes please", LANGUAGE) and is_cancel("never mind", LANGUAGE)
+
+
+def test_the_customers_language_reaches_rasa_and_the_gateways_own_words(
+    margaret_in_marker: Gateway,
+) -> None:
+    gateway = margaret_in_marker
+    conversation = gateway.start(MARGARET_PHONE, channel="sms")
+    gateway.say(conversation, "hello")
+    assert gateway.rasa.calls[-1].metadata["language"] == LANGUAGE
+    assert gateway.rasa.calls[-1].metadata["locale"] == LOCALE
+    wrong = said(gateway.say(conversation, WRONG_PIN))
+    assert wrong == [texts.plural("pin_wrong", 4, "sms", LANGUAGE, attempts_left=4)]
+    assert wrong[0].startswith(MARKER)
+    assert said(gateway.say(conversation, " "))[0].startswith(MARKER)
+
+    stranger = gateway.start(UNKNOWN_PHONE, channel="sms")
+    assert not said(gateway.say(stranger, " "))[0].startswith(MARKER)
+    gateway.say(stranger, "hello")
+    assert gateway.rasa.calls[-1].metadata == {"language": "en", "locale": "en_US"}
+
+
+def test_rasa_takes_the_language_and_locale_from_each_message() -> None:
+    def run(metadata: dict, slots: dict) -> list:
+        tracker = Tracker(
+            "someone",
+            slots,
+            {"text": "hello", "intent": {"name": "greet"}, "entities": []},
+            [{"event": "user", "text": "hello", "metadata": metadata}],
+            False,
+            None,
+            {},
+            "action_listen",
+        )
+        action = ActionConversationLanguage()
+        return asyncio.run(action.run(CollectingDispatcher(), tracker, {}))
+
+    assert run({"language": "eo", "locale": "eo_001"}, {}) == [
+        SlotSet("language", "eo"),
+        SlotSet("locale", "eo_001"),
+    ]
+    assert run({"language": "en", "locale": "en_GB"}, {"language": "en", "locale": "en_US"}) == [
+        SlotSet("locale", "en_GB")
+    ]
+    assert run({}, {"language": "en", "locale": "en_US"}) == []  # kept as they were
