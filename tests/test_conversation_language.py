@@ -24,7 +24,7 @@ from assistant.models import Customer
 from assistant.readbacks import is_cancel, is_plain_yes
 from assistant.settings import get_settings
 from tests.marker_language import LANGUAGE, LOCALE, MARKER, RECOGNISED_ONLY, write_marker_language
-from tests.test_gateway_turns import UNKNOWN_PHONE, WRONG_PIN, Gateway, gateway
+from tests.test_gateway_turns import MARGARET_PIN, UNKNOWN_PHONE, WRONG_PIN, Gateway, gateway
 from tests.test_gateway_turns import texts as said
 
 __all__ = ["gateway"]  # the fixture, shared with the gateway's turn tests
@@ -92,23 +92,27 @@ def test_words_the_gateway_recognises_come_from_english_when_a_language_has_none
     assert is_plain_yes("yes please", LANGUAGE) and is_cancel("never mind", LANGUAGE)
 
 
-def test_the_customers_language_reaches_rasa_and_the_gateways_own_words(
+def test_the_customers_language_reaches_rasa_and_the_gateways_own_words_after_the_pin(
     margaret_in_marker: Gateway,
 ) -> None:
     gateway = margaret_in_marker
     conversation = gateway.start(MARGARET_PHONE, channel="sms")
     gateway.say(conversation, "hello")
-    assert gateway.rasa.calls[-1].metadata["language"] == LANGUAGE
-    assert gateway.rasa.calls[-1].metadata["locale"] == LOCALE
+    # Before the PIN the bank's language, as for a number we do not know: a number's own
+    # language would tell a stranger that it banks here.
+    assert gateway.rasa.calls[-1].metadata["language"] == "en"
     wrong = said(gateway.say(conversation, WRONG_PIN))
-    assert wrong == [texts.plural("pin_wrong", 4, "sms", LANGUAGE, attempts_left=4)]
-    assert wrong[0].startswith(MARKER)
-    assert said(gateway.say(conversation, " "))[0].startswith(MARKER)
-
+    assert wrong == [texts.plural("pin_wrong", 4, "sms", "en", attempts_left=4)]
     stranger = gateway.start(UNKNOWN_PHONE, channel="sms")
-    assert not said(gateway.say(stranger, " "))[0].startswith(MARKER)
+    assert said(gateway.say(stranger, WRONG_PIN)) == wrong
     gateway.say(stranger, "hello")
     assert gateway.rasa.calls[-1].metadata == {"language": "en", "locale": "en_US"}
+
+    assert said(gateway.say(conversation, MARGARET_PIN))[0].startswith(MARKER)
+    gateway.say(conversation, "hello")
+    assert gateway.rasa.calls[-1].metadata["language"] == LANGUAGE
+    assert gateway.rasa.calls[-1].metadata["locale"] == LOCALE
+    assert said(gateway.say(conversation, " "))[0].startswith(MARKER)
 
 
 def test_rasa_takes_the_language_and_locale_from_each_message() -> None:

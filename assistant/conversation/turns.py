@@ -233,7 +233,7 @@ class TurnHandler:
             sources=pin_sources(channel, conversation.phone, address),
         )
         if not result.ok:
-            language = self._language_of(conversation.customer_id)
+            language = self._language_of(None)
             refused = refusal_text(
                 result, channel, lambda at: local_time(at, self.settings), language
             )
@@ -350,14 +350,15 @@ class TurnHandler:
                     refusal,
                     channel,
                     lambda at: local_time(at, self.settings),
-                    self._language_of(conversation.customer_id),
+                    self._language_of(self._verified(conversation)),
                 )
                 return self._with(turn, words or "")
             self.conversations.set_awaiting_pin(conversation.id, pending_text or text)
         return turn
 
     def _locale_of(self, customer_id: Optional[int]) -> str:
-        """The customer's locale ("en_US"), else the bank's."""
+        """The customer's locale ("en_US"), else the bank's. Pass only a verified customer:
+        a language picked by the claimed number would tell a caller that it banks here."""
         if customer_id is not None:
             locale = self.banking.get_customer(customer_id).locale
             if locale:
@@ -474,7 +475,7 @@ class TurnHandler:
                 conversation, "own_account", kind=recipient[len(OWN_ACCOUNT_PREFIX) :]
             )
         values = {
-            "amount": format_money(amount, self._locale_of(conversation.customer_id)),
+            "amount": format_money(amount, self._locale_of(self._verified(conversation))),
             "amount_words": money_in_words(amount),
             "recipient": recipient,
             "reference": outcome.get("reference", ""),
@@ -510,9 +511,10 @@ class TurnHandler:
         self.readbacks.mark_told_ids([r.id for r in untold])
 
     def _metadata(self, conversation: Any) -> Dict[str, Any]:
-        """What Rasa may use: the claimed customer's language and locale (the bank's for a
-        number we do not know), and their saved payee names for the NLU's fuzzy matching."""
-        locale = self._locale_of(conversation.customer_id)
+        """What Rasa may use: the verified customer's language and locale (the bank's before
+        the PIN, so a caller hears the same words whether or not the number banks here), and
+        the claimed customer's saved payee names for the NLU's fuzzy matching."""
+        locale = self._locale_of(self._verified(conversation))
         metadata: Dict[str, Any] = {
             "language": language_of(locale, self.settings.locale),
             "locale": locale,
@@ -526,8 +528,9 @@ class TurnHandler:
         return metadata
 
     def _say(self, conversation: Any, key: str, **values: Any) -> str:
-        """``key`` worded for the conversation's medium, in its customer's language."""
-        language = self._language_of(conversation.customer_id)
+        """``key`` worded for the conversation's medium, in its verified customer's language
+        (the bank's before the PIN)."""
+        language = self._language_of(self._verified(conversation))
         return say(key, conversation.channel, language, **values)
 
     @staticmethod

@@ -30,9 +30,6 @@ TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 STATIC_URL = "/static/web"
 COOKIE_NAME = "kb_session"
-# The bank's phone number as the pages show it and dial it (the words around it are in the
-# catalogue, with a %(phone)s placeholder).
-BANK_PHONE = {"display": "1-800-555-0199", "tel": "+18005550199"}
 
 
 @cache
@@ -62,7 +59,7 @@ def make_environment() -> Environment:
     )
     environment.newstyle_gettext = True  # type: ignore[attr-defined]
     environment.policies["ext.i18n.trimmed"] = True
-    environment.globals.update(asset=asset, bank_phone=BANK_PHONE)
+    environment.globals.update(asset=asset)
     return environment
 
 
@@ -215,9 +212,15 @@ class Page:
         context.setdefault("errors", {})
         context.setdefault("values", {})
         html = self.services.templates.get_template(template).render(
-            page=self, flash=flash, **self.words.context(), **context
+            page=self, flash=flash, bank_phone=self.bank_phone, **self.words.context(), **context
         )
         return self.finish(HTMLResponse(html, status_code=status_code))
+
+    @property
+    def bank_phone(self) -> Dict[str, str]:
+        """The bank's phone number as the pages show it and dial it (the settings'; the words
+        around it are in the catalogue, with a ``%(phone)s`` placeholder)."""
+        return {"display": self.settings.bank_phone, "tel": self.settings.bank_phone_dial}
 
     def redirect(self, url: str) -> RedirectResponse:
         """A 303 redirect (the page after a form post)."""

@@ -20,7 +20,7 @@ from assistant.money import format_money
 from assistant.texts import local_time
 from assistant.web.flows import ACCOUNT_TITLES, ACCOUNT_WORDS, FLOWS, Flow, PaymentDraft
 from assistant.web.i18n import N_
-from assistant.web.pages import BANK_PHONE, Page, WebServices
+from assistant.web.pages import Page, WebServices
 from assistant.web.preferences import CHANNELS, TEXT_SIZES
 
 log = logging.getLogger(__name__)
@@ -159,9 +159,9 @@ def sign_in(
         if result.throttled_until is not None:
             # Too many tries from this address: that says nothing about the number.
             when = refusal_text(result, "web", lambda at: local_time(at, page.settings))
-            errors["pin"] = when or page._(SIGN_IN_FAILED, phone=BANK_PHONE["display"])
+            errors["pin"] = when or page._(SIGN_IN_FAILED, phone=page.bank_phone["display"])
         else:
-            errors["pin"] = page._(SIGN_IN_FAILED, phone=BANK_PHONE["display"])
+            errors["pin"] = page._(SIGN_IN_FAILED, phone=page.bank_phone["display"])
     return page.render("sign_in.html", errors=errors, values={"phone": phone}, notice=None)
 
 
