@@ -40,6 +40,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     if settings.twilio_base_url.lower().startswith("https://"):
         app.add_middleware(StrictTransportSecurity)
     app.state.settings = settings
+    app.state.store = sessions
     app.state.rasa = rasa
     # At the first PIN lockout the customer is told by text (built on first use).
     app.state.pin_alerts = PinLockoutTexts(lambda: build_transport(settings, sessions))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.orm import sessionmaker
 
 from assistant.banking.service import BankingService
 from assistant.conversation.turns import TurnHandler
@@ -20,6 +21,11 @@ from assistant.settings import Settings
 
 def get_settings(request: Request) -> Settings:
     return request.app.state.settings
+
+
+def get_store(request: Request) -> sessionmaker:
+    """The bank store's session factory, for the tables a channel keeps beside itself."""
+    return request.app.state.store
 
 
 def get_turns(request: Request) -> TurnHandler:
@@ -39,6 +45,7 @@ def get_conversations(request: Request) -> ConversationStore:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+Store = Annotated[sessionmaker, Depends(get_store)]
 Turns = Annotated[TurnHandler, Depends(get_turns)]
 Banking = Annotated[BankingService, Depends(get_banking)]
 Identity = Annotated[IdentityService, Depends(get_identity)]

@@ -40,11 +40,18 @@ def is_web_path(path: str) -> bool:
 
 
 def install(app: FastAPI, session_factory: sessionmaker) -> None:
-    """Add the pages, their static files, security headers and error pages to ``app``."""
+    """Add the pages, their static files, security headers and error pages to ``app``.
+
+    The pages use the services the app assembly put on ``app.state`` (the same ones
+    :mod:`assistant.gateway.deps` hands to routes), each by name.
+    """
     settings = app.state.settings
     app.state.web = WebServices(
         settings=settings,
         turns=app.state.turns,
+        banking=app.state.banking,
+        identity=app.state.identity,
+        conversations=app.state.conversations,
         sessions=WebSessionStore(
             session_factory, settings.web_session_idle_minutes, settings.web_session_max_hours
         ),

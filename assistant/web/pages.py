@@ -14,6 +14,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from assistant.banking.service import BankingService
 from assistant.clock import local_date
 from assistant.conversation.turns import TurnHandler
 from assistant.conversations import ConversationStore
@@ -66,21 +67,12 @@ class WebServices:
 
     settings: Settings
     turns: TurnHandler
+    banking: BankingService
+    identity: IdentityService
+    conversations: ConversationStore
     sessions: WebSessionStore
     preferences: PreferenceStore
     templates: Environment
-
-    @property
-    def banking(self) -> Any:
-        return self.turns.banking
-
-    @property
-    def identity(self) -> IdentityService:
-        return self.turns.identity
-
-    @property
-    def conversations(self) -> ConversationStore:
-        return self.turns.conversations
 
 
 class Page:
