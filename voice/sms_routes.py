@@ -11,11 +11,11 @@ it to finish and is answered with the same reply, rebuilt from what the first on
 assistant's turn is saved under ``sms:<MessageSid>``, keyword replies are fixed texts). No
 message reaches the assistant, moves money or changes an opt-out twice.
 
-STOP opts the number out (``voice.opt_outs``) with one confirmation; while opted out, only
-START and HELP are answered. When Twilio's Advanced Opt-Out already answered a keyword (it
+STOP opts the number out (``assistant.messaging.opt_outs``) with one confirmation; while opted
+out, only START and HELP are answered. When Twilio's Advanced Opt-Out already answered a keyword (it
 adds ``OptOutType`` to the webhook), the choice is stored and no second reply is sent.
 
-``POST /twilio/sms/status`` records delivery status callbacks (``voice.sms_records``).
+``POST /twilio/sms/status`` records delivery status callbacks (``assistant.messaging.sms_records``).
 """
 
 from __future__ import annotations
@@ -33,14 +33,14 @@ from assistant.banking.phones import is_e164, normalize_phone
 from assistant.banking.service import BankingService
 from assistant.conversation.turns import Turn, TurnHandler
 from assistant.conversations import ConversationStore
-from assistant.gateway.deps import Banking, Conversations, SettingsDep, Store, Turns
+from assistant.gateway.deps import Banking, Conversations, OptOuts, SettingsDep, SmsLog, Turns
+from assistant.messaging.opt_outs import OptOutStore
+from assistant.messaging.sms_records import RECEIVED, SmsRecords
+from assistant.messaging.sms_text import ShapedSms, segment_info, shape_reply
 from assistant.settings import Settings
 from assistant.texts import text as say
 from voice.keywords import ASSISTANT_REQUESTS, Keyword, match_keyword
-from voice.opt_outs import OptOutStore
 from voice.security import twilio_params
-from voice.sms_records import RECEIVED, SmsRecords
-from voice.sms_text import ShapedSms, segment_info, shape_reply
 
 logger = logging.getLogger(__name__)
 
@@ -246,10 +246,11 @@ def _message_id(sid: str) -> str:
 def sms_channel(
     request: Request,
     settings: SettingsDep,
-    store: Store,
     turns: Turns,
     banking: Banking,
     conversations: Conversations,
+    records: SmsLog,
+    opt_outs: OptOuts,
 ) -> SmsChannel:
     """The SMS channel on this app's services (from :mod:`assistant.gateway.deps`), built once."""
     state = request.app.state
@@ -260,8 +261,8 @@ def sms_channel(
             turns=turns,
             banking=banking,
             conversations=conversations,
-            records=SmsRecords(store),
-            opt_outs=OptOutStore(store),
+            records=records,
+            opt_outs=opt_outs,
         )
     return channel
 

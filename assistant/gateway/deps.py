@@ -16,6 +16,8 @@ from assistant.banking.service import BankingService
 from assistant.conversation.turns import TurnHandler
 from assistant.conversations import ConversationStore
 from assistant.identity import IdentityService
+from assistant.messaging.opt_outs import OptOutStore
+from assistant.messaging.sms_records import SmsRecords
 from assistant.settings import Settings
 
 
@@ -44,9 +46,19 @@ def get_conversations(request: Request) -> ConversationStore:
     return request.app.state.conversations
 
 
+def get_opt_outs(request: Request) -> OptOutStore:
+    return request.app.state.opt_outs
+
+
+def get_sms_records(request: Request) -> SmsRecords:
+    return request.app.state.sms_records
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 Store = Annotated[sessionmaker, Depends(get_store)]
 Turns = Annotated[TurnHandler, Depends(get_turns)]
 Banking = Annotated[BankingService, Depends(get_banking)]
 Identity = Annotated[IdentityService, Depends(get_identity)]
 Conversations = Annotated[ConversationStore, Depends(get_conversations)]
+OptOuts = Annotated[OptOutStore, Depends(get_opt_outs)]
+SmsLog = Annotated[SmsRecords, Depends(get_sms_records)]

@@ -6,7 +6,8 @@ from sqlalchemy.orm import sessionmaker
 
 from assistant.banking.phones import normalize_phone
 from assistant.db import read_only
-from assistant.models import SmsOptOut, utcnow
+from assistant.messaging.models import SmsOptOut
+from assistant.models import utcnow
 
 
 class OptOutStore:

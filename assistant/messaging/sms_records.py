@@ -23,8 +23,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.banking.phones import normalize_phone
 from assistant.db import read_only
-from assistant.models import SmsMessage, utcnow
-from voice.sms_text import SegmentInfo
+from assistant.messaging.models import SmsMessage
+from assistant.messaging.sms_text import SegmentInfo
+from assistant.models import utcnow
 
 RECEIVING, RECEIVED = "receiving", "received"
 
