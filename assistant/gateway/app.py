@@ -21,6 +21,7 @@ from assistant.messaging.opt_outs import OptOutStore
 from assistant.messaging.pin_alerts import PinLockoutTexts
 from assistant.messaging.sms_records import SmsRecords
 from assistant.messaging.transport import build_transport
+from assistant.preferences import PreferenceService
 from assistant.settings import Settings, get_settings
 from voice import sms_routes, voice_routes
 
@@ -51,6 +52,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.state.conversations = ConversationStore(sessions)
     app.state.identity = IdentityService(sessions, settings=settings, notifier=app.state.pin_alerts)
     app.state.banking = LedgerBankingService(sessions)
+    app.state.preferences = PreferenceService(sessions)
     app.state.turns = TurnHandler(
         settings,
         rasa,

@@ -18,6 +18,7 @@ from assistant.conversations import ConversationStore
 from assistant.identity import IdentityService
 from assistant.messaging.opt_outs import OptOutStore
 from assistant.messaging.sms_records import SmsRecords
+from assistant.preferences import PreferenceService
 from assistant.settings import Settings
 
 
@@ -46,6 +47,10 @@ def get_conversations(request: Request) -> ConversationStore:
     return request.app.state.conversations
 
 
+def get_preferences(request: Request) -> PreferenceService:
+    return request.app.state.preferences
+
+
 def get_opt_outs(request: Request) -> OptOutStore:
     return request.app.state.opt_outs
 
@@ -62,3 +67,4 @@ Identity = Annotated[IdentityService, Depends(get_identity)]
 Conversations = Annotated[ConversationStore, Depends(get_conversations)]
 OptOuts = Annotated[OptOutStore, Depends(get_opt_outs)]
 SmsLog = Annotated[SmsRecords, Depends(get_sms_records)]
+CustomerPreferences = Annotated[PreferenceService, Depends(get_preferences)]

@@ -17,7 +17,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.web.pages import STATIC, STATIC_URL, Page, WebServices, make_environment
-from assistant.web.preferences import PreferenceStore
 from assistant.web.routes import CsrfRejected, SignInRequired, router
 from assistant.web.security import SecurityHeadersMiddleware
 from assistant.web.sessions import WebSessionStore
@@ -55,7 +54,7 @@ def install(app: FastAPI, session_factory: sessionmaker) -> None:
         sessions=WebSessionStore(
             session_factory, settings.web_session_idle_minutes, settings.web_session_max_hours
         ),
-        preferences=PreferenceStore(session_factory),
+        preferences=app.state.preferences,
         templates=make_environment(),
     )
     app.include_router(router)

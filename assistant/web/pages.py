@@ -19,9 +19,9 @@ from assistant.clock import local_date
 from assistant.conversation.turns import TurnHandler
 from assistant.conversations import ConversationStore
 from assistant.identity import IdentityService
+from assistant.preferences import DEFAULT, Preferences, PreferenceService
 from assistant.settings import Settings
 from assistant.texts import text
-from assistant.web.preferences import DEFAULT, Preferences, PreferenceStore
 from assistant.web.sessions import WebSessionState, WebSessionStore
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ class WebServices:
     identity: IdentityService
     conversations: ConversationStore
     sessions: WebSessionStore
-    preferences: PreferenceStore
+    preferences: PreferenceService
     templates: Environment
 
 

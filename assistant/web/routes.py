@@ -16,10 +16,10 @@ from fastapi.responses import Response
 from assistant.banking import BankingError, InsufficientFunds
 from assistant.conversation.turns import MAX_MESSAGE_CHARS
 from assistant.money import format_money
+from assistant.preferences import CHANNELS, TEXT_SIZES
 from assistant.texts import local_time
 from assistant.web.flows import FLOWS, Flow, PaymentDraft, account_word
 from assistant.web.pages import Page, WebServices, t
-from assistant.web.preferences import CHANNELS, TEXT_SIZES
 
 log = logging.getLogger(__name__)
 
