@@ -282,62 +282,6 @@ class ConversationReply(Base):
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
 
-# ---- telephony: voice calls and text messages (Twilio) ------------------------------------
-
-
-class VoiceCall(Base):
-    """One phone call: its conversation, pace, keypad choices, and how it ended."""
-
-    __tablename__ = "voice_calls"
-
-    call_sid = Column(String(64), primary_key=True)
-    conversation_id = Column(String(64), ForeignKey("conversations.id"), nullable=False)
-    phone = Column(String(20), nullable=True)
-    speech_rate = Column(String(16), nullable=False, default="normal")
-    quiet_turns = Column(Integer, nullable=False, default=0)
-    choices = Column(JSON, nullable=False, default=list)
-    summary = Column(JSON, nullable=False, default=dict)
-    handed_off = Column(Boolean, nullable=False, default=False)
-    status = Column(String(20), nullable=False, default="in-progress")
-    duration_seconds = Column(Integer, nullable=True)
-    started_at = Column(UTCDateTime, nullable=False, default=utcnow)
-    ended_at = Column(UTCDateTime, nullable=True)
-
-
-class CallbackRequest(Base):
-    """A caller asked for a person outside opening hours: someone rings them back."""
-
-    __tablename__ = "callback_requests"
-
-    id = Column(Integer, primary_key=True)
-    phone = Column(String(20), nullable=False)
-    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=True)
-    call_sid = Column(String(64), nullable=True)
-    reason = Column(String(200), nullable=False, default="")
-    status = Column(String(16), nullable=False, default="open")
-    requested_at = Column(UTCDateTime, nullable=False, default=utcnow)
-
-
-# ---- the large-text web interface ---------------------------------------------------------
-
-
-class WebSession(Base):
-    """A browser's server-side session. ``id`` is the SHA-256 of the cookie, never the cookie.
-
-    ``data`` holds half-filled forms, receipts and the "Ask me" messages; never a PIN.
-    """
-
-    __tablename__ = "web_sessions"
-
-    id = Column(String(64), primary_key=True)
-    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=True, index=True)
-    conversation_id = Column(String(64), ForeignKey("conversations.id"), nullable=True)
-    csrf_token = Column(String(64), nullable=False)
-    data = Column(JSON, nullable=False, default=dict)
-    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
-    last_seen_at = Column(UTCDateTime, nullable=False, default=utcnow, index=True)
-
-
 # ---- PIN throttling (migration 0005) ----------------------------------------------------
 
 

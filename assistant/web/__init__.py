@@ -1,7 +1,8 @@
 """The customer's large-text web interface (DESIGN.md sections 6 and 7).
 
 Server-rendered pages (Jinja, autoescaped) that work with JavaScript off; server-side sessions
-(``web_sessions``) with a CSRF token on every form; strict security headers. It reuses the
+(``web_sessions``) with a CSRF token on every form and strict security headers, from the shared
+web kit (:mod:`assistant.webkit`). It reuses the
 banking services and talks to the same assistant through :class:`TurnHandler` on the ``web``
 channel. :func:`install` adds it to the gateway app.
 """
@@ -17,9 +18,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.web.pages import STATIC, STATIC_URL, Page, WebServices, make_environment
-from assistant.web.routes import CsrfRejected, SignInRequired, router
-from assistant.web.security import SecurityHeadersMiddleware
-from assistant.web.sessions import WebSessionStore
+from assistant.web.routes import router
+from assistant.webkit.page import CsrfRejected, SignInRequired
+from assistant.webkit.security import SecurityHeadersMiddleware
+from assistant.webkit.sessions import WebSessionStore
 
 __all__ = ["install", "is_web_path"]
 

@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Optional
 from assistant.banking import AccountView, BankingService, PayeeView
 from assistant.money import Money, format_money
 from assistant.texts import text
-from assistant.web.sessions import WebSessionState
+from assistant.webkit.sessions import WebSessionState
 
 KEEP_COMPLETED = 10
 _AMOUNT = re.compile(r"^(\d{1,9}(\.\d{0,2})?|\.\d{1,2})$")

@@ -3,7 +3,6 @@ ask me, settings, help. One task per page; every form carries the session's CSRF
 
 from __future__ import annotations
 
-import hmac
 import logging
 import re
 import secrets
@@ -31,14 +30,6 @@ _PIN = re.compile(r"^\d{4,6}$")
 _MESSAGE_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
-class SignInRequired(Exception):
-    """The page needs a signed-in customer: they are sent to the sign-in page."""
-
-
-class CsrfRejected(Exception):
-    """A form came without this session's CSRF token: refused with a kind 403 page."""
-
-
 # ---- dependencies ------------------------------------------------------------------------
 
 
@@ -50,17 +41,12 @@ def get_page(request: Request) -> Page:
 
 def signed_in_page(page: Page = Depends(get_page)) -> Page:
     """The page state, or a redirect to sign in."""
-    if not page.signed_in:
-        raise SignInRequired()
+    page.require_sign_in()
     return page
 
 
 def _check_csrf(page: Page, token: str) -> Page:
-    expected = page.session.csrf_token if page.session is not None else ""
-    if not expected or not hmac.compare_digest(
-        expected.encode("utf-8"), (token or "").encode("utf-8")
-    ):
-        raise CsrfRejected()
+    page.check_csrf(token)
     return page
 
 

@@ -21,7 +21,8 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import sessionmaker
 
 from assistant.db import read_only
-from assistant.models import WebSession, utcnow
+from assistant.models import utcnow
+from assistant.webkit.models import WebSession
 
 TOUCH_EVERY = timedelta(seconds=60)  # last_seen_at is written at most this often
 PURGE_EVERY_SECONDS = 300.0
