@@ -21,8 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from assistant.db import read_only
-from assistant.models import utcnow
+from assistant.db import read_only, utcnow
 from voice.models import CallbackRequest, VoiceCall
 
 MAX_REQUESTS = 5

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, Integer, String
 
-from assistant.db import Base
-from assistant.models import UTCDateTime, utcnow
+from assistant.db import Base, UTCDateTime, utcnow
 
 
 class SmsOptOut(Base):

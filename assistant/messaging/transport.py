@@ -27,11 +27,11 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from assistant.banking.phones import normalize_phone
+from assistant.db import utcnow
 from assistant.messaging.models import SmsMessage
 from assistant.messaging.opt_outs import OptOutStore
 from assistant.messaging.sms_records import SmsRecords
 from assistant.messaging.sms_text import segment_info
-from assistant.models import utcnow
 from assistant.settings import Settings
 
 logger = logging.getLogger(__name__)

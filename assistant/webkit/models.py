@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import JSON, Column, ForeignKey, Integer, String
 
-from assistant.db import Base
-from assistant.models import UTCDateTime, utcnow
+from assistant.db import Base, UTCDateTime, utcnow
 
 
 class WebSession(Base):
