@@ -10,6 +10,7 @@ bin=.venv/bin
 echo "== lint"
 "$bin/ruff" check .
 "$bin/ruff" format --check .
+"$bin/lint-imports"  # the layers contract in pyproject.toml
 
 echo "== train (skipped when the model is up to date)"
 "$bin/assistant" train

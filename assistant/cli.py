@@ -240,7 +240,7 @@ def _webhook_sender(settings: Settings, url: str | None) -> Iterator[WebhookSend
 
 
 def _account_sid(settings: Settings) -> str:
-    from voice.transport import account_sid
+    from assistant.messaging.transport import account_sid
 
     return account_sid(settings)
 

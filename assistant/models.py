@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any
-
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
     Column,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -20,31 +16,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.sql.expression import false
-from sqlalchemy.types import TypeDecorator
 
-from assistant.db import Base
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware UTC."""
-    return datetime.now(timezone.utc)
-
-
-class UTCDateTime(TypeDecorator):
-    """Stored as naive UTC on every backend; always read back as aware UTC."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is not None and value.tzinfo is not None:
-            value = value.astimezone(timezone.utc).replace(tzinfo=None)
-        return value
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value
+from assistant.db import Base, UTCDateTime, utcnow
 
 
 class Customer(Base):
@@ -287,91 +260,6 @@ class ConversationReply(Base):
     client_message_id = Column(String(128), nullable=False)
     response = Column(JSON, nullable=False)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
-
-
-# ---- telephony: voice calls and text messages (Twilio) ------------------------------------
-
-
-class SmsOptOut(Base):
-    """A number's STOP/START choice; every outbound text checks it."""
-
-    __tablename__ = "sms_opt_outs"
-
-    phone = Column(String(20), primary_key=True)
-    opted_out = Column(Boolean, nullable=False, default=False)
-    updated_at = Column(UTCDateTime, nullable=False, default=utcnow)
-
-
-class SmsMessage(Base):
-    """One text message in or out: who, how many segments, delivery status. Never the body."""
-
-    __tablename__ = "sms_messages"
-
-    id = Column(Integer, primary_key=True)
-    sid = Column(String(64), nullable=True, unique=True)
-    reply_to_sid = Column(String(64), nullable=True, index=True)
-    direction = Column(String(8), nullable=False)
-    phone = Column(String(20), nullable=False, index=True)
-    purpose = Column(String(32), nullable=False, default="reply")
-    segments = Column(Integer, nullable=False, default=1)
-    encoding = Column(String(8), nullable=False, default="GSM-7")
-    status = Column(String(20), nullable=True)
-    error_code = Column(String(16), nullable=True)
-    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
-    updated_at = Column(UTCDateTime, nullable=False, default=utcnow)
-
-
-class VoiceCall(Base):
-    """One phone call: its conversation, pace, keypad choices, and how it ended."""
-
-    __tablename__ = "voice_calls"
-
-    call_sid = Column(String(64), primary_key=True)
-    conversation_id = Column(String(64), ForeignKey("conversations.id"), nullable=False)
-    phone = Column(String(20), nullable=True)
-    speech_rate = Column(String(16), nullable=False, default="normal")
-    quiet_turns = Column(Integer, nullable=False, default=0)
-    choices = Column(JSON, nullable=False, default=list)
-    summary = Column(JSON, nullable=False, default=dict)
-    handed_off = Column(Boolean, nullable=False, default=False)
-    status = Column(String(20), nullable=False, default="in-progress")
-    duration_seconds = Column(Integer, nullable=True)
-    started_at = Column(UTCDateTime, nullable=False, default=utcnow)
-    ended_at = Column(UTCDateTime, nullable=True)
-
-
-class CallbackRequest(Base):
-    """A caller asked for a person outside opening hours: someone rings them back."""
-
-    __tablename__ = "callback_requests"
-
-    id = Column(Integer, primary_key=True)
-    phone = Column(String(20), nullable=False)
-    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=True)
-    call_sid = Column(String(64), nullable=True)
-    reason = Column(String(200), nullable=False, default="")
-    status = Column(String(16), nullable=False, default="open")
-    requested_at = Column(UTCDateTime, nullable=False, default=utcnow)
-
-
-# ---- the large-text web interface ---------------------------------------------------------
-
-
-class WebSession(Base):
-    """A browser's server-side session. ``id`` is the SHA-256 of the cookie, never the cookie.
-
-    ``data`` holds half-filled forms, receipts and the "Ask me" messages; never a PIN.
-    """
-
-    __tablename__ = "web_sessions"
-
-    id = Column(String(64), primary_key=True)
-    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=True, index=True)
-    conversation_id = Column(String(64), ForeignKey("conversations.id"), nullable=True)
-    csrf_token = Column(String(64), nullable=False)
-    data = Column(JSON, nullable=False, default=dict)
-    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
-    last_seen_at = Column(UTCDateTime, nullable=False, default=utcnow, index=True)
 
 
 # ---- PIN throttling (migration 0005) ----------------------------------------------------

@@ -34,11 +34,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.db import migrate, session_factory  # noqa: E402
 from assistant.demo import seed_demo_bank  # noqa: E402
+from assistant.messaging.transport import account_sid  # noqa: E402
 from assistant.processes import Stack, isolated_environment  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from assistant.training import train  # noqa: E402
 from voice.softphone import Softphone, TextingPhone, WebhookSender  # noqa: E402
-from voice.transport import account_sid  # noqa: E402
 
 TARGET_P95_MS = 300.0
 # The demo customers who have a PIN (DESIGN.md section 4); never a wrong PIN for them (lockout).

@@ -16,9 +16,10 @@ from sqlalchemy.orm import sessionmaker
 
 from assistant import identity
 from assistant.banking import LedgerBankingService
-from assistant.db import Base, dispose, make_engine, migrate, session_factory
+from assistant.db import dispose, make_engine, migrate, session_factory
 from assistant.demo import seed_demo_bank
 from assistant.models import Account, Posting
+from assistant.schema import metadata
 
 PG_ENV = "TEST_POSTGRES_URL"
 
@@ -39,7 +40,7 @@ def pg_url_with_schema(base_url: str, schema: str) -> str:
 
 def pg_truncate_all(url: str) -> None:
     """Empty every bank table (keeping the schema and Alembic's version)."""
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
     engine = make_engine(url)
     try:
         with engine.begin() as conn:

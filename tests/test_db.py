@@ -8,19 +8,20 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from assistant.db import Base, make_engine, migrate, session_factory
+from assistant.db import make_engine, migrate, session_factory
+from assistant.schema import metadata
 
 
 def test_migrations_create_exactly_the_models(any_bank_url: str) -> None:
     engine = make_engine(any_bank_url)
     try:
         with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+            diff = compare_metadata(MigrationContext.configure(conn), metadata)
             tables = set(inspect(conn).get_table_names())
     finally:
         engine.dispose()
     assert diff == []
-    assert set(Base.metadata.tables) <= tables
+    assert set(metadata.tables) <= tables
 
 
 def test_migrate_is_repeatable(any_bank_url: str) -> None:

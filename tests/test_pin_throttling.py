@@ -27,12 +27,13 @@ from assistant.db import dispose, session_factory
 from assistant.demo import MARGARET_PHONE, RAVI_PHONE
 from assistant.gateway.app import create_app
 from assistant.identity import IdentityService
-from assistant.models import AuditEvent, Customer, SmsMessage, utcnow
+from assistant.messaging.fake_twilio import FakeTwilio
+from assistant.messaging.models import SmsMessage
+from assistant.models import AuditEvent, Customer, utcnow
 from assistant.settings import Settings
 from assistant.texts import plural
 from assistant.texts import text as say
 from tests.fakes import ASK_PIN_TEXT, FakeRasa, copy_of_bank
-from voice.fake_twilio import FakeTwilio
 
 UNKNOWN_PHONE = "+15559990000"
 WRONG_PIN = "1111"

@@ -17,9 +17,9 @@ from typing import Any, Dict, Iterator, List, Tuple
 import pytest
 import yaml
 
+from assistant.messaging.sms_text import MAX_REPLY_SEGMENTS, is_gsm7, segment_info, shape_reply
 from assistant.settings import PROJECT_ROOT, get_settings
 from assistant.texts import text as say
-from voice.sms_text import MAX_REPLY_SEGMENTS, is_gsm7, segment_info, shape_reply
 
 DOMAIN = PROJECT_ROOT / "domain.yml"
 TEXTS = PROJECT_ROOT / "assistant" / "texts" / "en"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from voice.sms_text import (
+from assistant.messaging.sms_text import (
     GSM7_EXTENDED,
     is_gsm7,
     segment_info,

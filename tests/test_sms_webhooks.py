@@ -26,6 +26,9 @@ import assistant.conversations as conversations_module
 from assistant.db import dispose, session_factory
 from assistant.demo import MARGARET_PHONE, RAVI_PHONE
 from assistant.gateway.app import create_app
+from assistant.messaging.opt_outs import OptOutStore
+from assistant.messaging.sms_records import SmsRecord, SmsRecords
+from assistant.messaging.sms_text import is_gsm7, segment_info
 from assistant.models import utcnow
 from assistant.settings import Settings
 from assistant.texts import text as say
@@ -36,10 +39,7 @@ from tests.fakes import (
     SentMessage,
     copy_of_bank,
 )
-from voice.opt_outs import OptOutStore
 from voice.security import SIGNATURE_HEADER, sign
-from voice.sms_records import SmsRecord, SmsRecords
-from voice.sms_text import is_gsm7, segment_info
 
 PUBLIC_BASE = "https://bank.example.org"
 SMS_PATH, STATUS_PATH = "/twilio/sms", "/twilio/sms/status"

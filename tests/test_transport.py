@@ -24,17 +24,17 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from assistant.db import session_factory
-from assistant.models import SmsMessage
-from assistant.settings import Settings
-from voice import transport as transport_module
-from voice.fake_twilio import FakeTwilio
-from voice.opt_outs import OptOutStore
-from voice.transport import (
+from assistant.messaging import transport as transport_module
+from assistant.messaging.fake_twilio import FakeTwilio
+from assistant.messaging.models import SmsMessage
+from assistant.messaging.opt_outs import OptOutStore
+from assistant.messaging.transport import (
     OutboundTransport,
     TransportError,
     TwilioTransport,
     build_transport,
 )
+from assistant.settings import Settings
 
 SID = "AC" + "5" * 32
 TOKEN = "test-auth-token"

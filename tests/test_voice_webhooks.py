@@ -24,11 +24,12 @@ from sqlalchemy import func, select
 from assistant.db import dispose, session_factory
 from assistant.demo import MARGARET_PHONE, RAVI_PHONE
 from assistant.gateway.app import create_app
-from assistant.models import CallbackRequest, Conversation, Customer, VoiceCall
+from assistant.models import Conversation, Customer
 from assistant.settings import Settings
 from assistant.texts import text
 from tests.fakes import ASK_PIN_TEXT, BALANCE_TEXT, FakeRasa, copy_of_bank
 from voice.hours import OpeningHours
+from voice.models import CallbackRequest, VoiceCall
 from voice.security import SIGNATURE_HEADER, sign
 
 MARGARET_PIN = "2468"

@@ -16,8 +16,9 @@ from sqlalchemy import update
 
 from assistant import identity as identity_module
 from assistant.demo import MARGARET_PHONE, RAVI_PHONE
-from assistant.models import WebSession, utcnow
+from assistant.models import utcnow
 from assistant.texts import text as say
+from assistant.webkit.models import WebSession
 from tests.web_support import (
     MARGARET_PIN,
     RAVI_PIN,

@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from assistant.demo import MARGARET_PHONE
-from assistant.models import Customer, WebSession
+from assistant.models import Customer
+from assistant.webkit.models import WebSession
 
 MARGARET_PIN = "2468"
 RAVI_PIN = "1357"

@@ -17,8 +17,11 @@ from dataclasses import replace
 from typing import List, Optional, Tuple
 
 from assistant.banking.phones import is_e164, normalize_phone
+from assistant.banking.service import BankingService
 from assistant.banking.views import CustomerView
 from assistant.conversation.turns import Turn, TurnHandler
+from assistant.conversations import ConversationStore
+from assistant.identity import IdentityService
 from assistant.settings import Settings
 from assistant.texts import text
 from voice import pace
@@ -100,13 +103,28 @@ def yes_or_no(said: str, keys: str) -> Optional[bool]:
 
 
 class CallFlow:
-    """The voice channel's logic; the routes only parse and check the webhooks."""
+    """The voice channel's logic; the routes only parse and check the webhooks.
+
+    It is given each service it uses (``voice.voice_routes`` takes them from
+    ``assistant.gateway.deps``): the turn handler only carries the caller's words to Rasa.
+    """
 
     def __init__(
-        self, settings: Settings, turns: TurnHandler, calls: CallStore, hours: OpeningHours
+        self,
+        settings: Settings,
+        *,
+        turns: TurnHandler,
+        banking: BankingService,
+        conversations: ConversationStore,
+        identity: IdentityService,
+        calls: CallStore,
+        hours: OpeningHours,
     ) -> None:
         self.settings = settings
         self.turns = turns
+        self.banking = banking
+        self.conversations = conversations
+        self.identity = identity
         self.calls = calls
         self.hours = hours
 
@@ -118,7 +136,7 @@ class CallFlow:
         if existing is not None and existing.last_twiml:
             return existing.last_twiml
         phone = caller_number(raw_from)
-        customer = self.turns.banking.find_customer_by_phone(phone) if phone else None
+        customer = self.banking.find_customer_by_phone(phone) if phone else None
         if existing is None:
             conversation_id = self.turns.start(VOICE, phone)  # type: ignore[arg-type]
             # Every caller starts at the same pace: a slower start for a number would tell a
@@ -169,7 +187,7 @@ class CallFlow:
         return self._finish(call, n, reply)
 
     def _answer(self, call: CallView, n: int, speech: str, keys: str) -> Tuple[CallView, Reply]:
-        conversation = self.turns.conversations.get(call.conversation_id)
+        conversation = self.conversations.get(call.conversation_id)
         awaiting_pin = bool(conversation and conversation.awaiting_pin)
         if not speech and not keys:
             return self._silence(call, awaiting_pin)
@@ -232,7 +250,7 @@ class CallFlow:
         if keys == KEY_PERSON or (
             speech and not keys and asks_for_person(speech) and not re.search(r"\d", speech)
         ):
-            self.turns.conversations.clear_awaiting_pin(call.conversation_id)
+            self.conversations.clear_awaiting_pin(call.conversation_id)
             return self._handoff(call, [], "key" if keys else "asked")
         if not keys:
             return call, Reply([text("voice_pin_keypad_only")], listen="pin")
@@ -318,23 +336,29 @@ class CallFlow:
         """Once the PIN was given, the customer's own pace, unless they chose one already."""
         if call.profile_paced:
             return call
-        customer_id = self.turns.conversations.verified_customer_id(call.conversation_id)
+        customer_id = self.conversations.verified_customer_id(call.conversation_id)
         if customer_id is None:
             return call
         call = replace(call, profile_paced=True)
         if call.paced_by_caller:
             return call
-        profile = self.turns.banking.get_customer(customer_id).speech_rate
+        profile = self.banking.get_customer(customer_id).speech_rate
         return replace(call, speech_rate=pace.start_pace(self.settings, profile))
 
     # ---- a person ------------------------------------------------------------------------------
 
     def _handoff(self, call: CallView, lines: List[str], reason: str) -> Tuple[CallView, Reply]:
         """Put the caller through to the call centre, or offer a call-back when it is closed."""
-        conversation = self.turns.conversations.get(call.conversation_id)
+        conversation = self.conversations.get(call.conversation_id)
         if conversation is not None and conversation.awaiting_pin:
-            self.turns.conversations.clear_awaiting_pin(call.conversation_id)
-        summary = build_summary(call, self.turns, reason)
+            self.conversations.clear_awaiting_pin(call.conversation_id)
+        summary = build_summary(
+            call,
+            reason,
+            conversations=self.conversations,
+            banking=self.banking,
+            identity=self.identity,
+        )
         call = replace(call, handoff=summary, choices=[], pending=None)
         if not self.hours.is_open():
             return self._closed(call, lines)

@@ -21,8 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from assistant.db import read_only
-from assistant.models import CallbackRequest, VoiceCall, utcnow
+from assistant.db import read_only, utcnow
+from voice.models import CallbackRequest, VoiceCall
 
 MAX_REQUESTS = 5
 FINAL_STATUSES = ("completed", "busy", "failed", "no-answer", "canceled")

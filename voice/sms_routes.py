@@ -11,11 +11,11 @@ it to finish and is answered with the same reply, rebuilt from what the first on
 assistant's turn is saved under ``sms:<MessageSid>``, keyword replies are fixed texts). No
 message reaches the assistant, moves money or changes an opt-out twice.
 
-STOP opts the number out (``voice.opt_outs``) with one confirmation; while opted out, only
-START and HELP are answered. When Twilio's Advanced Opt-Out already answered a keyword (it
+STOP opts the number out (``assistant.messaging.opt_outs``) with one confirmation; while opted
+out, only START and HELP are answered. When Twilio's Advanced Opt-Out already answered a keyword (it
 adds ``OptOutType`` to the webhook), the choice is stored and no second reply is sent.
 
-``POST /twilio/sms/status`` records delivery status callbacks (``voice.sms_records``).
+``POST /twilio/sms/status`` records delivery status callbacks (``assistant.messaging.sms_records``).
 """
 
 from __future__ import annotations
@@ -24,21 +24,23 @@ import logging
 import re
 import time
 from dataclasses import dataclass
-from typing import Dict, Optional
+from typing import Annotated, Dict, Optional
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from twilio.twiml.messaging_response import MessagingResponse
 
 from assistant.banking.phones import is_e164, normalize_phone
+from assistant.banking.service import BankingService
 from assistant.conversation.turns import Turn, TurnHandler
-from assistant.db import session_factory
+from assistant.conversations import ConversationStore
+from assistant.gateway.deps import Banking, Conversations, OptOuts, SettingsDep, SmsLog, Turns
+from assistant.messaging.opt_outs import OptOutStore
+from assistant.messaging.sms_records import RECEIVED, SmsRecords
+from assistant.messaging.sms_text import ShapedSms, segment_info, shape_reply
 from assistant.settings import Settings
 from assistant.texts import text as say
 from voice.keywords import ASSISTANT_REQUESTS, Keyword, match_keyword
-from voice.opt_outs import OptOutStore
 from voice.security import twilio_params
-from voice.sms_records import RECEIVED, SmsRecords
-from voice.sms_text import ShapedSms, segment_info, shape_reply
 
 logger = logging.getLogger(__name__)
 
@@ -110,12 +112,22 @@ def parse_inbound(params: Dict[str, str]) -> InboundSms:
 class SmsChannel:
     """Answers received texts: keywords, opt-outs, and the assistant through TurnHandler."""
 
-    def __init__(self, settings: Settings, turns: TurnHandler) -> None:
-        sessions = session_factory(settings.bank_database_url)
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        turns: TurnHandler,
+        banking: BankingService,
+        conversations: ConversationStore,
+        records: SmsRecords,
+        opt_outs: OptOutStore,
+    ) -> None:
         self.settings = settings
         self.turns = turns
-        self.records = SmsRecords(sessions)
-        self.opt_outs = OptOutStore(sessions)
+        self.banking = banking
+        self.conversations = conversations
+        self.records = records
+        self.opt_outs = opt_outs
 
     def answer(self, sms: InboundSms) -> Optional[ShapedSms]:
         """The reply to ``sms`` (None: send nothing); a retried sid gets the first reply."""
@@ -157,10 +169,10 @@ class SmsChannel:
 
     def _is_payee_name(self, sms: InboundSms) -> bool:
         """A near-keyword that is exactly one of the sender's payee names stays free text."""
-        customer = self.turns.banking.find_customer_by_phone(sms.phone)
+        customer = self.banking.find_customer_by_phone(sms.phone)
         if customer is None:
             return False
-        names = [payee.name for payee in self.turns.banking.list_payees(customer.id)]
+        names = [payee.name for payee in self.banking.list_payees(customer.id)]
         return match_keyword(sms.body, protected=names) is None
 
     def _act(self, sms: InboundSms, purpose: str) -> Optional[ShapedSms]:
@@ -185,7 +197,7 @@ class SmsChannel:
         return self._shape_texts([say(key, CHANNEL)])
 
     def _ask_assistant(self, sms: InboundSms, purpose: str) -> Turn:
-        conversations = self.turns.conversations
+        conversations = self.conversations
         conversation = conversations.latest(CHANNEL, sms.phone, self.settings.sms_session_minutes)
         conversation_id = conversation.id if conversation else self.turns.start(CHANNEL, sms.phone)
         words = {
@@ -208,11 +220,11 @@ class SmsChannel:
             return None
         if first.purpose not in Purpose.ASSISTANT:
             return self._fixed_reply(sms, first.purpose)
-        conversation = self.turns.conversations.latest(
+        conversation = self.conversations.latest(
             CHANNEL, sms.phone, self.settings.sms_session_minutes
         )
         saved = (
-            self.turns.conversations.saved_reply(conversation.id, _message_id(sms.sid))
+            self.conversations.saved_reply(conversation.id, _message_id(sms.sid))
             if conversation
             else None
         )
@@ -231,12 +243,32 @@ def _message_id(sid: str) -> str:
     return f"sms:{sid}"
 
 
-def _channel(request: Request) -> SmsChannel:
+def sms_channel(
+    request: Request,
+    settings: SettingsDep,
+    turns: Turns,
+    banking: Banking,
+    conversations: Conversations,
+    records: SmsLog,
+    opt_outs: OptOuts,
+) -> SmsChannel:
+    """The SMS channel on this app's services (from :mod:`assistant.gateway.deps`), built once."""
     state = request.app.state
     channel = getattr(state, "sms_channel", None)
-    if channel is None or channel.turns is not state.turns:
-        channel = state.sms_channel = SmsChannel(state.settings, state.turns)
+    if channel is None or channel.turns is not turns:
+        channel = state.sms_channel = SmsChannel(
+            settings,
+            turns=turns,
+            banking=banking,
+            conversations=conversations,
+            records=records,
+            opt_outs=opt_outs,
+        )
     return channel
+
+
+Channel = Annotated[SmsChannel, Depends(sms_channel)]
+TwilioParams = Annotated[Dict[str, str], Depends(twilio_params)]
 
 
 def _twiml(reply: Optional[ShapedSms], status_url: str) -> Response:
@@ -247,17 +279,16 @@ def _twiml(reply: Optional[ShapedSms], status_url: str) -> Response:
 
 
 @router.post("/sms", response_class=Response, summary="A text message from a customer")
-def incoming_sms(request: Request, params: Dict[str, str] = Depends(twilio_params)) -> Response:
+def incoming_sms(params: TwilioParams, channel: Channel) -> Response:
     """Answer one received text with TwiML: at most one ``<Message>``, or none."""
     sms = parse_inbound(params)
-    channel = _channel(request)
     reply = channel.answer(sms)
     status_url = f"{channel.settings.twilio_base_url}{STATUS_PATH}?reply_to={sms.sid}"
     return _twiml(reply, status_url)
 
 
 @router.post("/sms/status", response_class=Response, summary="Delivery status of a text")
-def sms_status(request: Request, params: Dict[str, str] = Depends(twilio_params)) -> Response:
+def sms_status(request: Request, params: TwilioParams, channel: Channel) -> Response:
     """Record a delivery status callback on the message with that sid."""
     sid = params.get("MessageSid", "").strip()
     status = params.get("MessageStatus", params.get("SmsStatus", "")).strip().lower()
@@ -273,7 +304,7 @@ def sms_status(request: Request, params: Dict[str, str] = Depends(twilio_params)
         raise HTTPException(status_code=400, detail="ErrorCode is malformed.")
     if reply_to is not None and not SID.match(reply_to):
         raise HTTPException(status_code=400, detail="reply_to is malformed.")
-    _channel(request).records.record_status(
+    channel.records.record_status(
         sid,
         status,
         error_code or None,

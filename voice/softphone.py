@@ -22,7 +22,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 import httpx
 from twilio.request_validator import RequestValidator
 
-from voice.sms_text import segment_info
+from assistant.messaging.sms_text import segment_info
 
 API_VERSION = "2010-04-01"
 VOICE_PATH = "/twilio/voice"

@@ -11,12 +11,12 @@ from __future__ import annotations
 import logging
 import re
 import traceback
-from typing import Dict, Optional
+from typing import Annotated, Dict, Optional
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
-from assistant.db import session_factory
+from assistant.gateway.deps import Banking, Conversations, Identity, SettingsDep, Store, Turns
 from assistant.settings import Settings
 from assistant.texts import text
 from voice.call_flow import CallFlow, render_apology_and_hangup
@@ -53,19 +53,36 @@ CALL_STATUSES = (
 MAX_TURN = 100_000
 MAX_SPEECH_CHARS = 2000
 Params = Dict[str, str]
+TwilioParams = Annotated[Params, Depends(twilio_params)]
 
 
-def call_flow(request: Request) -> CallFlow:
-    """The voice logic on this app's settings, turn handler and store.
+def call_flow(
+    request: Request,
+    settings: SettingsDep,
+    store: Store,
+    turns: Turns,
+    banking: Banking,
+    conversations: Conversations,
+    identity: Identity,
+) -> CallFlow:
+    """The voice logic on this app's services (from :mod:`assistant.gateway.deps`).
 
     ``app.state.voice_hours`` (an :class:`OpeningHours`, e.g. with a pinned clock) replaces
     the configured opening hours.
     """
-    state = request.app.state
-    settings: Settings = state.settings
-    hours = getattr(state, "voice_hours", None) or _configured_hours(settings)
-    calls = CallStore(session_factory(settings.bank_database_url))
-    return CallFlow(settings, state.turns, calls, hours)
+    hours = getattr(request.app.state, "voice_hours", None) or _configured_hours(settings)
+    return CallFlow(
+        settings,
+        turns=turns,
+        banking=banking,
+        conversations=conversations,
+        identity=identity,
+        calls=CallStore(store),
+        hours=hours,
+    )
+
+
+Flow = Annotated[CallFlow, Depends(call_flow)]
 
 
 def _configured_hours(settings: Settings) -> OpeningHours:
@@ -90,23 +107,21 @@ def _log_failure(where: str, error: Exception) -> None:
 
 
 @router.post("/voice", response_class=Response)
-def call_starts(request: Request, params: Params = Depends(twilio_params)) -> Response:
+def call_starts(settings: SettingsDep, params: TwilioParams, flow: Flow) -> Response:
     """A call comes in (CallSid, From, To): greet the caller and listen."""
-    settings: Settings = request.app.state.settings
     call_sid = _sid(params, "CallSid")
     if call_sid is None:
         return twiml_response(render_apology_and_hangup(settings))
     try:
-        return twiml_response(call_flow(request).start(call_sid, params.get("From")))
+        return twiml_response(flow.start(call_sid, params.get("From")))
     except Exception as error:  # noqa: BLE001 - a caller must hear something, never a 500
         _log_failure("call start", error)
         return twiml_response(render_apology_and_hangup(settings))
 
 
 @router.post("/voice/turn", response_class=Response)
-def turn(request: Request, params: Params = Depends(twilio_params)) -> Response:
+def turn(request: Request, settings: SettingsDep, params: TwilioParams, flow: Flow) -> Response:
     """An answer (SpeechResult or Digits, or neither for silence) to turn ``n`` of the call."""
-    settings: Settings = request.app.state.settings
     call_sid = _sid(params, "CallSid")
     if call_sid is None:
         return twiml_response(render_apology_and_hangup(settings))
@@ -115,15 +130,14 @@ def turn(request: Request, params: Params = Depends(twilio_params)) -> Response:
     speech = (params.get("SpeechResult") or "")[:MAX_SPEECH_CHARS]
     digits = (params.get("Digits") or "")[:32]
     try:
-        return twiml_response(call_flow(request).turn(call_sid, n, speech, digits))
+        return twiml_response(flow.turn(call_sid, n, speech, digits))
     except Exception as error:  # noqa: BLE001 - a caller must hear something, never a 500
         _log_failure("turn", error)
-        return twiml_response(_apology_and_listen(request, call_sid, n))
+        return twiml_response(_apology_and_listen(settings, n))
 
 
-def _apology_and_listen(request: Request, call_sid: str, n: Optional[int]) -> str:
+def _apology_and_listen(settings: Settings, n: Optional[int]) -> str:
     """After a failure mid-call: say sorry and listen again (or end politely if we can't)."""
-    settings: Settings = request.app.state.settings
     if n is None:
         return render_apology_and_hangup(settings)
     reply = Reply([text("voice_problem")], action=f"/twilio/voice/turn?n={n + 1}")
@@ -131,27 +145,24 @@ def _apology_and_listen(request: Request, call_sid: str, n: Optional[int]) -> st
 
 
 @router.post("/voice/dial-status", response_class=Response)
-def dial_status(request: Request, params: Params = Depends(twilio_params)) -> Response:
+def dial_status(settings: SettingsDep, params: TwilioParams, flow: Flow) -> Response:
     """The transfer ended (DialCallStatus): goodbye, or a call-back offer if nobody answered."""
-    settings: Settings = request.app.state.settings
     call_sid = _sid(params, "CallSid")
     if call_sid is None:
         return twiml_response(render_apology_and_hangup(settings))
     try:
         status = (params.get("DialCallStatus") or "").strip()
-        return twiml_response(call_flow(request).dial_status(call_sid, status))
+        return twiml_response(flow.dial_status(call_sid, status))
     except Exception as error:  # noqa: BLE001
         _log_failure("dial status", error)
         return twiml_response(render_apology_and_hangup(settings))
 
 
 @router.post("/voice/whisper", response_class=Response)
-def whisper(request: Request, params: Params = Depends(twilio_params)) -> Response:
+def whisper(request: Request, settings: SettingsDep, params: TwilioParams, flow: Flow) -> Response:
     """Played to the agent before the caller is connected: the hand-off summary."""
-    settings: Settings = request.app.state.settings
     call = request.query_params.get("call", "")
     try:
-        flow = call_flow(request)
         return twiml_response(flow.whisper(call if SID.match(call) else None))
     except Exception as error:  # noqa: BLE001 - the agent still gets connected
         _log_failure("whisper", error)
@@ -160,7 +171,7 @@ def whisper(request: Request, params: Params = Depends(twilio_params)) -> Respon
 
 
 @router.post("/voice/status", status_code=204, response_class=Response)
-def call_status(request: Request, params: Params = Depends(twilio_params)) -> Response:
+def call_status(params: TwilioParams, flow: Flow) -> Response:
     """Twilio's status callback (CallSid, CallStatus, CallDuration): how the call ended."""
     call_sid = _sid(params, "CallSid")
     status = (params.get("CallStatus") or "").strip().lower()
@@ -173,7 +184,7 @@ def call_status(request: Request, params: Params = Depends(twilio_params)) -> Re
         raise HTTPException(status_code=400, detail="CallDuration must be whole seconds.")
     duration = int(raw_duration) if raw_duration else None
     try:
-        call_flow(request).status(call_sid, status, duration)
+        flow.status(call_sid, status, duration)
     except Exception as error:  # noqa: BLE001 - Twilio would only retry; say what went wrong
         _log_failure("status", error)
         raise HTTPException(status_code=503, detail="Could not record the status.") from None

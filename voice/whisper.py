@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Optional
 
-from assistant.conversation.turns import TurnHandler
+from assistant.banking.service import BankingService
+from assistant.conversations import ConversationStore
+from assistant.identity import IdentityService
 from assistant.pin_text import mask_pin_shaped
 from assistant.texts import text
 from voice.calls import CallView
@@ -32,20 +34,27 @@ def mask_numbers(words: str) -> str:
     return _SPOKEN_RUN.sub("****", _DIGIT_RUN.sub("****", mask_pin_shaped(words)))
 
 
-def build_summary(call: CallView, turns: TurnHandler, reason: str) -> Dict[str, Any]:
+def build_summary(
+    call: CallView,
+    reason: str,
+    *,
+    conversations: ConversationStore,
+    banking: BankingService,
+    identity: IdentityService,
+) -> Dict[str, Any]:
     """The structured hand-off summary for ``call`` (kept on the call, for the agent)."""
-    conversation = turns.conversations.get(call.conversation_id)
+    conversation = conversations.get(call.conversation_id)
     customer_id = conversation.customer_id if conversation else None
     name: Optional[str] = None
     flags: List[str] = []
     if customer_id is not None:
-        customer = turns.banking.get_customer(customer_id)
+        customer = banking.get_customer(customer_id)
         name = customer.name
         if customer.vulnerable:
             flags.append("vulnerable")
-        if turns.identity.locked_until(customer_id) is not None:
+        if identity.locked_until(customer_id) is not None:
             flags.append("locked")
-    verified = turns.conversations.verified_customer_id(call.conversation_id) is not None
+    verified = conversations.verified_customer_id(call.conversation_id) is not None
     return {
         "customer_id": customer_id,
         "name": name,

@@ -17,10 +17,13 @@ from assistant.db import session_factory
 from assistant.gateway import text_api
 from assistant.gateway.hsts import StrictTransportSecurity
 from assistant.identity import IdentityService
+from assistant.messaging.opt_outs import OptOutStore
+from assistant.messaging.pin_alerts import PinLockoutTexts
+from assistant.messaging.sms_records import SmsRecords
+from assistant.messaging.transport import build_transport
+from assistant.preferences import PreferenceService
 from assistant.settings import Settings, get_settings
 from voice import sms_routes, voice_routes
-from voice.pin_alerts import PinLockoutTexts
-from voice.transport import build_transport
 
 
 def create_app(settings: Optional[Settings] = None) -> FastAPI:
@@ -40,12 +43,16 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     if settings.twilio_base_url.lower().startswith("https://"):
         app.add_middleware(StrictTransportSecurity)
     app.state.settings = settings
+    app.state.store = sessions
     app.state.rasa = rasa
     # At the first PIN lockout the customer is told by text (built on first use).
     app.state.pin_alerts = PinLockoutTexts(lambda: build_transport(settings, sessions))
+    app.state.opt_outs = OptOutStore(sessions)
+    app.state.sms_records = SmsRecords(sessions)
     app.state.conversations = ConversationStore(sessions)
     app.state.identity = IdentityService(sessions, settings=settings, notifier=app.state.pin_alerts)
     app.state.banking = LedgerBankingService(sessions)
+    app.state.preferences = PreferenceService(sessions)
     app.state.turns = TurnHandler(
         settings,
         rasa,

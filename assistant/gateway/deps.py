@@ -10,16 +10,25 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.orm import sessionmaker
 
 from assistant.banking.service import BankingService
 from assistant.conversation.turns import TurnHandler
 from assistant.conversations import ConversationStore
 from assistant.identity import IdentityService
+from assistant.messaging.opt_outs import OptOutStore
+from assistant.messaging.sms_records import SmsRecords
+from assistant.preferences import PreferenceService
 from assistant.settings import Settings
 
 
 def get_settings(request: Request) -> Settings:
     return request.app.state.settings
+
+
+def get_store(request: Request) -> sessionmaker:
+    """The bank store's session factory, for the tables a channel keeps beside itself."""
+    return request.app.state.store
 
 
 def get_turns(request: Request) -> TurnHandler:
@@ -38,8 +47,24 @@ def get_conversations(request: Request) -> ConversationStore:
     return request.app.state.conversations
 
 
+def get_preferences(request: Request) -> PreferenceService:
+    return request.app.state.preferences
+
+
+def get_opt_outs(request: Request) -> OptOutStore:
+    return request.app.state.opt_outs
+
+
+def get_sms_records(request: Request) -> SmsRecords:
+    return request.app.state.sms_records
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+Store = Annotated[sessionmaker, Depends(get_store)]
 Turns = Annotated[TurnHandler, Depends(get_turns)]
 Banking = Annotated[BankingService, Depends(get_banking)]
 Identity = Annotated[IdentityService, Depends(get_identity)]
 Conversations = Annotated[ConversationStore, Depends(get_conversations)]
+OptOuts = Annotated[OptOutStore, Depends(get_opt_outs)]
+SmsLog = Annotated[SmsRecords, Depends(get_sms_records)]
+CustomerPreferences = Annotated[PreferenceService, Depends(get_preferences)]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-import assistant.models  # noqa: F401  (registers every table on Base.metadata)
-from assistant.db import Base, is_sqlite, make_engine
+from assistant.db import is_sqlite, make_engine
+from assistant.schema import metadata
 
 config = context.config
 url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url")
@@ -13,7 +13,7 @@ url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url")
 
 def run_offline() -> None:
     context.configure(
-        url=url, target_metadata=Base.metadata, literal_binds=True, render_as_batch=is_sqlite(url)
+        url=url, target_metadata=metadata, literal_binds=True, render_as_batch=is_sqlite(url)
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -24,7 +24,7 @@ def run_online() -> None:
     try:
         with engine.connect() as connection:
             context.configure(
-                connection=connection, target_metadata=Base.metadata, render_as_batch=is_sqlite(url)
+                connection=connection, target_metadata=metadata, render_as_batch=is_sqlite(url)
             )
             with context.begin_transaction():
                 context.run_migrations()

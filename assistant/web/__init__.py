@@ -1,7 +1,8 @@
 """The customer's large-text web interface (DESIGN.md sections 6 and 7).
 
 Server-rendered pages (Jinja, autoescaped) that work with JavaScript off; server-side sessions
-(``web_sessions``) with a CSRF token on every form; strict security headers. It reuses the
+(``web_sessions``) with a CSRF token on every form and strict security headers, from the shared
+web kit (:mod:`assistant.webkit`). It reuses the
 banking services and talks to the same assistant through :class:`TurnHandler` on the ``web``
 channel. :func:`install` adds it to the gateway app.
 """
@@ -17,10 +18,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.web.pages import STATIC, STATIC_URL, Page, WebServices, make_environment
-from assistant.web.preferences import PreferenceStore
-from assistant.web.routes import CsrfRejected, SignInRequired, router
-from assistant.web.security import SecurityHeadersMiddleware
-from assistant.web.sessions import WebSessionStore
+from assistant.web.routes import router
+from assistant.webkit.page import CsrfRejected, SignInRequired
+from assistant.webkit.security import SecurityHeadersMiddleware
+from assistant.webkit.sessions import WebSessionStore
 
 __all__ = ["install", "is_web_path"]
 
@@ -40,15 +41,22 @@ def is_web_path(path: str) -> bool:
 
 
 def install(app: FastAPI, session_factory: sessionmaker) -> None:
-    """Add the pages, their static files, security headers and error pages to ``app``."""
+    """Add the pages, their static files, security headers and error pages to ``app``.
+
+    The pages use the services the app assembly put on ``app.state`` (the same ones
+    :mod:`assistant.gateway.deps` hands to routes), each by name.
+    """
     settings = app.state.settings
     app.state.web = WebServices(
         settings=settings,
         turns=app.state.turns,
+        banking=app.state.banking,
+        identity=app.state.identity,
+        conversations=app.state.conversations,
         sessions=WebSessionStore(
             session_factory, settings.web_session_idle_minutes, settings.web_session_max_hours
         ),
-        preferences=PreferenceStore(session_factory),
+        preferences=app.state.preferences,
         templates=make_environment(),
     )
     app.include_router(router)

@@ -11,17 +11,19 @@ from typing import Any, Dict, Optional
 
 from babel.dates import format_date
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from assistant.banking.service import BankingService
 from assistant.clock import local_date
 from assistant.conversation.turns import TurnHandler
 from assistant.conversations import ConversationStore
 from assistant.identity import IdentityService
+from assistant.preferences import DEFAULT, Preferences, PreferenceService
 from assistant.settings import Settings
 from assistant.web.i18n import Catalogues, Words, babel_locale
-from assistant.web.preferences import DEFAULT, Preferences, PreferenceStore
-from assistant.web.sessions import WebSessionState, WebSessionStore
+from assistant.webkit.page import SessionPage
+from assistant.webkit.sessions import WebSessionStore
 
 log = logging.getLogger(__name__)
 
@@ -69,50 +71,30 @@ class WebServices:
 
     settings: Settings
     turns: TurnHandler
+    banking: BankingService
+    identity: IdentityService
+    conversations: ConversationStore
     sessions: WebSessionStore
-    preferences: PreferenceStore
+    preferences: PreferenceService
     templates: Environment
     catalogues: Catalogues = field(default_factory=Catalogues)
 
-    @property
-    def banking(self) -> Any:
-        return self.turns.banking
 
-    @property
-    def identity(self) -> IdentityService:
-        return self.turns.identity
-
-    @property
-    def conversations(self) -> ConversationStore:
-        return self.turns.conversations
-
-
-class Page:
-    """One request's view of the web session; every response goes through :meth:`finish`."""
+class Page(SessionPage):
+    """One request's customer page: its session (the web kit's), preferences and templates."""
 
     def __init__(self, request: Request, services: WebServices) -> None:
-        self.request = request
+        super().__init__(
+            request, services.sessions, COOKIE_NAME, services.settings.session_cookie_secure
+        )
         self.services = services
         self.settings = services.settings
-        self.session: Optional[WebSessionState] = services.sessions.load(
-            request.cookies.get(COOKIE_NAME)
-        )
-        self._new_token: Optional[str] = None
-        self._clear_cookie = False
         self._prefs: Optional[Preferences] = None
         self._customer: Any = None
         self._words: Optional[Words] = None
 
-    # ---- who is here -------------------------------------------------------------------
-
-    @property
-    def signed_in(self) -> bool:
-        return self.session is not None and self.session.signed_in
-
-    @property
-    def customer_id(self) -> int:
-        assert self.session is not None and self.session.customer_id is not None
-        return self.session.customer_id
+    def session_changed(self) -> None:
+        self._prefs = self._customer = self._words = None
 
     @property
     def prefs(self) -> Preferences:
@@ -160,47 +142,6 @@ class Page:
         """``message`` (the English source text) in the customer's language."""
         return self.words.gettext(message, **values)
 
-    @property
-    def csrf_token(self) -> str:
-        return self.ensure_session().csrf_token
-
-    @property
-    def data(self) -> Dict[str, Any]:
-        return self.session.data if self.session is not None else {}
-
-    # ---- session lifecycle ---------------------------------------------------------
-
-    def ensure_session(self) -> WebSessionState:
-        """The session, starting a signed-out one (for the sign-in form's CSRF token)."""
-        if self.session is None:
-            self._new_token, self.session = self.services.sessions.create()
-            self._clear_cookie = False
-        return self.session
-
-    def sign_in(self, customer_id: int, conversation_id: str) -> None:
-        """Replace the signed-out session with a new signed-in one (no session fixation)."""
-        if self.session is not None:
-            self.services.sessions.delete(self.session.id)
-        self._new_token, self.session = self.services.sessions.create(
-            customer_id=customer_id, conversation_id=conversation_id
-        )
-        self._clear_cookie = False
-        self._prefs = self._customer = self._words = None
-
-    def end_session(self) -> None:
-        """Delete this session and clear its cookie."""
-        if self.session is not None:
-            self.services.sessions.delete(self.session.id)
-        self.session = None
-        self._new_token = None
-        self._clear_cookie = True
-        self._prefs = self._customer = self._words = None
-
-    def flash(self, message: str, **values: Any) -> None:
-        """A message (its English source text, marked with ``N_``, and its values) shown once on
-        the next page, in the language of that page."""
-        self.ensure_session().changed()["flash"] = {"message": message, "values": values}
-
     # ---- responses -----------------------------------------------------------------
 
     def render(self, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -221,33 +162,6 @@ class Page:
         """The bank's phone number as the pages show it and dial it (the settings'; the words
         around it are in the catalogue, with a ``%(phone)s`` placeholder)."""
         return {"display": self.settings.bank_phone, "tel": self.settings.bank_phone_dial}
-
-    def redirect(self, url: str) -> RedirectResponse:
-        """A 303 redirect (the page after a form post)."""
-        return self.finish(RedirectResponse(url, status_code=303))
-
-    def finish(self, response: Response) -> Any:
-        """Save the session and set or clear its cookie on ``response``."""
-        if self.session is not None:
-            self.services.sessions.save(self.session)
-        if self._new_token is not None:
-            response.set_cookie(
-                COOKIE_NAME,
-                self._new_token,
-                httponly=True,
-                secure=self.settings.session_cookie_secure,
-                samesite="lax",
-                path="/",
-            )
-        elif self._clear_cookie:
-            response.delete_cookie(
-                COOKIE_NAME,
-                path="/",
-                httponly=True,
-                secure=self.settings.session_cookie_secure,
-                samesite="lax",
-            )
-        return response
 
     # ---- helpers for templates -------------------------------------------------------
 

@@ -3,7 +3,6 @@ ask me, settings, help. One task per page; every form carries the session's CSRF
 
 from __future__ import annotations
 
-import hmac
 import logging
 import re
 import secrets
@@ -17,11 +16,11 @@ from fastapi.responses import Response
 from assistant.banking import BankingError, InsufficientFunds, TransactionView
 from assistant.conversation.turns import MAX_MESSAGE_CHARS
 from assistant.money import format_money
+from assistant.preferences import CHANNELS, TEXT_SIZES
 from assistant.texts import local_time
 from assistant.web.flows import ACCOUNT_TITLES, ACCOUNT_WORDS, FLOWS, Flow, PaymentDraft
 from assistant.web.i18n import N_
 from assistant.web.pages import Page, WebServices
-from assistant.web.preferences import CHANNELS, TEXT_SIZES
 
 log = logging.getLogger(__name__)
 
@@ -42,14 +41,6 @@ _PIN = re.compile(r"^\d{4,6}$")
 _MESSAGE_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
-class SignInRequired(Exception):
-    """The page needs a signed-in customer: they are sent to the sign-in page."""
-
-
-class CsrfRejected(Exception):
-    """A form came without this session's CSRF token: refused with a kind 403 page."""
-
-
 # ---- dependencies ------------------------------------------------------------------------
 
 
@@ -61,17 +52,12 @@ def get_page(request: Request) -> Page:
 
 def signed_in_page(page: Page = Depends(get_page)) -> Page:
     """The page state, or a redirect to sign in."""
-    if not page.signed_in:
-        raise SignInRequired()
+    page.require_sign_in()
     return page
 
 
 def _check_csrf(page: Page, token: str) -> Page:
-    expected = page.session.csrf_token if page.session is not None else ""
-    if not expected or not hmac.compare_digest(
-        expected.encode("utf-8"), (token or "").encode("utf-8")
-    ):
-        raise CsrfRejected()
+    page.check_csrf(token)
     return page
 
 

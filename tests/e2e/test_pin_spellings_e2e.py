@@ -17,7 +17,8 @@ import pytest
 from sqlalchemy import create_engine, select, text
 
 from assistant.conversations import ConversationStore
-from assistant.db import Base, session_factory
+from assistant.db import session_factory
+from assistant.schema import metadata
 from tests.e2e.chat import Chat
 from tests.e2e.test_voice_e2e import Call
 from voice.security import SIGNATURE_HEADER, sign
@@ -123,7 +124,7 @@ def test_no_spelling_of_a_pin_is_in_any_bank_table(talked) -> None:  # noqa: ANN
     sessions = session_factory(stack.settings.bank_database_url)
     found = []
     with sessions() as session:
-        for table in Base.metadata.sorted_tables:
+        for table in metadata.sorted_tables:
             for row in session.execute(select(table)):
                 found += [f"{table.name}: {leak}" for leak in leaks(repr(tuple(row)))]
     assert found == []

@@ -13,11 +13,11 @@ import pytest
 from assistant.banking.service import LedgerBankingService
 from assistant.conversations import ConversationStore
 from assistant.db import session_factory
+from assistant.messaging.opt_outs import OptOutStore
+from assistant.messaging.sms_records import SmsRecords
+from assistant.messaging.sms_text import is_gsm7, segment_info
 from assistant.money import format_money
-from voice.opt_outs import OptOutStore
 from voice.security import SIGNATURE_HEADER, sign
-from voice.sms_records import SmsRecords
-from voice.sms_text import is_gsm7, segment_info
 
 pytestmark = pytest.mark.e2e
 

@@ -16,9 +16,9 @@ import pytest
 
 from assistant.banking.service import LedgerBankingService
 from assistant.db import session_factory
-from assistant.models import VoiceCall
 from assistant.money import money_in_words
 from voice.hours import OpeningHours
+from voice.models import VoiceCall
 from voice.security import SIGNATURE_HEADER, sign
 
 pytestmark = pytest.mark.e2e

@@ -17,7 +17,7 @@ depends_on = None
 
 
 def _ts(name: str, nullable: bool = False) -> sa.Column:
-    # Naive UTC on every backend (see assistant.models.UTCDateTime).
+    # Naive UTC on every backend (see assistant.db.UTCDateTime).
     return sa.Column(name, sa.DateTime(), nullable=nullable)
 
 

@@ -38,7 +38,7 @@ from urllib.parse import parse_qsl
 import httpx
 from twilio.request_validator import RequestValidator
 
-from voice.sms_text import segment_info
+from assistant.messaging.sms_text import segment_info
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,9 @@
-"""The customer's display choices for the web pages (text size, contrast, read aloud, channel)."""
+"""The customer's preferences (text size, contrast, read aloud, channel, pace), a core service.
+
+Every channel and portal reads them as a :class:`Preferences` view and changes them through
+:meth:`PreferenceService.save`, which audits the change in the same transaction; no channel
+writes the customer row itself.
+"""
 
 from __future__ import annotations
 
@@ -27,8 +32,8 @@ class Preferences:
 DEFAULT = Preferences()
 
 
-class PreferenceStore:
-    """Reads and saves the display choices kept on the customer row."""
+class PreferenceService:
+    """Reads and saves the choices kept on the customer row, auditing every change."""
 
     def __init__(self, session_factory: sessionmaker) -> None:
         self._sessions = session_factory
@@ -56,7 +61,11 @@ class PreferenceStore:
         read_aloud: bool,
         preferred_channel: str,
     ) -> Preferences:
-        """Save the choices (unknown values raise ValueError) and audit the change."""
+        """Save the choices (unknown values raise ValueError) and audit the change.
+
+        The audit event is ``web_settings_changed`` (the web pages' settings form is where the
+        customer makes these choices today).
+        """
         if text_size not in TEXT_SIZES:
             raise ValueError(f"text_size must be one of {TEXT_SIZES}")
         if preferred_channel not in CHANNELS:

@@ -2,7 +2,8 @@
 
 :class:`PinLockoutTexts` is the notifier :class:`assistant.identity.IdentityService` calls at
 the first lockout of a day (``assistant.gateway.app`` wires it in): one text, purpose
-``security``, through the outbound transport (``voice.transport``), to the number on file.
+``security``, through the outbound transport (``assistant.messaging.transport``), to the number
+on file.
 Its words are ``sms_pin_lockout_alert`` in ``assistant/texts/<language>/sms.yml``.
 
 It sends in the background, so a slow Twilio neither delays the PIN turn nor tells anyone by
@@ -18,8 +19,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
 from typing import Callable, List, Optional
 
+from assistant.messaging.transport import OutboundTransport, mask_phone
 from assistant.texts import text
-from voice.transport import OutboundTransport, mask_phone
 
 logger = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy.orm import sessionmaker
 
 from assistant.banking.phones import normalize_phone
-from assistant.db import read_only
-from assistant.models import SmsOptOut, utcnow
+from assistant.db import read_only, utcnow
+from assistant.messaging.models import SmsOptOut
 
 
 class OptOutStore:

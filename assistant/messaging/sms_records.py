@@ -22,9 +22,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.banking.phones import normalize_phone
-from assistant.db import read_only
-from assistant.models import SmsMessage, utcnow
-from voice.sms_text import SegmentInfo
+from assistant.db import read_only, utcnow
+from assistant.messaging.models import SmsMessage
+from assistant.messaging.sms_text import SegmentInfo
 
 RECEIVING, RECEIVED = "receiving", "received"
 

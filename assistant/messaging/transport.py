@@ -6,7 +6,8 @@ Every later sender (alerts, fraud broadcasts, helper invitations) goes through
 - ``ASSISTANT_TWILIO_TRANSPORT=twilio``: ``twilio.rest.Client`` talks to api.twilio.com with
   ``TWILIO_ACCOUNT_SID`` / ``TWILIO_AUTH_TOKEN``, From ``TWILIO_PHONE_NUMBER``.
 - ``loopback`` (the default): the same client, pointed at a loopback fake of Twilio's REST API
-  (``voice.fake_twilio``): ``ASSISTANT_TWILIO_API_BASE`` if set, else one started in-process.
+  (``assistant.messaging.fake_twilio``): ``ASSISTANT_TWILIO_API_BASE`` if set, else one started
+  in-process.
 
 Numbers that texted STOP get nothing unless the message is legally required. Each text sent is
 recorded (sid, purpose, segments, encoding, status) in ``sms_messages``; its body never is, and
@@ -26,11 +27,12 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from assistant.banking.phones import normalize_phone
-from assistant.models import SmsMessage, utcnow
+from assistant.db import utcnow
+from assistant.messaging.models import SmsMessage
+from assistant.messaging.opt_outs import OptOutStore
+from assistant.messaging.sms_records import SmsRecords
+from assistant.messaging.sms_text import segment_info
 from assistant.settings import Settings
-from voice.opt_outs import OptOutStore
-from voice.sms_records import SmsRecords
-from voice.sms_text import segment_info
 
 logger = logging.getLogger(__name__)
 
@@ -213,7 +215,7 @@ def embedded_fake(settings: Settings):  # noqa: ANN201 - FakeTwilio, imported la
 
     It reports each text as sent then delivered to the gateway's status webhook, as Twilio would.
     """
-    from voice.fake_twilio import FakeTwilio
+    from assistant.messaging.fake_twilio import FakeTwilio
 
     key = (account_sid(settings), settings.twilio_token())
     with _embedded_lock:

@@ -20,8 +20,8 @@ from typing import Any, Dict, List, Optional
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import sessionmaker
 
-from assistant.db import read_only
-from assistant.models import WebSession, utcnow
+from assistant.db import read_only, utcnow
+from assistant.webkit.models import WebSession
 
 TOUCH_EVERY = timedelta(seconds=60)  # last_seen_at is written at most this often
 PURGE_EVERY_SECONDS = 300.0

@@ -1,0 +1,14 @@
+"""Outbound messaging, a core service every sender uses without importing a channel.
+
+The SMS channel (``voice/``), the lockout and PIN-change texts, and later the worker's alerts
+and broadcasts and the helper portal's invitations all go through it:
+
+- :mod:`~assistant.messaging.transport`: ``build_transport(settings).send_sms(...)`` /
+  ``.place_call(...)`` on the real Twilio REST client (or its loopback fake,
+  :mod:`~assistant.messaging.fake_twilio`);
+- :mod:`~assistant.messaging.opt_outs`: a number's STOP/START choice, honoured by every text;
+- :mod:`~assistant.messaging.sms_records`: metadata and delivery status of every text in and out;
+- :mod:`~assistant.messaging.sms_text`: GSM-7 shaping and segment counts;
+- :mod:`~assistant.messaging.pin_alerts`: the security texts identity sends (lockout, PIN change);
+- :mod:`~assistant.messaging.models`: its tables (``sms_opt_outs``, ``sms_messages``).
+"""
