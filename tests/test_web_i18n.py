@@ -24,12 +24,14 @@ from sqlalchemy import update
 from assistant.demo import MARGARET_PHONE, RAVI_PHONE
 from assistant.models import Customer
 from assistant.web.flows import parse_amount
-from assistant.web.i18n import LOCALE_DIR, Catalogues
-from assistant.web.pages import TEMPLATES, make_environment
+from assistant.web.pages import TEMPLATES, customer_page_set
+from assistant.webkit.i18n import LOCALE_DIR, Catalogues
+from assistant.webkit.pageset import KIT_STATIC, KIT_TEMPLATES
 from tests.web_support import RAVI_PIN, Browser, WebApp, make_web_app
 
 ROOT = Path(__file__).resolve().parents[1]
 WEB = ROOT / "assistant" / "web"
+KIT = ROOT / "assistant" / "webkit"
 MARKER = "XQX"
 GETTEXT = {"_", "gettext", "ngettext", "pgettext", "npgettext", "N_"}
 # Attributes whose words a customer sees or hears (web.js shows and speaks data-*-text/status).
@@ -47,7 +49,7 @@ MONTHS = re.compile(
 def _template_words(name: str) -> Tuple[List[str], List[str]]:
     """The words of ``name`` outside the catalogue: (HTML text and word attributes, string
     constants that read like words)."""
-    environment = make_environment()
+    environment = customer_page_set(owns=lambda path: True).environment()
     source = environment.loader.get_source(environment, name)[0]  # type: ignore[union-attr]
     parts: List[str] = []
     constants: List[str] = []
@@ -108,7 +110,14 @@ def _html_words(html: str) -> List[str]:
 
 
 def _templates() -> List[str]:
-    return sorted(path.name for path in TEMPLATES.glob("*.html"))
+    """Every template of the customer pages and of the kit, by the name the pages load it."""
+    own = [path.relative_to(TEMPLATES) for path in TEMPLATES.rglob("*.html")]
+    kit = [path.relative_to(KIT_TEMPLATES) for path in KIT_TEMPLATES.rglob("*.html")]
+    return sorted(path.as_posix() for path in own + kit)
+
+
+def test_the_checks_cover_the_kits_templates_too() -> None:
+    assert {"kit/base.html", "kit/_macros.html", "kit/problem.html"} <= set(_templates())
 
 
 @pytest.mark.parametrize("name", _templates())
@@ -153,15 +162,17 @@ def _python_words(path: Path) -> List[str]:
     ]
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in WEB.glob("*.py")))
-def test_the_web_python_code_builds_no_sentence_outside_the_catalogue(name: str) -> None:
-    assert _python_words(WEB / name) == []
+@pytest.mark.parametrize(
+    "path", [*sorted(WEB.glob("*.py")), *sorted(KIT.glob("*.py"))], ids=lambda path: path.name
+)
+def test_the_web_python_code_builds_no_sentence_outside_the_catalogue(path: Path) -> None:
+    assert _python_words(path) == []
 
 
 def test_web_js_shows_and_speaks_only_words_the_page_gives_it() -> None:
     """The script's words come from the page (data-*-text/status attributes, from the
     catalogue, checked with every page above); its own strings are names, not sentences."""
-    script = (WEB / "static" / "web.js").read_text(encoding="utf-8")
+    script = (KIT_STATIC / "web.js").read_text(encoding="utf-8")
     code = re.sub(r"/\*.*?\*/|//[^\n]*", "", script, flags=re.S)
     strings = re.findall(r'"((?:[^"\\\n]|\\.)*)"|\'((?:[^\'\\\n]|\\.)*)\'', code)
     literals = [

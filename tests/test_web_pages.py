@@ -223,8 +223,10 @@ def test_unknown_setting_values_keep_the_current_ones(web: WebApp, margaret: Bro
 
 
 def test_the_stylesheet_meets_the_size_rules(web: WebApp) -> None:
-    css = (Path(__file__).parents[1] / "assistant/web/static/web.css").read_text()
+    root = Path(__file__).parents[1]
+    css = (root / "assistant/webkit/static/web.css").read_text()
     assert "html.text-larger { font-size: 125%; }" in css
     assert "html.text-largest { font-size: 150%; }" in css
     assert "font-size: 1.25rem; /* 20px" in css
-    assert "px" not in re.sub(r"/\*.*?\*/", "", css, flags=re.S).replace("1px", "")
+    for stylesheet in (css, (root / "assistant/web/static/customer.css").read_text()):
+        assert "px" not in re.sub(r"/\*.*?\*/", "", stylesheet, flags=re.S).replace("1px", "")

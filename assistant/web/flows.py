@@ -18,7 +18,7 @@ from babel.numbers import get_currency_symbol, get_decimal_symbol, get_group_sym
 
 from assistant.banking import AccountView, BankingService, PayeeView
 from assistant.money import Money, currency_exponent, format_money
-from assistant.web.i18n import N_, Words
+from assistant.webkit.i18n import N_, Words
 from assistant.webkit.sessions import WebSessionState
 
 KEEP_COMPLETED = 10

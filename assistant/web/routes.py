@@ -14,13 +14,23 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from assistant.banking import BankingError, InsufficientFunds, TransactionView
-from assistant.conversation.turns import MAX_MESSAGE_CHARS
+from assistant.banking.service import BankingService
+from assistant.conversation.turns import MAX_MESSAGE_CHARS, TurnHandler
+from assistant.conversations import ConversationStore
+from assistant.gateway.deps import (
+    Banking,
+    Conversations,
+    CustomerPreferences,
+    Identity,
+    Turns,
+)
 from assistant.money import format_money
 from assistant.preferences import CHANNELS, TEXT_SIZES
 from assistant.texts import local_time
 from assistant.web.flows import ACCOUNT_TITLES, ACCOUNT_WORDS, FLOWS, Flow, PaymentDraft
-from assistant.web.i18n import N_
-from assistant.web.pages import Page, WebServices
+from assistant.web.pages import Page
+from assistant.webkit.i18n import N_
+from assistant.webkit.pageset import PageKit
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +54,15 @@ _MESSAGE_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 # ---- dependencies ------------------------------------------------------------------------
 
 
-def get_page(request: Request) -> Page:
+def get_kit(request: Request) -> PageKit:
+    """The customer pages' kit (templates, sessions, words), put on ``app.state.web`` by
+    :func:`assistant.web.install`."""
+    return request.app.state.web
+
+
+def get_page(request: Request, preferences: CustomerPreferences, banking: Banking) -> Page:
     """The request's page state (session loaded from the cookie, if any)."""
-    services: WebServices = request.app.state.web
-    return Page(request, services)
+    return Page(request, get_kit(request), preferences, banking)
 
 
 def signed_in_page(page: Page = Depends(get_page)) -> Page:
@@ -94,7 +109,13 @@ def sign_in_form(page: Page = Depends(get_page), notice: str = "") -> Response:
 
 @router.post("/sign-in")
 def sign_in(
-    page: Page = Depends(csrf_page), phone: str = Form(""), pin: str = Form("")
+    banking: Banking,
+    identity: Identity,
+    turns: Turns,
+    conversations: Conversations,
+    page: Page = Depends(csrf_page),
+    phone: str = Form(""),
+    pin: str = Form(""),
 ) -> Response:
     """Check the phone number and PIN (the lockout is shared with every channel).
 
@@ -106,7 +127,6 @@ def sign_in(
     from assistant.gateway.client_address import client_address
     from assistant.identity import pin_sources
 
-    services = page.services
     errors: Dict[str, str] = {}
     e164 = _phone_e164(phone, page.settings.locale)
     if not phone.strip():
@@ -120,14 +140,14 @@ def sign_in(
         errors["pin"] = page._("Your PIN is 4 to 6 numbers. Enter only numbers.")
     if not errors:
         assert e164 is not None
-        customer = services.banking.find_customer_by_phone(e164)
+        customer = banking.find_customer_by_phone(e164)
         request = page.request
         address = client_address(
             request.client.host if request.client else None,
             request.headers.get("x-forwarded-for"),
             page.settings.trusted_proxies,
         )
-        result = services.identity.verify_pin(
+        result = identity.verify_pin(
             customer.id if customer is not None else None,
             pin,
             "web",
@@ -135,8 +155,8 @@ def sign_in(
             sources=pin_sources("web", address=address),
         )
         if result.ok and customer is not None:
-            conversation_id = services.turns.start("web", e164)
-            services.conversations.mark_verified(
+            conversation_id = turns.start("web", e164)
+            conversations.mark_verified(
                 conversation_id, customer.id, page.settings.web_session_idle_minutes, pin=pin
             )
             page.sign_in(customer.id, conversation_id)
@@ -164,20 +184,22 @@ def _phone_e164(typed: str, locale: str) -> Optional[str]:
 
 
 @router.post("/sign-out")
-def sign_out(page: Page = Depends(csrf_page)) -> Response:
+def sign_out(conversations: Conversations, page: Page = Depends(csrf_page)) -> Response:
     """End this session only."""
     if page.session is not None and page.session.conversation_id:
-        page.services.conversations.clear_verified(page.session.conversation_id)
+        conversations.clear_verified(page.session.conversation_id)
     page.end_session()
     return page.redirect("/sign-in?notice=signed-out")
 
 
 @router.post("/sign-out-everywhere")
-def sign_out_everywhere(page: Page = Depends(signed_in_csrf_page)) -> Response:
+def sign_out_everywhere(
+    conversations: Conversations, page: Page = Depends(signed_in_csrf_page)
+) -> Response:
     """End every web session of this customer, on every device."""
     customer_id = page.customer_id
-    for conversation_id in page.services.sessions.revoke_customer(customer_id):
-        page.services.conversations.clear_verified(conversation_id)
+    for conversation_id in page.sessions.revoke_customer(customer_id):
+        conversations.clear_verified(conversation_id)
     log.info("web sign-out everywhere: customer %s", customer_id)
     page.end_session()
     return page.redirect("/sign-in?notice=signed-out-everywhere")
@@ -187,18 +209,18 @@ def sign_out_everywhere(page: Page = Depends(signed_in_csrf_page)) -> Response:
 
 
 @router.get("/balance")
-def balance(page: Page = Depends(signed_in_page)) -> Response:
+def balance(banking: Banking, page: Page = Depends(signed_in_page)) -> Response:
     """Each account and its balance."""
-    accounts = page.services.banking.list_accounts(page.customer_id)
+    accounts = banking.list_accounts(page.customer_id)
     return page.render(
         "balance.html", accounts=accounts, money=_money(page), account_titles=ACCOUNT_TITLES
     )
 
 
 @router.get("/payments")
-def payments(page: Page = Depends(signed_in_page)) -> Response:
+def payments(banking: Banking, page: Page = Depends(signed_in_page)) -> Response:
     """The ten newest movements on the customer's accounts."""
-    items = page.services.banking.recent_transactions(page.customer_id, limit=10)
+    items = banking.recent_transactions(page.customer_id, limit=10)
     money = _money(page)
     rows = [_payment_row(page, item, money) for item in items]
     return page.render("payments.html", rows=rows)
@@ -265,43 +287,41 @@ def get_help(page: Page = Depends(get_page)) -> Response:
 # ---- send money and pay a bill -------------------------------------------------------------
 
 
-def _draft(page: Page, flow: Flow) -> PaymentDraft:
+def _draft(page: Page, flow: Flow, banking: BankingService) -> PaymentDraft:
     assert page.session is not None
-    return PaymentDraft(
-        flow, page.services.banking, page.customer_id, page.session, page.locale, page.words
-    )
+    return PaymentDraft(flow, banking, page.customer_id, page.session, page.locale, page.words)
 
 
 def _flow_routes(flow: Flow) -> None:
     """The five pages and two posts of one payment flow under ``flow.path``."""
 
-    def recipient_page(page: Page = Depends(signed_in_page)) -> Response:
+    def recipient_page(banking: Banking, page: Page = Depends(signed_in_page)) -> Response:
         """Question 1: who gets the money."""
-        draft = _draft(page, flow)
+        draft = _draft(page, flow, banking)
         return _render_recipient(page, draft, {}, draft.answers.get("recipient", ""))
 
     def recipient_answer(
-        page: Page = Depends(signed_in_csrf_page), recipient: str = Form("")
+        banking: Banking, page: Page = Depends(signed_in_csrf_page), recipient: str = Form("")
     ) -> Response:
         """Store question 1's answer."""
-        draft = _draft(page, flow)
+        draft = _draft(page, flow, banking)
         error = draft.set_recipient(recipient)
         if error:
             return _render_recipient(page, draft, {"recipient": error}, recipient)
         return page.redirect(draft.next_path())
 
-    def amount_page(page: Page = Depends(signed_in_page)) -> Response:
+    def amount_page(banking: Banking, page: Page = Depends(signed_in_page)) -> Response:
         """Question 2: how much."""
-        draft = _draft(page, flow)
+        draft = _draft(page, flow, banking)
         if draft.next_path() == flow.path:
             return page.redirect(flow.path)
         return _render_amount(page, draft, {}, draft.amount_typed())
 
     def amount_answer(
-        page: Page = Depends(signed_in_csrf_page), amount: str = Form("")
+        banking: Banking, page: Page = Depends(signed_in_csrf_page), amount: str = Form("")
     ) -> Response:
         """Store question 2's answer, checked against the balances."""
-        draft = _draft(page, flow)
+        draft = _draft(page, flow, banking)
         if draft.next_path() == flow.path:
             return page.redirect(flow.path)
         error = draft.set_amount(amount[:40])
@@ -309,9 +329,9 @@ def _flow_routes(flow: Flow) -> None:
             return _render_amount(page, draft, {"amount": error}, amount[:40])
         return page.redirect(draft.next_path())
 
-    def from_page(page: Page = Depends(signed_in_page)) -> Response:
+    def from_page(banking: Banking, page: Page = Depends(signed_in_page)) -> Response:
         """Question 3: from which account (answered for you when only one fits)."""
-        draft = _draft(page, flow)
+        draft = _draft(page, flow, banking)
         if draft.next_path() in (flow.path, f"{flow.path}/amount"):
             return page.redirect(draft.next_path())
         if draft.choose_only_source():
@@ -319,10 +339,10 @@ def _flow_routes(flow: Flow) -> None:
         return _render_from(page, draft, {}, draft.answers.get("from_account", ""))
 
     def from_answer(
-        page: Page = Depends(signed_in_csrf_page), from_account: str = Form("")
+        banking: Banking, page: Page = Depends(signed_in_csrf_page), from_account: str = Form("")
     ) -> Response:
         """Store question 3's answer."""
-        draft = _draft(page, flow)
+        draft = _draft(page, flow, banking)
         if draft.next_path() in (flow.path, f"{flow.path}/amount"):
             return page.redirect(draft.next_path())
         error = draft.set_source(from_account)
@@ -330,9 +350,9 @@ def _flow_routes(flow: Flow) -> None:
             return _render_from(page, draft, {"from_account": error}, from_account)
         return page.redirect(draft.next_path())
 
-    def check_page(page: Page = Depends(signed_in_page)) -> Response:
+    def check_page(banking: Banking, page: Page = Depends(signed_in_page)) -> Response:
         """Read everything back; the payment's idempotency key is made here."""
-        draft = _draft(page, flow)
+        draft = _draft(page, flow, banking)
         if not draft.complete():
             return page.redirect(draft.next_path())
         return page.render(
@@ -344,9 +364,11 @@ def _flow_routes(flow: Flow) -> None:
             can_change_source=len(draft.sources()) > 1,
         )
 
-    def confirm(page: Page = Depends(signed_in_csrf_page), payment_key: str = Form("")) -> Response:
+    def confirm(
+        banking: Banking, page: Page = Depends(signed_in_csrf_page), payment_key: str = Form("")
+    ) -> Response:
         """Move the money once per key; a repeated post replays the same receipt."""
-        draft = _draft(page, flow)
+        draft = _draft(page, flow, banking)
         payment = draft.payment_for(payment_key)
         if payment is None:
             page.flash(N_("Please check the details again before you send. No money has moved."))
@@ -448,6 +470,9 @@ def ask_page(page: Page = Depends(signed_in_page)) -> Response:
 
 @router.post("/ask")
 def ask(
+    turns: Turns,
+    conversations: Conversations,
+    banking: Banking,
     page: Page = Depends(signed_in_csrf_page),
     message: str = Form(""),
     pin: str = Form(""),
@@ -455,7 +480,6 @@ def ask(
     message_id: str = Form(""),
 ) -> Response:
     """Send one message (or the PIN the assistant asked for) to the assistant."""
-    services = page.services
     assert page.session is not None
     history = page.data.get("ask", {})
     if _MESSAGE_ID.match(message_id) and message_id in history.get("seen", []):
@@ -474,7 +498,7 @@ def ask(
     else:
         return _render_ask(page, {"message": page._("Type your question.")}, {})
 
-    conversation_id = _conversation(page)
+    conversation_id = _conversation(page, turns, conversations, banking)
     client_id = f"web-{message_id}" if _MESSAGE_ID.match(message_id) else None
     from assistant.gateway.client_address import client_address
 
@@ -484,7 +508,7 @@ def ask(
         request.headers.get("x-forwarded-for"),
         page.settings.trusted_proxies,
     )
-    turn = services.turns.handle(conversation_id, said, client_id, address=address)
+    turn = turns.handle(conversation_id, said, client_id, address=address)
     messages: List[Dict[str, str]] = list(history.get("messages", []))
     # What the customer typed is kept as the turn handler kept it: any PIN in it masked.
     shown = shown or (label.strip()[:200] if label.strip() else turn.said)
@@ -524,19 +548,20 @@ def _render_ask(page: Page, errors: Dict[str, str], values: Dict[str, str]) -> R
     )
 
 
-def _conversation(page: Page) -> str:
+def _conversation(
+    page: Page, turns: TurnHandler, conversations: ConversationStore, banking: BankingService
+) -> str:
     """The session's web conversation, verified for as long as the session is signed in."""
-    services = page.services
     assert page.session is not None
     conversation_id = page.session.conversation_id
-    if conversation_id is None or services.conversations.get(conversation_id) is None:
-        phone = services.banking.get_customer(page.customer_id).phone
-        conversation_id = services.turns.start("web", phone)
-        services.sessions.set_conversation(page.session.id, conversation_id)
+    if conversation_id is None or conversations.get(conversation_id) is None:
+        phone = banking.get_customer(page.customer_id).phone
+        conversation_id = turns.start("web", phone)
+        page.sessions.set_conversation(page.session.id, conversation_id)
         page.session.conversation_id = conversation_id
-    if services.conversations.verified_customer_id(conversation_id) != page.customer_id:
+    if conversations.verified_customer_id(conversation_id) != page.customer_id:
         # The customer signed in here with their PIN; that verifies this conversation.
-        services.conversations.mark_verified(
+        conversations.mark_verified(
             conversation_id, page.customer_id, page.settings.web_session_idle_minutes
         )
     return conversation_id
@@ -553,6 +578,7 @@ def settings_page(page: Page = Depends(signed_in_page)) -> Response:
 
 @router.post("/settings")
 def save_settings(
+    preferences: CustomerPreferences,
     page: Page = Depends(signed_in_csrf_page),
     text_size: str = Form(""),
     high_contrast: str = Form(""),
@@ -561,7 +587,7 @@ def save_settings(
 ) -> Response:
     """Save the display choices to the customer (unknown values keep the old)."""
     current = page.prefs
-    page.services.preferences.save(
+    preferences.save(
         page.customer_id,
         text_size=text_size if text_size in TEXT_SIZES else current.text_size,
         high_contrast=bool(high_contrast),

@@ -15,11 +15,14 @@ class WebSession(Base):
     """A browser's server-side session. ``id`` is the SHA-256 of the cookie, never the cookie.
 
     ``data`` holds half-filled forms, receipts and the "Ask me" messages; never a PIN.
+    ``page_set`` is the set of pages it belongs to ("web": the customer pages); a session is
+    valid only for its own page set.
     """
 
     __tablename__ = "web_sessions"
 
     id = Column(String(64), primary_key=True)
+    page_set = Column(String(32), nullable=False, default="web", server_default="web")
     customer_id = Column(Integer, ForeignKey("customers.id"), nullable=True, index=True)
     conversation_id = Column(String(64), ForeignKey("conversations.id"), nullable=True)
     csrf_token = Column(String(64), nullable=False)

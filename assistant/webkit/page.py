@@ -80,8 +80,9 @@ class SessionPage:
             self._clear_cookie = False
         return self.session
 
-    def sign_in(self, customer_id: int, conversation_id: str) -> None:
-        """Replace the signed-out session with a new signed-in one (no session fixation)."""
+    def sign_in(self, customer_id: int, conversation_id: Optional[str] = None) -> None:
+        """Replace the signed-out session with a new signed-in one (no session fixation); the
+        customer pages link it to the conversation their sign-in verified."""
         if self.session is not None:
             self._store.delete(self.session.id)
         self._new_token, self.session = self._store.create(

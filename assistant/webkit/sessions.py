@@ -3,7 +3,9 @@
 A session starts signed out (it carries the sign-in form's CSRF token), and a new one replaces
 it at sign-in, so a token planted before sign-in is worthless after. Sessions end after
 ``web_session_idle_minutes`` without a request or ``web_session_max_hours`` in all; a
-half-filled form lives in ``data`` until then. Nothing here ever holds a PIN.
+half-filled form lives in ``data`` until then. Each set of pages has its own store, and a
+session of one page set is unknown to every other (the customer pages never accept a helper
+portal's cookie). Nothing here ever holds a PIN.
 """
 
 from __future__ import annotations
@@ -58,7 +60,14 @@ class WebSessionState:
 class WebSessionStore:
     """Creates, loads, saves and revokes web sessions; one short transaction per call."""
 
-    def __init__(self, session_factory: sessionmaker, idle_minutes: int, max_hours: int) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker,
+        idle_minutes: int,
+        max_hours: int,
+        page_set: str = "web",
+    ) -> None:
+        self.page_set = page_set
         self._sessions = session_factory
         self._readers = read_only(session_factory)
         self.idle = timedelta(minutes=idle_minutes)
@@ -75,6 +84,7 @@ class WebSessionStore:
         now = utcnow()
         row = WebSession(
             id=token_id(token),
+            page_set=self.page_set,
             customer_id=customer_id,
             conversation_id=conversation_id,
             csrf_token=secrets.token_urlsafe(32),
@@ -92,7 +102,7 @@ class WebSessionStore:
             return None
         with self._readers() as session:
             row = session.get(WebSession, token_id(token))
-            if row is None:
+            if row is None or row.page_set != self.page_set:
                 return None
             state = _state(row)
         now = utcnow()
@@ -131,14 +141,13 @@ class WebSessionStore:
             session.execute(delete(WebSession).where(WebSession.id == session_id))
 
     def revoke_customer(self, customer_id: int) -> List[str]:
-        """End every session of the customer; returns their conversations' ids."""
+        """End every session of the customer on this page set; returns their conversations' ids."""
+        mine = (WebSession.customer_id == customer_id, WebSession.page_set == self.page_set)
         with self._sessions() as session, session.begin():
             conversations = list(
-                session.execute(
-                    select(WebSession.conversation_id).where(WebSession.customer_id == customer_id)
-                ).scalars()
+                session.execute(select(WebSession.conversation_id).where(*mine)).scalars()
             )
-            session.execute(delete(WebSession).where(WebSession.customer_id == customer_id))
+            session.execute(delete(WebSession).where(*mine))
         return [c for c in conversations if c]
 
     def purge_expired(self) -> int:

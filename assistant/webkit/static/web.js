@@ -1,4 +1,4 @@
-/* Kindly Bank: small enhancements only. Every page works without this file.
+/* The web kit's small enhancements, for every page set. Every page works without this file.
    - focus the error summary, and make its links focus their field
    - "Show PIN" toggles
    - "Read aloud" with the browser's speech synthesis, when the customer turned it on

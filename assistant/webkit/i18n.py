@@ -1,10 +1,12 @@
 """The web pages' words: Babel message catalogues, one per language, chosen per request.
 
-``assistant/locale/<language>/LC_MESSAGES/messages.po`` holds every word the pages show; the
-msgid is the English source text. ``install.sh`` compiles each ``.po`` to its ``.mo``; a ``.mo``
-that is missing or older than its ``.po`` (a fresh clone, an edit not yet compiled) is compiled
-in memory instead, so the pages never show stale words. A language without a catalogue shows
-the English source text.
+``assistant/locale/<language>/LC_MESSAGES/messages.po`` holds every word every page set shows
+(the kit's layout and error pages, the customer pages, later the helper portal and consoles:
+one catalogue, so a translator has one file per language and the kit's words are translated
+once); the msgid is the English source text. ``install.sh`` compiles each ``.po`` to its
+``.mo``; a ``.mo`` that is missing or older than its ``.po`` (a fresh clone, an edit not yet
+compiled) is compiled in memory instead, so the pages never show stale words. A language
+without a catalogue shows the English source text.
 
 The translations are never installed on the shared Jinja environment (that would let one
 request's language leak into another's): each render gets its own :class:`Words`, whose
