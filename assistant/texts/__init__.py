@@ -156,10 +156,15 @@ def keys(language: str = ENGLISH) -> list[str]:
     return sorted(_load(language))
 
 
-def local_time(moment: Any, settings: Any) -> str:
-    """A time of day as people here read it: '3:15 PM' in the bank's time zone and locale."""
+def local_time(moment: Any, settings: Any, locale: Optional[str] = None) -> str:
+    """A time of day as the customer reads it: '3:15 PM' in the bank's time zone, in
+    ``locale``'s own way (the bank's locale when not given)."""
     from zoneinfo import ZoneInfo
 
     from babel.dates import format_time
 
-    return format_time(moment, "h:mm a", tzinfo=ZoneInfo(settings.timezone), locale=settings.locale)
+    words = format_time(
+        moment, "short", tzinfo=ZoneInfo(settings.timezone), locale=locale or settings.locale
+    )
+    # CLDR's narrow no-break space ("3:15\u202fPM") is not GSM-7: a plain space in texts.
+    return words.replace("\u202f", " ").replace("\xa0", " ")
