@@ -74,6 +74,13 @@ def _entry(key: str, language: str) -> Dict[str, str]:
     return entry if entry is not None else _load(ENGLISH)[key]
 
 
+def own_setting(key: str, language: str) -> Optional[str]:
+    """``key``'s default wording in ``language``'s own catalogue, None if it has none (no
+    English fallback): for what a language may bring of its own, e.g. its speech voice."""
+    entry = _load(language).get(key)
+    return entry.get("default") if entry is not None else None
+
+
 def bank_phone_values() -> Dict[str, str]:
     """The values of the bank's phone number placeholders, from the settings."""
     from assistant.settings import get_settings
