@@ -485,9 +485,8 @@ class TurnHandler:
         amount = Money(int(details.get("amount_minor", 0)), details.get("currency", "USD"))
         recipient = str(details.get("recipient", ""))
         if recipient.startswith(OWN_ACCOUNT_PREFIX):
-            recipient = self._say(
-                conversation, "own_account", kind=recipient[len(OWN_ACCOUNT_PREFIX) :]
-            )
+            kind = self._say(conversation, f"account_{recipient[len(OWN_ACCOUNT_PREFIX) :]}")
+            recipient = self._say(conversation, "own_account", kind=kind)
         verified = self._verified(conversation)
         values = {
             "amount": format_money(amount, self.customer_locale(verified)),
