@@ -23,9 +23,10 @@ from assistant import texts
 from assistant.demo import MARGARET_PHONE
 from assistant.models import Customer
 from assistant.money import Money, money_in_words
-from assistant.readbacks import is_cancel, is_plain_yes
+from assistant.readbacks import PAYMENT, is_cancel, is_plain_yes
 from assistant.settings import Settings, get_settings
 from tests.marker_language import LANGUAGE, LOCALE, MARKER, RECOGNISED_ONLY, write_marker_language
+from tests.test_gateway_readbacks import DETAILS as READBACK_DETAILS
 from tests.test_gateway_readbacks import Gateway as ReadbackGateway
 from tests.test_gateway_turns import MARGARET_PIN, UNKNOWN_PHONE, WRONG_PIN, Gateway, gateway
 from tests.test_gateway_turns import texts as said
@@ -175,3 +176,25 @@ def test_a_time_of_day_is_said_the_customers_way_and_the_banks_is_unchanged() ->
     hours = OpeningHours.parse("08:00-20:30", settings.timezone)
     assert (hours.spoken_opens(), hours.spoken_closes()) == ("8 AM", "8:30 PM")
     assert (hours.spoken_opens("de_DE"), hours.spoken_closes("de_DE")) == ("08:00", "20:30")
+
+
+def test_a_move_to_an_own_account_is_told_with_the_accounts_words_of_the_language(
+    marker: Path, settings: Settings
+) -> None:
+    gateway = ReadbackGateway(settings)
+    with gateway.conversations.session_factory() as session, session.begin():
+        session.execute(
+            update(Customer).where(Customer.id == gateway.margaret).values(locale=LOCALE)
+        )
+    call = gateway.verified_conversation("voice")
+    details = {**READBACK_DETAILS, "recipient": "account:savings"}
+    gateway.readbacks.record(call, gateway.margaret, PAYMENT, details)
+    gateway.readbacks.answer(call, True, "voice:CA1:2")
+    used = gateway.readbacks.use(call, PAYMENT, details)
+    gateway.readbacks.record_outcome(used.id, {"status": "sent", "reference": "R1"})
+
+    told = said(gateway.say(gateway.verified_conversation("chat"), "hello"))[0]
+    savings = texts.text("account_savings", "chat", LANGUAGE)
+    assert savings == f"{MARKER} savings"
+    recipient = texts.text("own_account", "chat", LANGUAGE, kind=savings)
+    assert recipient in told
