@@ -11,7 +11,14 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import banking
 from actions.entities import entity_value
-from actions.formatting import account_values, date_values, locale_of, money_values, short_text
+from actions.formatting import (
+    account_values,
+    catalogue_language,
+    date_values,
+    locale_of,
+    money_values,
+    short_text,
+)
 from actions.verification import VerifiedAction
 from assistant.banking import TransactionKind, TransactionView
 from assistant.banking.errors import UnknownAccount
@@ -31,7 +38,9 @@ class ActionCheckBalance(VerifiedAction):
         for account in chosen:
             dispatcher.utter_message(
                 response="utter_balance",
-                **account_values("account", account.kind, account.name),
+                **account_values(
+                    "account", account.kind, account.name, catalogue_language(tracker)
+                ),
                 **money_values("balance", account.balance, locale_of(tracker)),
             )
         return []

@@ -1,7 +1,9 @@
 """Values for response templates: every medium's variation gets what it needs.
 
 Figures, dates and lists are formatted for the conversation's locale (the ``locale`` slot the
-gateway sets, else the bank's settings); the words around them are in the responses.
+gateway sets, else the bank's settings); the words around them are in the responses, and the
+few words filled into them (the kinds of account) in the catalogue of the conversation's
+language (the ``language`` slot), ``assistant/texts/<language>/accounts.yml``.
 """
 
 from __future__ import annotations
@@ -20,12 +22,21 @@ from rasa_sdk import Tracker
 from assistant.clock import Zone, local_date
 from assistant.money import Money, format_money, money_in_words
 from assistant.settings import get_settings
+from assistant.texts import language_of as catalogue_language_of
+from assistant.texts import text
 
 
 def locale_of(tracker: Optional[Tracker]) -> str:
     """The conversation's locale ("en_US"): the ``locale`` slot, else the settings' locale."""
     chosen = tracker.get_slot("locale") if tracker is not None else None
     return chosen or get_settings().locale
+
+
+def catalogue_language(tracker: Optional[Tracker]) -> str:
+    """The conversation's catalogue language ("en"): the ``language`` slot, else its locale's
+    (the bank's)."""
+    chosen = tracker.get_slot("language") if tracker is not None else None
+    return chosen or catalogue_language_of(locale_of(tracker))
 
 
 def language_of(locale: str) -> str:
@@ -99,9 +110,20 @@ def names_list(names: Iterable[str], style: str = "or", locale: Optional[str] = 
     return format_list(items, style=style, locale=locale or get_settings().locale)
 
 
-def account_values(prefix: str, kind: str, name: str) -> Dict[str, str]:
-    """An account for the responses: its kind ("savings") and its own name ("Savings")."""
-    return {prefix: kind, f"{prefix}_title": name}
+def account_word(kind: str, language: str) -> str:
+    """An account's kind in words inside a sentence ("savings"), in ``language``."""
+    return text(f"account_{kind}", language=language)
+
+
+def account_words(kinds: Iterable[str], language: str, locale: str) -> str:
+    """Kinds of account as a list in words: "checking and savings"."""
+    return names_list((account_word(kind, language) for kind in kinds), "standard", locale)
+
+
+def account_values(prefix: str, kind: str, name: str, language: str) -> Dict[str, str]:
+    """An account for the responses: its kind in words ("savings") and its own name
+    ("Savings")."""
+    return {prefix: account_word(kind, language), f"{prefix}_title": name}
 
 
 def name_as_typed(name: str) -> str:

@@ -17,7 +17,15 @@ from rasa_sdk.types import DomainDict
 
 from actions.context import banking, verified_customer_id
 from actions.entities import entity_value
-from actions.formatting import account_values, locale_of, money_values, names_list
+from actions.formatting import (
+    account_values,
+    account_word,
+    account_words,
+    catalogue_language,
+    locale_of,
+    money_values,
+    names_list,
+)
 from actions.off_script import LeavesOtherRequestsAlone
 from actions.readback import (
     ReadBackFormValidation,
@@ -45,11 +53,11 @@ def own_account(recipient: str) -> Optional[str]:
     return None
 
 
-def recipient_values(recipient: str) -> Dict[str, str]:
-    """The recipient for the responses: a payee's name, or the kind of an own account (the
-    ``*_transfer`` responses say "your savings account")."""
+def recipient_values(recipient: str, language: str) -> Dict[str, str]:
+    """The recipient for the responses: a payee's name, or the kind of an own account in words
+    (the ``*_transfer`` responses say "your savings account")."""
     kind = own_account(recipient)
-    return {"to_account": kind} if kind else {"recipient": recipient}
+    return {"to_account": account_word(kind, language)} if kind else {"recipient": recipient}
 
 
 def slot_money(tracker: Tracker) -> Optional[Money]:
@@ -147,10 +155,11 @@ class ValidatePaymentForm(LeavesOtherRequestsAlone, ReadBackFormValidation):
             kind = value[len(OWN_ACCOUNT_PREFIX) :]
             kinds = [a.kind for a in banking().list_accounts(customer_id)]
             if kind not in kinds:
+                language = catalogue_language(tracker)
                 dispatcher.utter_message(
                     response="utter_no_such_account",
-                    account=kind,
-                    accounts=names_list(kinds, "standard", locale_of(tracker)),
+                    account=account_word(kind, language),
+                    accounts=account_words(kinds, language, locale_of(tracker)),
                 )
                 return {"recipient": None}
             if tracker.get_slot("from_account") == kind:
@@ -234,10 +243,11 @@ class ValidatePaymentForm(LeavesOtherRequestsAlone, ReadBackFormValidation):
             return {"from_account": None}
         kinds = [a.kind for a in banking().list_accounts(customer_id)]
         if value not in kinds:
+            language = catalogue_language(tracker)
             dispatcher.utter_message(
                 response="utter_no_such_account",
-                account=value,
-                accounts=names_list(kinds, "standard", locale_of(tracker)),
+                account=account_word(value, language),
+                accounts=account_words(kinds, language, locale_of(tracker)),
             )
             return {"from_account": None}
         if tracker.get_slot("recipient") == OWN_ACCOUNT_PREFIX + value:
@@ -261,7 +271,7 @@ class ValidatePaymentForm(LeavesOtherRequestsAlone, ReadBackFormValidation):
         if account.available.minor < int(amount["minor_units"]):
             dispatcher.utter_message(
                 response="utter_insufficient_funds",
-                **account_values("from_account", kind, account.name),
+                **account_values("from_account", kind, account.name, catalogue_language(tracker)),
                 **money_values("available", account.available, locale_of(tracker)),
             )
             return {"amount": None}
@@ -307,13 +317,14 @@ class ActionAskPaymentConfirmed(Action):
         if amount is None or details is None:
             return []
         recipient = tracker.get_slot("recipient") or ""
+        language = catalogue_language(tracker)
         dispatcher.utter_message(
             response="utter_confirm_transfer"
             if own_account(recipient)
             else "utter_confirm_payment",
             json_message=readback_payload(PAYMENT, details),
-            from_account=tracker.get_slot("from_account"),
-            **recipient_values(recipient),
+            from_account=account_word(tracker.get_slot("from_account"), language),
+            **recipient_values(recipient, language),
             **money_values("amount", amount, locale_of(tracker)),
         )
         return []
@@ -355,7 +366,9 @@ class ActionSubmitPayment(Action):
             account = service.get_account(customer_id, from_kind)
             dispatcher.utter_message(
                 response="utter_insufficient_funds",
-                **account_values("from_account", from_kind, account.name),
+                **account_values(
+                    "from_account", from_kind, account.name, catalogue_language(tracker)
+                ),
                 **money_values("available", account.available, locale_of(tracker)),
             )
             return reset
@@ -366,12 +379,12 @@ class ActionSubmitPayment(Action):
         readbacks().record_outcome(
             confirmation.id, {"status": "sent", "reference": receipt.reference}
         )
-        locale = locale_of(tracker)
+        locale, language = locale_of(tracker), catalogue_language(tracker)
         dispatcher.utter_message(
             response="utter_transfer_done" if own_account(recipient) else "utter_payment_done",
             reference=receipt.reference,
-            **recipient_values(recipient),
-            **account_values("from_account", from_kind, receipt.from_account.name),
+            **recipient_values(recipient, language),
+            **account_values("from_account", from_kind, receipt.from_account.name, language),
             **money_values("amount", receipt.amount, locale),
             **money_values("balance", receipt.from_account.balance, locale),
         )

@@ -43,6 +43,7 @@ from actions.conversation import (
     ActionSpeakFaster,
     ActionSpeakSlower,
 )
+from actions.formatting import account_word
 from actions.new_payee import (
     ActionAskNewPayeeConfirmed,
     ActionStartAddPayee,
@@ -60,6 +61,7 @@ from actions.payments import (
 )
 from actions.slots import NEW_PAYEE_SLOTS, PAYMENT_SLOTS
 from actions.verification import ActionCheckVerified
+from assistant import texts
 from assistant.banking import LedgerBankingService, TransactionView
 from assistant.clock import bank_today
 from assistant.conversations import ConversationStore
@@ -70,6 +72,8 @@ from assistant.money import Money
 from assistant.readbacks import NEW_PAYEE, PAYMENT, ReadbackStore
 from assistant.settings import get_settings
 from tests.fakes import copy_of_bank, seeded_bank_template, transaction_words, wording
+from tests.marker_language import LANGUAGE as MARKER_LANGUAGE
+from tests.marker_language import MARKER, write_marker_language
 
 ROOT = Path(__file__).resolve().parent.parent
 DOMAIN: Dict[str, Any] = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
@@ -1446,3 +1450,83 @@ def test_a_saved_person_named_while_paying_a_bill_makes_it_a_transfer(demo: Demo
     )
     assert slots["recipient"] == "Tom" and slots["payment_kind"] == "transfer"
     assert slots["amount"] == money_slot(4000)
+
+
+# ---- account words per language ---------------------------------------------------------
+
+
+@pytest.fixture
+def marker_language(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Dict[str, str]]:
+    """A second catalogue (English with a marker word, ``tests/marker_language.py``); the
+    slots of a conversation in it."""
+    write_marker_language(tmp_path / "catalogues")
+    monkeypatch.setenv("ASSISTANT_TEXTS_DIRS", str(tmp_path / "catalogues"))
+    get_settings.cache_clear()
+    texts.reload()
+    yield {"language": MARKER_LANGUAGE, "locale": "en_US"}
+    monkeypatch.delenv("ASSISTANT_TEXTS_DIRS")
+    get_settings.cache_clear()
+    texts.reload()
+
+
+def marked(word: str) -> str:
+    return f"{MARKER} {word}"
+
+
+def test_account_kinds_are_words_from_the_conversations_language(
+    demo: DemoBank, marker_language: Dict[str, str]
+) -> None:
+    sender = demo.conversation()
+    english, _ = run(ActionCheckBalance(), make_tracker(sender, intent="check_balance"))
+    assert [values(english, i)["account"] for i in (0, 1)] == ["checking", "savings"]
+    dispatcher, _ = run(
+        ActionCheckBalance(), make_tracker(sender, intent="check_balance", slots=marker_language)
+    )
+    assert [values(dispatcher, i)["account"] for i in (0, 1)] == [
+        marked("checking"),
+        marked("savings"),
+    ]
+    assert values(dispatcher)["account_title"] == "Checking"  # the account's own name
+
+    slots = {
+        "recipient": "account:savings",
+        "amount": money_slot(25050),
+        "from_account": "checking",
+        "payment_reference": "ref1",
+        **marker_language,
+    }
+    read_back, _ = run(ActionAskPaymentConfirmed(), make_tracker(sender, slots=slots))
+    assert values(read_back)["to_account"] == marked("savings")
+    assert values(read_back)["from_account"] == marked("checking")
+    # What the gateway checks the answer against keeps the kinds as they are.
+    assert read_back.messages[0]["custom"]["readback"]["details"]["from_account"] == "checking"
+
+    tracker = _confirmed_payment(sender, recipient="account:savings", **marker_language)
+    demo.read_back(tracker)
+    done, _ = run(ActionSubmitPayment(), tracker)
+    assert responses(done) == ["utter_transfer_done"]
+    assert values(done)["to_account"] == marked("savings")
+    assert values(done)["from_account"] == marked("checking")
+
+
+def test_a_missing_account_and_the_ones_there_are_worded_in_the_conversations_language(
+    demo: DemoBank, marker_language: Dict[str, str]
+) -> None:
+    sender = demo.conversation()
+    demo.conversations.mark_verified(sender, demo.ravi, minutes=30)
+    dispatcher, _ = validate_payment(
+        sender,
+        requested_slot="recipient",
+        text="to savings",
+        entities=(account("savings", role="to"),),
+        slots=marker_language,
+    )
+    assert responses(dispatcher) == ["utter_no_such_account"]
+    assert values(dispatcher) == {"account": marked("savings"), "accounts": marked("checking")}
+
+
+def test_every_account_kind_the_assistant_understands_has_words() -> None:
+    from nlu.accounts import CHECKING, SAVINGS
+
+    for kind in (CHECKING, SAVINGS):
+        assert account_word(kind, "en") == kind

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
@@ -21,11 +22,15 @@ from actions.language import ActionConversationLanguage
 from assistant import texts
 from assistant.demo import MARGARET_PHONE
 from assistant.models import Customer
-from assistant.readbacks import is_cancel, is_plain_yes
-from assistant.settings import get_settings
+from assistant.money import Money, money_in_words
+from assistant.readbacks import PAYMENT, is_cancel, is_plain_yes
+from assistant.settings import Settings, get_settings
 from tests.marker_language import LANGUAGE, LOCALE, MARKER, RECOGNISED_ONLY, write_marker_language
+from tests.test_gateway_readbacks import DETAILS as READBACK_DETAILS
+from tests.test_gateway_readbacks import Gateway as ReadbackGateway
 from tests.test_gateway_turns import MARGARET_PIN, UNKNOWN_PHONE, WRONG_PIN, Gateway, gateway
 from tests.test_gateway_turns import texts as said
+from voice.hours import OpeningHours
 
 __all__ = ["gateway"]  # the fixture, shared with the gateway's turn tests
 
@@ -138,3 +143,58 @@ def test_rasa_takes_the_language_and_locale_from_each_message() -> None:
         SlotSet("locale", "en_GB")
     ]
     assert run({}, {"language": "en", "locale": "en_US"}) == []  # kept as they were
+
+
+def test_a_payment_outcome_is_told_in_the_customers_language_with_its_money_words(
+    marker: Path, settings: Settings
+) -> None:
+    gateway = ReadbackGateway(settings)
+    with gateway.conversations.session_factory() as session, session.begin():
+        session.execute(
+            update(Customer).where(Customer.id == gateway.margaret).values(locale=LOCALE)
+        )
+    call = gateway.verified_conversation("voice")
+    gateway.say(call, "send 5 dollars to tom", "voice:CA1:1")
+    gateway.say(call, "yes", "voice:CA1:2")  # the caller hung up during the answer
+
+    told = said(gateway.say(gateway.verified_conversation("voice"), "hello"))[0]
+    five_dollars = money_in_words(Money(500), LANGUAGE)
+    assert five_dollars.startswith("kvin dolaroj")  # the language's own number words (num2words)
+    sent = texts.text(
+        "outcome_payment_sent", "voice", LANGUAGE, amount_words=five_dollars, recipient="Tom"
+    )
+    assert told == texts.text("outcome_intro", "voice", LANGUAGE, outcome=sent)
+    assert told.startswith(MARKER) and "five" not in told
+
+
+def test_a_time_of_day_is_said_the_customers_way_and_the_banks_is_unchanged() -> None:
+    settings = get_settings()
+    moment = datetime(2026, 3, 2, 20, 15, tzinfo=timezone.utc)  # 3:15 PM in New York
+    assert texts.local_time(moment, settings) == "3:15 PM"
+    assert texts.local_time(moment, settings, "en_US") == "3:15 PM"
+    assert texts.local_time(moment, settings, "de_DE") == "15:15"
+    hours = OpeningHours.parse("08:00-20:30", settings.timezone)
+    assert (hours.spoken_opens(), hours.spoken_closes()) == ("8 AM", "8:30 PM")
+    assert (hours.spoken_opens("de_DE"), hours.spoken_closes("de_DE")) == ("08:00", "20:30")
+
+
+def test_a_move_to_an_own_account_is_told_with_the_accounts_words_of_the_language(
+    marker: Path, settings: Settings
+) -> None:
+    gateway = ReadbackGateway(settings)
+    with gateway.conversations.session_factory() as session, session.begin():
+        session.execute(
+            update(Customer).where(Customer.id == gateway.margaret).values(locale=LOCALE)
+        )
+    call = gateway.verified_conversation("voice")
+    details = {**READBACK_DETAILS, "recipient": "account:savings"}
+    gateway.readbacks.record(call, gateway.margaret, PAYMENT, details)
+    gateway.readbacks.answer(call, True, "voice:CA1:2")
+    used = gateway.readbacks.use(call, PAYMENT, details)
+    gateway.readbacks.record_outcome(used.id, {"status": "sent", "reference": "R1"})
+
+    told = said(gateway.say(gateway.verified_conversation("chat"), "hello"))[0]
+    savings = texts.text("account_savings", "chat", LANGUAGE)
+    assert savings == f"{MARKER} savings"
+    recipient = texts.text("own_account", "chat", LANGUAGE, kind=savings)
+    assert recipient in told

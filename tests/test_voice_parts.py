@@ -101,7 +101,7 @@ def test_the_whisper_says_who_why_what_and_flags() -> None:
         "requests": ["what is my balance", "my pin is 2468"],
         "flags": ["vulnerable", "locked"],
     }
-    said = whisper_text(summary)
+    said = whisper_text(summary, "en")
     assert said.startswith("Call from the Kindly Bank assistant. Caller Margaret Chen.")
     assert text("voice_whisper_verified") in said
     assert text("voice_whisper_reason_key") in said
@@ -111,12 +111,14 @@ def test_the_whisper_says_who_why_what_and_flags() -> None:
 
 
 def test_the_whisper_for_an_unknown_unverified_caller() -> None:
-    said = whisper_text({"name": None, "verified": False, "reason": "silence", "requests": []})
+    said = whisper_text(
+        {"name": None, "verified": False, "reason": "silence", "requests": []}, "en"
+    )
     assert text("voice_whisper_unknown_caller") in said
     assert text("voice_whisper_not_verified") in said
     assert text("voice_whisper_asked_nothing") in said
     assert "Take care" not in said
-    assert whisper_text(None) == text("voice_whisper_no_summary")
+    assert whisper_text(None, "en") == text("voice_whisper_no_summary")
 
 
 # ---- what the caller said ---------------------------------------------------------------------

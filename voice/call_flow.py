@@ -6,7 +6,11 @@ The call opens with a greeting; each answer (speech, keys or silence) goes throu
 faster (:mod:`voice.pace`), and a transfer to a person (or a call-back outside opening hours).
 The words the assistant says come from Rasa through
 :class:`~assistant.conversation.turns.TurnHandler`; the words the voice channel says itself come
-from ``assistant/texts/en/voice.yml``.
+from ``assistant/texts/<language>/voice.yml`` (and the words it listens for from
+``answers.yml``), in the language the call is in: the bank's before the PIN (a number's own
+language would tell a stranger that it banks here), the verified customer's after it, with that
+language's speech voice (:func:`voice.twiml.speech_for`). What the call centre hears or keeps (the
+whisper, a call-back's reason) is in the bank's language.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import replace
-from typing import List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from assistant.banking.phones import is_e164, normalize_phone
 from assistant.banking.service import BankingService
@@ -23,11 +27,11 @@ from assistant.conversation.turns import Turn, TurnHandler
 from assistant.conversations import ConversationStore
 from assistant.identity import IdentityService
 from assistant.settings import Settings
-from assistant.texts import text
+from assistant.texts import ENGLISH, language_of, text
 from voice import pace
 from voice.calls import MAX_REQUESTS, CallStore, CallView
 from voice.hours import OpeningHours
-from voice.twiml import Reply, Transfer, rate_for, render
+from voice.twiml import Reply, Transfer, rate_for, render, speech_for
 from voice.whisper import build_summary, mask_numbers, whisper_text
 
 logger = logging.getLogger(__name__)
@@ -72,32 +76,37 @@ def turn_url(n: int) -> str:
     return f"{TURN_PATH}?n={n}"
 
 
-def _words(key: str) -> List[str]:
-    return [w.strip().lower() for w in text(key).split(",") if w.strip()]
+def bank_language(settings: Settings) -> str:
+    """The bank's language (its locale's catalogue): before the PIN, and for the call centre."""
+    return language_of(settings.locale, settings.locale)
+
+
+def _words(key: str, language: str) -> List[str]:
+    return [w.strip().lower() for w in text(key, language=language).split(",") if w.strip()]
 
 
 def _plain(said: str) -> str:
     return re.sub(r"[^\w' ]+", " ", said.lower()).strip()
 
 
-def _phrase_in(said: str, key: str) -> bool:
+def _phrase_in(said: str, key: str, language: str) -> bool:
     plain = " ".join(_plain(said).split())
-    return plain in _words(key)
+    return plain in _words(key, language)
 
 
-def asks_for_person(said: str) -> bool:
-    """Whether the caller's words name a person (agent, human, ...)."""
+def asks_for_person(said: str, language: str = ENGLISH) -> bool:
+    """Whether the caller's words name a person (agent, human, ...) in ``language``."""
     plain = set(_plain(said).split())
-    return any(word in plain for word in _words("voice_person_words"))
+    return any(word in plain for word in _words("voice_person_words", language))
 
 
-def yes_or_no(said: str, keys: str) -> Optional[bool]:
+def yes_or_no(said: str, keys: str, language: str = ENGLISH) -> Optional[bool]:
     """True for yes (or key 1), False for no (or key 2), None otherwise."""
     if keys:
         return {"1": True, "2": False}.get(keys)
-    if _phrase_in(said, "voice_yes_words"):
+    if _phrase_in(said, "voice_yes_words", language):
         return True
-    if _phrase_in(said, "voice_no_words"):
+    if _phrase_in(said, "voice_no_words", language):
         return False
     return None
 
@@ -127,6 +136,8 @@ class CallFlow:
         self.identity = identity
         self.calls = calls
         self.hours = hours
+        self.bank_language = bank_language(settings)
+        self._languages: Dict[str, Tuple[str, str]] = {}
 
     # ---- the call starts --------------------------------------------------------------------
 
@@ -149,12 +160,12 @@ class CallFlow:
         # (or told that the number banks here) before the PIN. A withheld number is offered a
         # person straight away: no account can be reached without a number.
         if phone is None:
-            lines = [text("voice_greeting"), text("voice_withheld_number")]
+            lines = [self._say(call, "voice_greeting"), self._say(call, "voice_withheld_number")]
         else:
             lines = [
-                text("voice_greeting"),
+                self._say(call, "voice_greeting"),
                 latest_warning(customer) or "",
-                text("voice_opening_prompt"),
+                self._say(call, "voice_opening_prompt"),
             ]
         reply = Reply(lines, listen="speech", action=turn_url(1), single_key=True)
         return self._finish(call, 0, reply)
@@ -168,7 +179,9 @@ class CallFlow:
             # Not a call we know (e.g. the store was reset mid-call): start it afresh.
             return render_restart(self.settings)
         if n is None or n < 1:
-            reply = Reply([text("voice_problem")], action=turn_url((call.last_turn or 0) + 1))
+            reply = Reply(
+                [self._say(call, "voice_problem")], action=turn_url((call.last_turn or 0) + 1)
+            )
             return self._render(call, reply)
         if call.last_turn is not None and n <= call.last_turn and call.last_twiml:
             return call.last_twiml
@@ -208,18 +221,18 @@ class CallFlow:
         call = replace(call, quiet_turns=quiet)
         if quiet <= MAX_REPROMPTS:
             if awaiting_pin:
-                return call, Reply([text("voice_pin_reprompt")], listen="pin")
+                return call, Reply([self._say(call, "voice_pin_reprompt")], listen="pin")
             if call.question:
                 # Half way through (which account? shall I send it?): that question again,
                 # not "what would you like to do?". It carries its own keypad choices.
-                line = text(f"voice_reprompt_question_{quiet}", question=call.question)
+                line = self._say(call, f"voice_reprompt_question_{quiet}", question=call.question)
                 return call, Reply([line], single_key=bool(call.choices))
-            lines = [text(f"voice_reprompt_{quiet}"), *self._choice_lines(call)]
+            lines = [self._say(call, f"voice_reprompt_{quiet}"), *self._choice_lines(call)]
             return call, Reply(lines, single_key=True)
         if quiet == MAX_REPROMPTS + 1:
             call = replace(call, pending=PENDING_PERSON)
-            return call, Reply([text("voice_offer_person")], single_key=True)
-        return call, Reply([text("voice_goodbye_silent")], listen=None, hangup=True)
+            return call, Reply([self._say(call, "voice_offer_person")], single_key=True)
+        return call, Reply([self._say(call, "voice_goodbye_silent")], listen=None, hangup=True)
 
     def _pending(
         self, call: CallView, speech: str, keys: str, awaiting_pin: bool
@@ -228,8 +241,8 @@ class CallFlow:
         question = call.pending
         if keys == KEY_REPEAT:
             offer = "voice_offer_person" if question == PENDING_PERSON else "voice_callback_offer"
-            return call, Reply([text(offer)], single_key=True)
-        answer = yes_or_no(speech, keys)
+            return call, Reply([self._say(call, offer)], single_key=True)
+        answer = yes_or_no(speech, keys, self._language(call))
         if answer is None:
             return None
         call = replace(call, pending=None)
@@ -238,54 +251,63 @@ class CallFlow:
         if answer and question == PENDING_CALLBACK:
             return self._book_callback(call)
         if awaiting_pin:
-            lines = [text("voice_back_to_assistant"), text("voice_pin_reprompt")]
+            lines = [
+                self._say(call, "voice_back_to_assistant"),
+                self._say(call, "voice_pin_reprompt"),
+            ]
             return call, Reply(lines, listen="pin")
         if call.question:
-            line = text("voice_back_to_question", question=call.question)
+            line = self._say(call, "voice_back_to_question", question=call.question)
             return call, Reply([line], single_key=bool(call.choices))
-        return call, Reply([text("voice_back_to_assistant")], single_key=True)
+        return call, Reply([self._say(call, "voice_back_to_assistant")], single_key=True)
 
     def _pin(self, call: CallView, n: int, speech: str, keys: str) -> Tuple[CallView, Reply]:
         """While the PIN is asked for, only keys are taken; spoken words are never passed on."""
         if keys == KEY_PERSON or (
-            speech and not keys and asks_for_person(speech) and not re.search(r"\d", speech)
+            speech
+            and not keys
+            and asks_for_person(speech, self._language(call))
+            and not re.search(r"\d", speech)
         ):
             self.conversations.clear_awaiting_pin(call.conversation_id)
             return self._handoff(call, [], "key" if keys else "asked")
         if not keys:
-            return call, Reply([text("voice_pin_keypad_only")], listen="pin")
+            return call, Reply([self._say(call, "voice_pin_keypad_only")], listen="pin")
         if not keys.isdigit() or len(keys) not in PIN_LENGTHS:
-            return call, Reply([text("voice_pin_too_short")], listen="pin")
-        turn = self.turns.handle(call.conversation_id, keys, self._message_id(call, n))
+            return call, Reply([self._say(call, "voice_pin_too_short")], listen="pin")
+        turn = self._handled(call, keys, n)
         return self._from_turn(call, turn, "misunderstood")
 
     def _keys(self, call: CallView, n: int, keys: str) -> Tuple[CallView, Reply]:
         if keys == KEY_PERSON:
             return self._handoff(call, [], "key")
         if keys == KEY_REPEAT:
-            return self._ask(call, n, text("voice_request_repeat"))
+            return self._ask(call, n, self._say(call, "voice_request_repeat"))
         if keys == KEY_SLOWER:
             # The assistant answers with the step; the pace changes in _from_turn.
-            return self._ask(call, n, text("voice_request_slower"))
+            return self._ask(call, n, self._say(call, "voice_request_slower"))
         if keys == KEY_FASTER:
-            return self._ask(call, n, text("voice_request_faster"))
+            return self._ask(call, n, self._say(call, "voice_request_faster"))
         if keys.isdigit() and len(keys) == 1:
             number = int(keys)
             if call.choices and 1 <= number <= len(call.choices):
                 choice = call.choices[number - 1]
                 return self._ask(call, n, choice["payload"], request=choice["payload"])
             if not call.choices and keys in MENU:
-                request = text(MENU[keys])
+                request = self._say(call, MENU[keys])
                 return self._ask(call, n, request, request=request)
         elif keys.isdigit():
             # Several keys: an account number, say. Never recorded (it could be a PIN); the
             # turn handler keeps a PIN-like number from the assistant.
             return self._ask(call, n, keys)
-        lines = [text("voice_unknown_key"), *(self._choice_lines(call) or [text("voice_menu")])]
+        lines = [
+            self._say(call, "voice_unknown_key"),
+            *(self._choice_lines(call) or [self._say(call, "voice_menu")]),
+        ]
         return call, Reply(lines, single_key=True)
 
     def _speech(self, call: CallView, n: int, speech: str) -> Tuple[CallView, Reply]:
-        reason = "asked" if asks_for_person(speech) else "misunderstood"
+        reason = "asked" if asks_for_person(speech, self._language(call)) else "misunderstood"
         return self._ask(call, n, speech, request=speech, reason=reason)
 
     def _ask(
@@ -299,7 +321,7 @@ class CallFlow:
         """Pass ``words`` to the assistant (through the turn handler) and speak its answer."""
         if request:
             call = replace(call, requests=[*call.requests, mask_numbers(request)][-MAX_REQUESTS:])
-        turn = self.turns.handle(call.conversation_id, words, self._message_id(call, n))
+        turn = self._handled(call, words, n)
         return self._from_turn(call, turn, reason)
 
     def _from_turn(self, call: CallView, turn: Turn, reason: str) -> Tuple[CallView, Reply]:
@@ -311,7 +333,7 @@ class CallFlow:
         if turn.speech_rate in (pace.SLOWER, pace.FASTER):
             rate, moved = pace.change(self.settings, call.speech_rate, turn.speech_rate)
             call = replace(call, speech_rate=rate, paced_by_caller=True)
-            lines = [text(PACE_WORDS[turn.speech_rate, moved]), *lines]
+            lines = [self._say(call, PACE_WORDS[turn.speech_rate, moved]), *lines]
         choices: List[dict] = []
         for message in turn.messages:
             buttons = message.get("buttons") or []
@@ -327,7 +349,7 @@ class CallFlow:
         if turn.awaiting_pin:
             # The PIN prompt and every wrong-PIN answer offer a person, to every caller (one
             # whose number we don't know can never give a right PIN).
-            return call, Reply([*lines, text("voice_pin_person")], listen="pin")
+            return call, Reply([*lines, self._say(call, "voice_pin_person")], listen="pin")
         if turn.end_call:
             return call, Reply(lines, listen=None, hangup=True)
         return call, Reply(lines, single_key=bool(choices))
@@ -370,48 +392,68 @@ class CallFlow:
             whisper_url=f"{WHISPER_PATH}?call={call.call_sid}",
             action=DIAL_STATUS_PATH,
         )
-        return call, Reply([*lines, text("voice_transferring")], listen=None, transfer=transfer)
+        return call, Reply(
+            [*lines, self._say(call, "voice_transferring")], listen=None, transfer=transfer
+        )
 
     def _closed(self, call: CallView, lines: List[str]) -> Tuple[CallView, Reply]:
-        closed = text(
-            "voice_closed", opens=self.hours.spoken_opens(), closes=self.hours.spoken_closes()
+        locale = self._locale(call)
+        closed = self._say(
+            call,
+            "voice_closed",
+            opens=self.hours.spoken_opens(locale),
+            closes=self.hours.spoken_closes(locale),
         )
         if call.phone is None:
-            no_number = text("voice_callback_no_number", opens=self.hours.spoken_opens())
+            no_number = self._say(
+                call, "voice_callback_no_number", opens=self.hours.spoken_opens(locale)
+            )
             return call, Reply([*lines, closed, no_number])
         call = replace(call, pending=PENDING_CALLBACK)
-        return call, Reply([*lines, closed, text("voice_callback_offer")], single_key=True)
+        return call, Reply(
+            [*lines, closed, self._say(call, "voice_callback_offer")], single_key=True
+        )
 
     def _book_callback(self, call: CallView) -> Tuple[CallView, Reply]:
         code = call.handoff.get("reason") or "asked"
-        reason = text(f"voice_whisper_reason_{code}")
+        # Kept for the call centre: in the bank's language.
+        reason = text(f"voice_whisper_reason_{code}", language=self.bank_language)
         if not self.hours.is_open():
-            reason = text("voice_callback_reason", reason=reason)
+            reason = text("voice_callback_reason", language=self.bank_language, reason=reason)
         self.calls.request_callback(
             call.call_sid, call.phone or "", call.handoff.get("customer_id"), reason
         )
         logger.info("voice call-back requested: call %s", call.call_sid)
-        return call, Reply([text("voice_callback_booked", opens=self.hours.spoken_opens())])
+        opens = self.hours.spoken_opens(self._locale(call))
+        return call, Reply([self._say(call, "voice_callback_booked", opens=opens)])
 
     def dial_status(self, call_sid: str, dial_status: str) -> str:
         """After the transfer: goodbye if the agent answered, else a call-back offer."""
         call = self.calls.get(call_sid)
-        if call is None or dial_status in ANSWERED_DIAL:
+        if call is None:
+            words = text("voice_after_agent", VOICE, self.bank_language)
             return render(
-                Reply([text("voice_after_agent")], listen=None, hangup=True),
+                Reply([words], listen=None, hangup=True),
                 self.settings,
-                rate_for(self.settings, call.speech_rate if call else "normal"),
+                rate_for(self.settings, "normal"),
+                speech=speech_for(self.bank_language, self.settings),
+            )
+        if dial_status in ANSWERED_DIAL:
+            return self._render(
+                call, Reply([self._say(call, "voice_after_agent")], listen=None, hangup=True)
             )
         next_turn = (call.last_turn or 0) + 1
         handoff = {**call.handoff, "reason": "dial_failed"}
         call = replace(call, handoff=handoff, handed_off=False)
-        lines = [text("voice_dial_failed")]
+        lines = [self._say(call, "voice_dial_failed")]
         if call.phone is None:
-            reply = Reply([*lines, text("voice_back_to_assistant")], action=turn_url(next_turn))
+            reply = Reply(
+                [*lines, self._say(call, "voice_back_to_assistant")], action=turn_url(next_turn)
+            )
         else:
             call = replace(call, pending=PENDING_CALLBACK)
             reply = Reply(
-                [*lines, text("voice_callback_offer")],
+                [*lines, self._say(call, "voice_callback_offer")],
                 action=turn_url(next_turn),
                 single_key=True,
             )
@@ -419,11 +461,11 @@ class CallFlow:
         return self._render(call, reply)
 
     def whisper(self, call_sid: Optional[str]) -> str:
-        """What the agent hears before being connected: the hand-off summary."""
+        """What the agent hears before being connected: the hand-off summary, in the bank's
+        language whatever the caller's."""
         call = self.calls.get(call_sid) if call_sid else None
         summary = call.handoff if call is not None else None
-        reply = Reply([whisper_text(summary)], listen=None)
-        return render(reply, self.settings, self.settings.voice_rate_normal)
+        return render_whisper(self.settings, summary)
 
     def status(self, call_sid: str, status: str, duration: Optional[int]) -> bool:
         """Record how the call ended; False (and nothing changed) for a call we don't know."""
@@ -436,7 +478,7 @@ class CallFlow:
 
     def _choice_lines(self, call: CallView) -> List[str]:
         return [
-            text("voice_choice", number=i, title=choice["title"] or choice["payload"])
+            self._say(call, "voice_choice", number=i, title=choice["title"] or choice["payload"])
             for i, choice in enumerate(call.choices, start=1)
         ]
 
@@ -445,12 +487,48 @@ class CallFlow:
         return f"voice:{call.call_sid}:{n}"
 
     def _render(self, call: CallView, reply: Reply) -> str:
+        language = self._language(call)
         return render(
             reply,
             self.settings,
             rate_for(self.settings, call.speech_rate),
-            hints=text("voice_hints"),
+            hints=text("voice_hints", language=language),
+            speech=speech_for(language, self.settings),
         )
+
+    def _language(self, call: CallView) -> str:
+        """The language the call is in now: the verified customer's, else the bank's."""
+        return self._speaks(call)[0]
+
+    def _locale(self, call: CallView) -> str:
+        """The locale the call is in now (its times of day): as :meth:`_language`."""
+        return self._speaks(call)[1]
+
+    def _speaks(self, call: CallView) -> Tuple[str, str]:
+        known = self._languages.get(call.conversation_id)
+        if known is None:
+            locale = self.turns.locale(call.conversation_id)
+            known = (language_of(locale, self.settings.locale), locale)
+            self._languages[call.conversation_id] = known
+        return known
+
+    def language_of_call(self, call_sid: str) -> str:
+        """The language call ``call_sid`` is in now; the bank's when it can't be told."""
+        try:
+            call = self.calls.get(call_sid)
+            return self._language(call) if call is not None else self.bank_language
+        except Exception:  # noqa: BLE001 - only for an apology after a failure
+            return self.bank_language
+
+    def _handled(self, call: CallView, words: str, n: int) -> Turn:
+        """``words`` through the turn handler (a PIN in them may change the call's language)."""
+        turn = self.turns.handle(call.conversation_id, words, self._message_id(call, n))
+        self._languages.pop(call.conversation_id, None)
+        return turn
+
+    def _say(self, call: CallView, key: str, **values: object) -> str:
+        """The voice channel's own words ``key``, in the language the call is in now."""
+        return text(key, VOICE, self._language(call), **values)
 
     def _finish(self, call: CallView, n: int, reply: Reply) -> str:
         """Render ``reply`` and remember it as the answer to turn ``n``."""
@@ -460,12 +538,29 @@ class CallFlow:
 
 
 def render_restart(settings: Settings) -> str:
-    """For a turn of a call we don't know: an apology, then the call starts again."""
-    reply = Reply([text("voice_problem")], listen=None, redirect=START_PATH)
-    return render(reply, settings, settings.voice_rate_normal)
+    """For a turn of a call we don't know: an apology (in the bank's language), then the call
+    starts again."""
+    language = bank_language(settings)
+    reply = Reply([text("voice_problem", VOICE, language)], listen=None, redirect=START_PATH)
+    return render(
+        reply, settings, settings.voice_rate_normal, speech=speech_for(language, settings)
+    )
 
 
-def render_apology_and_hangup(settings: Settings) -> str:
-    """When the call cannot go on: a spoken apology and a polite end."""
-    reply = Reply([text("voice_problem_end")], listen=None, hangup=True)
-    return render(reply, settings, settings.voice_rate_normal)
+def render_whisper(settings: Settings, summary: Optional[Dict[str, Any]]) -> str:
+    """The agent's whisper for ``summary`` (None: no summary), in the bank's language."""
+    language = bank_language(settings)
+    reply = Reply([whisper_text(summary, language)], listen=None)
+    return render(
+        reply, settings, settings.voice_rate_normal, speech=speech_for(language, settings)
+    )
+
+
+def render_apology_and_hangup(settings: Settings, language: Optional[str] = None) -> str:
+    """When the call cannot go on: a spoken apology and a polite end, in ``language`` (the
+    call's, when known; else the bank's)."""
+    language = language or bank_language(settings)
+    reply = Reply([text("voice_problem_end", VOICE, language)], listen=None, hangup=True)
+    return render(
+        reply, settings, settings.voice_rate_normal, speech=speech_for(language, settings)
+    )

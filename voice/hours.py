@@ -13,6 +13,7 @@ from datetime import datetime, time, timezone
 from typing import Callable, Optional
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_time
 
 from assistant.settings import Settings
@@ -79,15 +80,22 @@ class OpeningHours:
             return self.opens <= minute < self.closes
         return minute >= self.opens or minute < self.closes  # wraps past midnight
 
-    def spoken_opens(self) -> str:
-        """Opening time as said aloud, e.g. "8 AM"."""
-        return self._spoken(self.opens)
+    def spoken_opens(self, locale: Optional[str] = None) -> str:
+        """Opening time as said aloud in ``locale`` (default the call centre's), e.g. "8 AM"."""
+        return self._spoken(self.opens, locale or self.locale)
 
-    def spoken_closes(self) -> str:
-        """Closing time as said aloud, e.g. "8 PM"."""
-        return self._spoken(self.closes % (24 * 60))
+    def spoken_closes(self, locale: Optional[str] = None) -> str:
+        """Closing time as said aloud in ``locale`` (default the call centre's), e.g. "8 PM"."""
+        return self._spoken(self.closes % (24 * 60), locale or self.locale)
 
-    def _spoken(self, minutes: int) -> str:
+    @staticmethod
+    def _spoken(minutes: int, locale: str) -> str:
+        """A 12-hour locale's clock drops the minutes of a whole hour ("8 AM", "8:30 PM");
+        a 24-hour one says the time its own short way ("20:00")."""
         moment = time(minutes // 60, minutes % 60)
-        pattern = "h a" if moment.minute == 0 else "h:mm a"
-        return format_time(moment, pattern, locale=self.locale)
+        short = Locale.parse(locale).time_formats["short"].pattern
+        if "h" not in short and "K" not in short:
+            pattern = short
+        else:
+            pattern = "h a" if moment.minute == 0 else "h:mm a"
+        return format_time(moment, pattern, locale=locale).replace("\u202f", " ")

@@ -12,8 +12,13 @@ assistant's turn is saved under ``sms:<MessageSid>``, keyword replies are fixed 
 message reaches the assistant, moves money or changes an opt-out twice.
 
 STOP opts the number out (``assistant.messaging.opt_outs``) with one confirmation; while opted
-out, only START and HELP are answered. When Twilio's Advanced Opt-Out already answered a keyword (it
-adds ``OptOutType`` to the webhook), the choice is stored and no second reply is sent.
+out, only START and HELP are answered. When Twilio's Advanced Opt-Out already answered a keyword
+(it adds ``OptOutType`` to the webhook), the choice is stored and no second reply is sent.
+
+The channel's own words (``assistant/texts/<language>/sms.yml``) are in the language of the
+number's conversation: the verified customer's, else the bank's (a number's own language before
+the PIN would tell a stranger that it banks here). The keywords themselves (``voice.keywords``)
+are the carriers' English ones in every language.
 
 ``POST /twilio/sms/status`` records delivery status callbacks (``assistant.messaging.sms_records``).
 """
@@ -38,6 +43,7 @@ from assistant.messaging.opt_outs import OptOutStore
 from assistant.messaging.sms_records import RECEIVED, SmsRecords
 from assistant.messaging.sms_text import ShapedSms, segment_info, shape_reply
 from assistant.settings import Settings
+from assistant.texts import language_of
 from assistant.texts import text as say
 from voice.keywords import ASSISTANT_REQUESTS, Keyword, match_keyword
 from voice.security import twilio_params
@@ -194,7 +200,15 @@ class SmsChannel:
         }.get(purpose)
         if key is None or (sms.twilio_answered and purpose != Purpose.EMPTY):
             return None
-        return self._shape_texts([say(key, CHANNEL)])
+        language = self._language(sms.phone)
+        return self._shape_texts([say(key, CHANNEL, language)], language)
+
+    def _language(self, phone: str) -> str:
+        """The language of ``phone``'s conversation: its verified customer's, else the bank's."""
+        conversation = self.conversations.latest(CHANNEL, phone, self.settings.sms_session_minutes)
+        if conversation is None:
+            return language_of(self.settings.locale, self.settings.locale)
+        return self.turns.language(conversation.id)
 
     def _ask_assistant(self, sms: InboundSms, purpose: str) -> Turn:
         conversations = self.conversations
@@ -232,11 +246,12 @@ class SmsChannel:
 
     def _shape(self, turn: Turn) -> ShapedSms:
         # Buttons are not shown: the sms variations say "Reply YES or NO" instead.
-        return self._shape_texts([message.get("text") or "" for message in turn.messages])
+        texts = [message.get("text") or "" for message in turn.messages]
+        return self._shape_texts(texts, self.turns.language(turn.conversation_id))
 
     @staticmethod
-    def _shape_texts(texts: list[str]) -> ShapedSms:
-        return shape_reply(texts, ending=say("sms_cut", CHANNEL))
+    def _shape_texts(texts: list[str], language: str) -> ShapedSms:
+        return shape_reply(texts, ending=say("sms_cut", CHANNEL, language))
 
 
 def _message_id(sid: str) -> str:

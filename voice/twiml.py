@@ -1,8 +1,9 @@
 """TwiML for the voice channel: what the caller hears next, and how we listen for the answer.
 
-Every ``<Say>`` uses the configured voice and language with an SSML ``<prosody rate>`` (the
-call's pace); prompts are spoken inside the ``<Gather>`` so a caller can answer (or press a key)
-without waiting for the end.
+Every ``<Say>`` uses the speech voice of the language the call is in (:func:`speech_for`) with
+an SSML ``<prosody rate>`` (the call's pace), and the ``<Gather>`` listens in that language;
+prompts are spoken inside the ``<Gather>`` so a caller can answer (or press a key) without
+waiting for the end.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from fastapi.responses import Response
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from assistant.settings import Settings
+from assistant.texts import own_setting
 from voice import pace
 
 TWIML_MEDIA_TYPE = "application/xml"
@@ -48,19 +50,50 @@ class Reply:
     hangup: bool = False
 
 
+@dataclass(frozen=True)
+class Speech:
+    """How a call speaks and listens: ``<Say voice language>`` and ``<Gather language>``."""
+
+    voice: Optional[str]
+    language: str
+
+
+def speech_for(language: str, settings: Settings) -> Speech:
+    """The speech voice for catalogue ``language``: the one its catalogue names
+    (``voice_tts_language``, ``voice_tts_voice`` in ``assistant/texts/<language>/``; Twilio's
+    default voice for that language when it names none), else the bank's (the settings'
+    ``voice_language`` and ``voice_name``)."""
+    own_language = own_setting("voice_tts_language", language)
+    if own_language is None:
+        return bank_speech(settings)
+    return Speech(own_setting("voice_tts_voice", language), own_language)
+
+
+def bank_speech(settings: Settings) -> Speech:
+    """The bank's speech voice, from the settings."""
+    return Speech(settings.voice_name, settings.voice_language)
+
+
 def rate_for(settings: Settings, speech_rate: str) -> str:
     """The SSML prosody rate for a call's pace (its step, see :mod:`voice.pace`)."""
     return pace.rate_for(settings, speech_rate)
 
 
-def say(parent: VoiceResponse | Gather, words: str, settings: Settings, rate: str) -> None:
+def say(parent: VoiceResponse | Gather, words: str, speech: Speech, rate: str) -> None:
     """``<Say voice language><prosody rate>words</prosody></Say>`` inside ``parent``."""
-    spoken = parent.say(voice=settings.voice_name, language=settings.voice_language)
+    spoken = parent.say(voice=speech.voice, language=speech.language)
     spoken.prosody(words, rate=rate)
 
 
-def render(reply: Reply, settings: Settings, rate: str, hints: str = "") -> str:
-    """The TwiML document for ``reply``."""
+def render(
+    reply: Reply,
+    settings: Settings,
+    rate: str,
+    hints: str = "",
+    speech: Optional[Speech] = None,
+) -> str:
+    """The TwiML document for ``reply``, spoken with ``speech`` (default: the bank's)."""
+    speech = speech or bank_speech(settings)
     response = VoiceResponse()
     target: VoiceResponse | Gather = response
     if reply.listen == "pin" and reply.action:
@@ -82,14 +115,14 @@ def render(reply: Reply, settings: Settings, rate: str, hints: str = "") -> str:
             timeout=LISTEN_TIMEOUT,
             speech_timeout="auto",
             action_on_empty_result=True,
-            language=settings.voice_language,
+            language=speech.language,
             finish_on_key="#",
             hints=hints or None,
             **options,
         )
     for line in reply.lines:
         if line:
-            say(target, line, settings, rate)
+            say(target, line, speech, rate)
     if reply.transfer is not None:
         dial = response.dial(
             caller_id=reply.transfer.caller_id,

@@ -19,12 +19,12 @@ from fastapi.responses import Response
 from assistant.gateway.deps import Banking, Conversations, Identity, SettingsDep, Store, Turns
 from assistant.settings import Settings
 from assistant.texts import text
-from voice.call_flow import CallFlow, render_apology_and_hangup
+from voice.call_flow import VOICE, CallFlow, render_apology_and_hangup, render_whisper
 from voice.calls import CallStore
 from voice.hours import OpeningHours
 from voice.security import twilio_params
-from voice.twiml import Reply, render, twiml_response
-from voice.whisper import mask_numbers, whisper_text
+from voice.twiml import Reply, render, speech_for, twiml_response
+from voice.whisper import mask_numbers
 
 logger = logging.getLogger(__name__)
 
@@ -133,15 +133,16 @@ def turn(request: Request, settings: SettingsDep, params: TwilioParams, flow: Fl
         return twiml_response(flow.turn(call_sid, n, speech, digits))
     except Exception as error:  # noqa: BLE001 - a caller must hear something, never a 500
         _log_failure("turn", error)
-        return twiml_response(_apology_and_listen(settings, n))
+        return twiml_response(_apology_and_listen(settings, n, flow.language_of_call(call_sid)))
 
 
-def _apology_and_listen(settings: Settings, n: Optional[int]) -> str:
-    """After a failure mid-call: say sorry and listen again (or end politely if we can't)."""
+def _apology_and_listen(settings: Settings, n: Optional[int], language: str) -> str:
+    """After a failure mid-call: say sorry in the call's ``language`` and listen again (or end
+    politely if we can't)."""
     if n is None:
-        return render_apology_and_hangup(settings)
-    reply = Reply([text("voice_problem")], action=f"/twilio/voice/turn?n={n + 1}")
-    return render(reply, settings, settings.voice_rate_slow)
+        return render_apology_and_hangup(settings, language)
+    reply = Reply([text("voice_problem", VOICE, language)], action=f"/twilio/voice/turn?n={n + 1}")
+    return render(reply, settings, settings.voice_rate_slow, speech=speech_for(language, settings))
 
 
 @router.post("/voice/dial-status", response_class=Response)
@@ -155,7 +156,7 @@ def dial_status(settings: SettingsDep, params: TwilioParams, flow: Flow) -> Resp
         return twiml_response(flow.dial_status(call_sid, status))
     except Exception as error:  # noqa: BLE001
         _log_failure("dial status", error)
-        return twiml_response(render_apology_and_hangup(settings))
+        return twiml_response(render_apology_and_hangup(settings, flow.language_of_call(call_sid)))
 
 
 @router.post("/voice/whisper", response_class=Response)
@@ -166,8 +167,7 @@ def whisper(request: Request, settings: SettingsDep, params: TwilioParams, flow:
         return twiml_response(flow.whisper(call if SID.match(call) else None))
     except Exception as error:  # noqa: BLE001 - the agent still gets connected
         _log_failure("whisper", error)
-        reply = Reply([whisper_text(None)], listen=None)
-        return twiml_response(render(reply, settings, settings.voice_rate_normal))
+        return twiml_response(render_whisper(settings, None))
 
 
 @router.post("/voice/status", status_code=204, response_class=Response)

@@ -3,6 +3,9 @@
 Who is calling (by caller ID: identification only), whether the PIN was checked in this call,
 why they were transferred, what they asked for (with every run of four or more digits, spoken
 or typed, masked: never a PIN or an account number) and risk flags.
+
+It is said to the agent, not the caller, so it is in the bank's language (the catalogue of the
+bank's locale), whatever language the caller speaks; what they asked for is quoted as said.
 """
 
 from __future__ import annotations
@@ -65,24 +68,29 @@ def build_summary(
     }
 
 
-def whisper_text(summary: Optional[Dict[str, Any]]) -> str:
-    """What the agent hears: a few short sentences from ``summary``."""
+def whisper_text(summary: Optional[Dict[str, Any]], language: str) -> str:
+    """What the agent hears: a few short sentences from ``summary``, in ``language`` (the
+    bank's: the call centre's language, not the caller's)."""
+
+    def say(key: str, **values: Any) -> str:
+        return text(key, "voice", language, **values)
+
     if not summary:
-        return text("voice_whisper_no_summary")
+        return say("voice_whisper_no_summary")
     name = summary.get("name")
-    who = text("voice_whisper_caller", name=name) if name else text("voice_whisper_unknown_caller")
-    verified = text(
+    who = say("voice_whisper_caller", name=name) if name else say("voice_whisper_unknown_caller")
+    verified = say(
         "voice_whisper_verified" if summary.get("verified") else "voice_whisper_not_verified"
     )
-    reason = text(f"voice_whisper_reason_{summary.get('reason') or 'asked'}")
+    reason = say(f"voice_whisper_reason_{summary.get('reason') or 'asked'}")
     requests = [mask_numbers(r) for r in summary.get("requests") or []]
     asked = (
-        text("voice_whisper_asked", requests="; ".join(requests))
+        say("voice_whisper_asked", requests="; ".join(requests))
         if requests
-        else text("voice_whisper_asked_nothing")
+        else say("voice_whisper_asked_nothing")
     )
-    flags = [text(f"voice_whisper_flag_{flag}") for flag in summary.get("flags") or []]
-    flag_part = text("voice_whisper_flags", flags=", ".join(flags)) if flags else ""
-    return text(
+    flags = [say(f"voice_whisper_flag_{flag}") for flag in summary.get("flags") or []]
+    flag_part = say("voice_whisper_flags", flags=", ".join(flags)) if flags else ""
+    return say(
         "voice_whisper", who=who, verified=verified, reason=reason, asked=asked, flags=flag_part
     )

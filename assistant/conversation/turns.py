@@ -233,7 +233,8 @@ class TurnHandler:
             sources=pin_sources(channel, conversation.phone, address),
         )
         if not result.ok:
-            language = self._language_of(None)
+            # Still before the PIN: the bank's language and locale, whoever the number is.
+            language = self.customer_language(None)
             refused = refusal_text(
                 result, channel, lambda at: local_time(at, self.settings), language
             )
@@ -296,7 +297,7 @@ class TurnHandler:
         # The gateway, not the part it protects, records whether this message is the plain
         # yes to the read-back just delivered; anything else closes that read-back.
         confirmed = self.readbacks.answer(
-            conversation.id, is_plain_yes(text, self._language_of(verified_id)), message_id
+            conversation.id, is_plain_yes(text, self.customer_language(verified_id)), message_id
         )
         try:
             replies = self.rasa.send(
@@ -346,28 +347,41 @@ class TurnHandler:
             if refusal is not None:
                 turn.awaiting_pin = False
                 turn.messages = [m for m in turn.messages if m is not turn.messages[-1]]
+                verified = self._verified(conversation)
+                locale = self.customer_locale(verified)
                 words = refusal_text(
                     refusal,
                     channel,
-                    lambda at: local_time(at, self.settings),
-                    self._language_of(self._verified(conversation)),
+                    lambda at: local_time(at, self.settings, locale),
+                    self.customer_language(verified),
                 )
                 return self._with(turn, words or "")
             self.conversations.set_awaiting_pin(conversation.id, pending_text or text)
         return turn
 
-    def _locale_of(self, customer_id: Optional[int]) -> str:
-        """The customer's locale ("en_US"), else the bank's. Pass only a verified customer:
-        a language picked by the claimed number would tell a caller that it banks here."""
+    def customer_locale(self, customer_id: Optional[int]) -> str:
+        """The customer's locale ("en_US"), else the bank's. Pass only a verified customer
+        (or one written to on their own number on file): a language picked by a claimed
+        number would tell a caller that it banks here."""
         if customer_id is not None:
             locale = self.banking.get_customer(customer_id).locale
             if locale:
                 return locale
         return self.settings.locale
 
-    def _language_of(self, customer_id: Optional[int]) -> str:
+    def customer_language(self, customer_id: Optional[int]) -> str:
         """The customer's language ("en"), else the bank's: the catalogue the turn speaks."""
-        return language_of(self._locale_of(customer_id), self.settings.locale)
+        return language_of(self.customer_locale(customer_id), self.settings.locale)
+
+    def locale(self, conversation_id: str) -> str:
+        """The locale conversation ``conversation_id`` is spoken in now: its verified
+        customer's, else the bank's (before the PIN, whoever the number belongs to)."""
+        return self.customer_locale(self.conversations.verified_customer_id(conversation_id))
+
+    def language(self, conversation_id: str) -> str:
+        """The catalogue language conversation ``conversation_id`` is spoken in now (see
+        :meth:`locale`): every channel's own words use it too."""
+        return language_of(self.locale(conversation_id), self.settings.locale)
 
     # ---- changing the PIN -----------------------------------------------------------------
 
@@ -379,7 +393,7 @@ class TurnHandler:
         if customer_id is None:
             self.conversations.end_pin_change(conversation.id)
             return self._with(turn, self._say(conversation, "pin_change_expired"))
-        if digits is None and is_cancel(cleaned, self._language_of(customer_id)):
+        if digits is None and is_cancel(cleaned, self.customer_language(customer_id)):
             self.conversations.end_pin_change(conversation.id)
             return self._with(turn, self._say(conversation, "pin_change_cancelled"))
         if digits is None or len(digits) != NEW_PIN_LENGTH:
@@ -471,12 +485,12 @@ class TurnHandler:
         amount = Money(int(details.get("amount_minor", 0)), details.get("currency", "USD"))
         recipient = str(details.get("recipient", ""))
         if recipient.startswith(OWN_ACCOUNT_PREFIX):
-            recipient = self._say(
-                conversation, "own_account", kind=recipient[len(OWN_ACCOUNT_PREFIX) :]
-            )
+            kind = self._say(conversation, f"account_{recipient[len(OWN_ACCOUNT_PREFIX) :]}")
+            recipient = self._say(conversation, "own_account", kind=kind)
+        verified = self._verified(conversation)
         values = {
-            "amount": format_money(amount, self._locale_of(self._verified(conversation))),
-            "amount_words": money_in_words(amount),
+            "amount": format_money(amount, self.customer_locale(verified)),
+            "amount_words": money_in_words(amount, self.customer_language(verified)),
             "recipient": recipient,
             "reference": outcome.get("reference", ""),
         }
@@ -514,7 +528,7 @@ class TurnHandler:
         """What Rasa may use: the verified customer's language and locale (the bank's before
         the PIN, so a caller hears the same words whether or not the number banks here), and
         the claimed customer's saved payee names for the NLU's fuzzy matching."""
-        locale = self._locale_of(self._verified(conversation))
+        locale = self.customer_locale(self._verified(conversation))
         metadata: Dict[str, Any] = {
             "language": language_of(locale, self.settings.locale),
             "locale": locale,
@@ -530,7 +544,7 @@ class TurnHandler:
     def _say(self, conversation: Any, key: str, **values: Any) -> str:
         """``key`` worded for the conversation's medium, in its verified customer's language
         (the bank's before the PIN)."""
-        language = self._language_of(self._verified(conversation))
+        language = self.customer_language(self._verified(conversation))
         return say(key, conversation.channel, language, **values)
 
     @staticmethod

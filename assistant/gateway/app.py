@@ -45,8 +45,12 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = sessions
     app.state.rasa = rasa
-    # At the first PIN lockout the customer is told by text (built on first use).
-    app.state.pin_alerts = PinLockoutTexts(lambda: build_transport(settings, sessions))
+    # At the first PIN lockout the customer is told by text (built on first use), in their
+    # own language: it goes to their number on file.
+    app.state.pin_alerts = PinLockoutTexts(
+        lambda: build_transport(settings, sessions),
+        language_of=lambda customer_id: app.state.turns.customer_language(customer_id),
+    )
     app.state.opt_outs = OptOutStore(sessions)
     app.state.sms_records = SmsRecords(sessions)
     app.state.conversations = ConversationStore(sessions)

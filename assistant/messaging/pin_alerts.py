@@ -4,7 +4,10 @@
 the first lockout of a day (``assistant.gateway.app`` wires it in): one text, purpose
 ``security``, through the outbound transport (``assistant.messaging.transport``), to the number
 on file.
-Its words are ``sms_pin_lockout_alert`` in ``assistant/texts/<language>/sms.yml``.
+Its words are ``sms_pin_lockout_alert`` (``sms_pin_changed_alert`` after a PIN change) in
+``assistant/texts/<language>/sms.yml``, in the customer's own language (``language_of``, given
+by the app): the text goes only to the number on file, so its language tells nobody else
+anything.
 
 It sends in the background, so a slow Twilio neither delays the PIN turn nor tells anyone by
 its timing that the number banks here; a failure is logged (never the text, never the PIN)
@@ -20,7 +23,7 @@ from concurrent.futures import wait as wait_for
 from typing import Callable, List, Optional
 
 from assistant.messaging.transport import OutboundTransport, mask_phone
-from assistant.texts import text
+from assistant.texts import default_language, text
 
 logger = logging.getLogger(__name__)
 
@@ -29,19 +32,22 @@ LOCKOUT_KEY = "sms_pin_lockout_alert"
 
 
 class PinLockoutTexts:
-    """``(customer_id, phone)`` -> one security text to ``phone`` (see the module)."""
+    """``(customer_id, phone)`` -> one security text to ``phone`` (see the module).
+
+    ``language_of(customer_id)`` is the customer's catalogue language; without it, the bank's.
+    """
 
     def __init__(
         self,
         transport: Callable[[], OutboundTransport],
         *,
         background: bool = True,
-        language: str = "en",
+        language_of: Optional[Callable[[int], str]] = None,
     ) -> None:
         self._make_transport = transport
         self._transport: Optional[OutboundTransport] = None
         self._lock = threading.Lock()
-        self._language = language
+        self._language_of = language_of or (lambda customer_id: default_language())
         self._pending: List[Future] = []
         self._executor = (
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="pin-alerts")
@@ -76,7 +82,7 @@ class PinLockoutTexts:
 
     def _send(self, customer_id: int, phone: str, key: str) -> None:
         try:
-            body = text(key, language=self._language)
+            body = text(key, "sms", self._language_of(customer_id))
             sid = self._transport_once().send_sms(phone, body, purpose=PURPOSE)
         except Exception as error:  # noqa: BLE001 - a lost alert must never break a PIN turn
             logger.warning(

@@ -74,6 +74,13 @@ def _entry(key: str, language: str) -> Dict[str, str]:
     return entry if entry is not None else _load(ENGLISH)[key]
 
 
+def own_setting(key: str, language: str) -> Optional[str]:
+    """``key``'s default wording in ``language``'s own catalogue, None if it has none (no
+    English fallback): for what a language may bring of its own, e.g. its speech voice."""
+    entry = _load(language).get(key)
+    return entry.get("default") if entry is not None else None
+
+
 def bank_phone_values() -> Dict[str, str]:
     """The values of the bank's phone number placeholders, from the settings."""
     from assistant.settings import get_settings
@@ -156,10 +163,15 @@ def keys(language: str = ENGLISH) -> list[str]:
     return sorted(_load(language))
 
 
-def local_time(moment: Any, settings: Any) -> str:
-    """A time of day as people here read it: '3:15 PM' in the bank's time zone and locale."""
+def local_time(moment: Any, settings: Any, locale: Optional[str] = None) -> str:
+    """A time of day as the customer reads it: '3:15 PM' in the bank's time zone, in
+    ``locale``'s own way (the bank's locale when not given)."""
     from zoneinfo import ZoneInfo
 
     from babel.dates import format_time
 
-    return format_time(moment, "h:mm a", tzinfo=ZoneInfo(settings.timezone), locale=settings.locale)
+    words = format_time(
+        moment, "short", tzinfo=ZoneInfo(settings.timezone), locale=locale or settings.locale
+    )
+    # CLDR's narrow no-break space ("3:15\u202fPM") is not GSM-7: a plain space in texts.
+    return words.replace("\u202f", " ").replace("\xa0", " ")

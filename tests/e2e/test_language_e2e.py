@@ -7,6 +7,7 @@ metadata fills) and the gateway's own words come from it, while other customers 
 
 from __future__ import annotations
 
+import uuid
 from typing import Iterator
 
 import httpx
@@ -17,6 +18,9 @@ from assistant.db import session_factory
 from assistant.demo import MARGARET_PHONE, RAVI_PHONE
 from assistant.models import Customer
 from tests.e2e.chat import Chat
+from tests.e2e.test_sms_e2e import fresh_sms_state
+from tests.e2e.test_sms_e2e import text as sms
+from tests.e2e.test_voice_e2e import Call, said
 from tests.marker_language import LOCALE, MARKER
 
 pytestmark = pytest.mark.e2e
@@ -57,3 +61,29 @@ def test_a_customer_whose_locale_has_a_catalogue_hears_it_on_every_turn_after_th
     english = Chat(gateway, MARGARET_PHONE)
     greeting = english.text("hello")
     assert greeting.startswith("Hello") and "I'm the Kindly Bank helper." in greeting
+
+
+def test_a_call_and_texts_speak_the_banks_language_before_the_pin_and_the_customers_after(
+    stack,  # noqa: ANN001
+    gateway: httpx.Client,
+    ravi_in_marker: None,
+) -> None:
+    call = Call(gateway, stack, RAVI_PHONE)
+    opening = said(call.start())
+    assert opening.startswith("Hello") and MARKER not in opening
+    asked = said(call.answer("what's my balance"))
+    assert "keypad" in asked and MARKER not in asked
+    heard = said(call.answer(digits="1357"))
+    # Rasa's response, and the account's kind filled in by the action, both in the catalogue.
+    assert heard.startswith(MARKER) and f"{MARKER} checking account" in heard, heard
+    quiet = said(call.answer())
+    assert quiet.startswith(MARKER), quiet
+
+    fresh_sms_state(stack, RAVI_PHONE)
+    (help_before,) = sms(stack, gateway, "HELP", "SM" + uuid.uuid4().hex)
+    assert help_before.startswith("Kindly Bank") and MARKER not in help_before
+    sms(stack, gateway, "BAL", "SM" + uuid.uuid4().hex)
+    (balance,) = sms(stack, gateway, "1357", "SM" + uuid.uuid4().hex)
+    assert balance.startswith(MARKER), balance
+    (help_after,) = sms(stack, gateway, "HELP", "SM" + uuid.uuid4().hex)
+    assert help_after.startswith(MARKER), help_after
