@@ -6,7 +6,8 @@ output channel, which is what selects channel-specific response variations; it r
 without the gateway's shared token; and it returns each bot message whole (text, buttons and
 custom payload together) so the gateway can shape it for its medium. The gateway's metadata
 (the customer's ``language`` and ``locale``, their payee names) goes with each message; the
-``language`` and ``locale`` slots are set from it every turn (``actions/language.py``).
+``language`` and ``locale`` slots are set from it every turn, in-process (the NLU's
+``nlu.components.MetadataEntityExtractor`` and the slots' ``from_entity`` mappings).
 
 Rasa runs without its HTTP API (no ``--enable-api``), so these channels are all it serves
 besides ``/`` (its version). Each channel also answers ``GET /webhooks/<channel>/ready``: 200

@@ -1,4 +1,4 @@
-"""Rasa 3.6 graph components: text normaliser, bank entity extractor, TF-IDF intents.
+"""Rasa 3.6 graph components: text normaliser, entity extractors, TF-IDF intents.
 
 Pipeline (``config.yml``)::
 
@@ -9,6 +9,8 @@ Pipeline (``config.yml``)::
       - name: nlu.components.TfidfIntentClassifier
       - name: FallbackClassifier
         threshold: 0.4
+      - name: nlu.components.MetadataEntityExtractor
+        keys: [language, locale]
 
 The logic lives in the Rasa-free modules of this package; these classes are the glue.
 """
@@ -33,6 +35,7 @@ from rasa.shared.nlu.constants import (
     ENTITIES,
     ENTITY_ATTRIBUTE_END,
     ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_TYPE,
     ENTITY_ATTRIBUTE_VALUE,
     INTENT,
     INTENT_RANKING_KEY,
@@ -189,6 +192,51 @@ class BankEntityExtractor(GraphComponent, EntityExtractorMixin):
             )
             found = self.add_extractor_name(_snap_to_tokens(text, found))
             message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
+        return messages
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class MetadataEntityExtractor(GraphComponent, EntityExtractorMixin):
+    """Adds an entity for each configured ``keys`` name whose message metadata is a text.
+
+    ``{"metadata": {"language": "en"}}`` with ``keys: [language]`` adds the entity
+    ``{"entity": "language", "value": "en"}`` (no span: it is not in the text), so a slot with a
+    ``from_entity`` mapping is filled in-process on every message that carries it; a message
+    without it adds nothing and leaves such a slot as it was.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        """``keys``: the metadata keys to copy into entities of the same name."""
+        return {"keys": []}
+
+    def __init__(self, config: Dict[str, Any]) -> None:
+        """Creates the extractor with ``config`` over the defaults."""
+        self._keys = list({**self.get_default_config(), **config}["keys"])
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> MetadataEntityExtractor:
+        """Creates the component."""
+        return cls(config)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Appends the configured metadata values of each message to its entities."""
+        for message in messages:
+            metadata = message.get(METADATA) or {}
+            found = [
+                {ENTITY_ATTRIBUTE_TYPE: key, ENTITY_ATTRIBUTE_VALUE: metadata[key]}
+                for key in self._keys
+                if isinstance(metadata.get(key), str) and metadata[key]
+            ]
+            if found:
+                found = self.add_extractor_name(found)
+                message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
         return messages
 
 

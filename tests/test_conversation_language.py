@@ -13,18 +13,23 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
-from rasa_sdk.executor import CollectingDispatcher
+import yaml
+from rasa.core.actions.action import ActionExtractSlots
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+from rasa.graph_components.converters.nlu_message_converter import NLUMessageConverter
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import update
 
-from actions.language import ActionConversationLanguage
 from assistant import texts
 from assistant.demo import MARGARET_PHONE
 from assistant.models import Customer
 from assistant.money import Money, money_in_words
 from assistant.readbacks import PAYMENT, is_cancel, is_plain_yes
-from assistant.settings import Settings, get_settings
+from assistant.settings import PROJECT_ROOT, Settings, get_settings
+from nlu.components import MetadataEntityExtractor
 from tests.marker_language import LANGUAGE, LOCALE, MARKER, RECOGNISED_ONLY, write_marker_language
 from tests.test_gateway_readbacks import DETAILS as READBACK_DETAILS
 from tests.test_gateway_readbacks import Gateway as ReadbackGateway
@@ -120,29 +125,57 @@ def test_the_customers_language_reaches_rasa_and_the_gateways_own_words_after_th
     assert said(gateway.say(conversation, " "))[0].startswith(MARKER)
 
 
-def test_rasa_takes_the_language_and_locale_from_each_message() -> None:
-    def run(metadata: dict, slots: dict) -> list:
-        tracker = Tracker(
-            "someone",
-            slots,
-            {"text": "hello", "intent": {"name": "greet"}, "entities": []},
-            [{"event": "user", "text": "hello", "metadata": metadata}],
-            False,
-            None,
-            {},
-            "action_listen",
+def rasa_turn(
+    domain: Domain, tracker: DialogueStateTracker, text: str, intent: str, metadata: dict
+) -> DialogueStateTracker:
+    """A user message as Rasa handles it: the NLU pipeline's metadata entities (as in
+    config.yml), then ``action_extract_slots`` with the real domain, all in-process."""
+    config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text())
+    (options,) = [
+        {k: v for k, v in step.items() if k != "name"}
+        for step in config["pipeline"]
+        if step["name"] == "nlu.components.MetadataEntityExtractor"
+    ]
+    (message,) = NLUMessageConverter().convert_user_message(
+        [UserMessage(text, sender_id=tracker.sender_id, metadata=metadata)]
+    )
+    MetadataEntityExtractor({**MetadataEntityExtractor.get_default_config(), **options}).process(
+        [message]
+    )
+    parse_data = {"entities": [], **message.as_dict(), "intent": {"name": intent, "confidence": 1}}
+    tracker.update(UserUttered(text, parse_data["intent"], parse_data["entities"], parse_data))
+    # No action server: a slot that still needed one would fail here, not be filled.
+    events = asyncio.run(
+        ActionExtractSlots(None).run(
+            CollectingOutputChannel(), TemplatedNaturalLanguageGenerator({}), tracker, domain
         )
-        action = ActionConversationLanguage()
-        return asyncio.run(action.run(CollectingDispatcher(), tracker, {}))
+    )
+    tracker.update_with_events(events, domain)
+    return tracker
 
-    assert run({"language": "eo", "locale": "eo_001"}, {}) == [
-        SlotSet("language", "eo"),
-        SlotSet("locale", "eo_001"),
-    ]
-    assert run({"language": "en", "locale": "en_GB"}, {"language": "en", "locale": "en_US"}) == [
-        SlotSet("locale", "en_GB")
-    ]
-    assert run({}, {"language": "en", "locale": "en_US"}) == []  # kept as they were
+
+def test_rasa_fills_the_language_and_locale_from_each_message_without_an_action() -> None:
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    assert "action_conversation_language" not in domain.action_names_or_texts
+    tracker = DialogueStateTracker.from_events("someone", [], slots=domain.slots)
+
+    rasa_turn(domain, tracker, "hello", "greet", {"language": "eo", "locale": "eo_001"})
+    assert (tracker.get_slot("language"), tracker.get_slot("locale")) == ("eo", "eo_001")
+    rasa_turn(domain, tracker, "hello", "greet", {"language": "en", "locale": "en_GB"})
+    assert (tracker.get_slot("language"), tracker.get_slot("locale")) == ("en", "en_GB")
+    rasa_turn(domain, tracker, "hello", "greet", {})  # e.g. `rasa shell`: kept as they were
+    assert (tracker.get_slot("language"), tracker.get_slot("locale")) == ("en", "en_GB")
+
+
+def test_the_language_and_locale_do_not_change_what_the_assistant_does_next() -> None:
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    english = DialogueStateTracker.from_events("a", [], slots=domain.slots)
+    other = DialogueStateTracker.from_events("b", [], slots=domain.slots)
+    rasa_turn(domain, english, "hello", "greet", {"language": "en", "locale": "en_US"})
+    rasa_turn(domain, other, "hello", "greet", {"language": "eo", "locale": "eo_001"})
+    assert other.get_slot("language") == "eo"
+    assert domain.states_for_tracker_history(other) == domain.states_for_tracker_history(english)
+    assert {e["entity"] for e in other.latest_message.entities} == {"language", "locale"}
 
 
 def test_a_payment_outcome_is_told_in_the_customers_language_with_its_money_words(

@@ -14,7 +14,12 @@ from rasa.shared.data import TrainingType
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu.components import BankEntityExtractor, TextNormalizer, TfidfIntentClassifier
+from nlu.components import (
+    BankEntityExtractor,
+    MetadataEntityExtractor,
+    TextNormalizer,
+    TfidfIntentClassifier,
+)
 from nlu.intent_model import prepare
 
 PAYEES = [
@@ -130,6 +135,32 @@ def test_entity_extractor_with_metadata_payees() -> None:
     assert "entities" in message.as_dict(only_output_properties=True)
 
 
+def test_metadata_entity_extractor_adds_the_named_keys_that_hold_a_text() -> None:
+    extractor = _create(MetadataEntityExtractor, {"keys": ["language", "locale", "channel"]})
+    existing = {"entity": "amount", "start": 5, "end": 7, "value": "20", "extractor": "X"}
+    metadata = {"language": "eo", "locale": "eo_001", "channel": "", "payees": PAYEES}
+    message = Message(data={"text": "send 20", "entities": [existing], "metadata": metadata})
+    extractor.process([message])
+    assert message.get("entities") == [
+        existing,
+        {"entity": "language", "value": "eo", "extractor": "MetadataEntityExtractor"},
+        {"entity": "locale", "value": "eo_001", "extractor": "MetadataEntityExtractor"},
+    ]
+    assert "entities" in message.as_dict(only_output_properties=True)
+
+
+def test_metadata_entity_extractor_adds_nothing_without_those_keys() -> None:
+    extractor = _create(MetadataEntityExtractor, {"keys": ["language"]})
+    bare = Message(data={"text": "hello"})
+    other = Message(data={"text": "hello", "metadata": {"locale": "en_US", "language": 3}})
+    extractor.process([bare, other])
+    assert bare.get("entities") is None and other.get("entities") is None
+    unconfigured = _create(MetadataEntityExtractor)
+    message = Message(data={"text": "hello", "metadata": {"language": "en"}})
+    unconfigured.process([message])
+    assert message.get("entities") is None
+
+
 def test_entity_extractor_without_metadata_uses_the_raw_span() -> None:
     extractor = _create(BankEntityExtractor, {"default_currency": "GBP"})
     message = Message(data={"text": "send 20 to green valley feed"})
@@ -207,6 +238,7 @@ def test_the_pipeline_config_validates_as_a_rasa_graph() -> None:
             {"name": "nlu.components.BankEntityExtractor"},
             {"name": "nlu.components.TfidfIntentClassifier", "C": 1.0, "ranking_length": 10},
             {"name": "FallbackClassifier", "threshold": 0.4},
+            {"name": "nlu.components.MetadataEntityExtractor", "keys": ["language"]},
         ],
     }
     graph = DefaultV1Recipe().graph_config_for_recipe(
@@ -215,6 +247,7 @@ def test_the_pipeline_config_validates_as_a_rasa_graph() -> None:
     validate(graph)
     assert any(n.uses is TfidfIntentClassifier for n in graph.train_schema.nodes.values())
     assert any(n.uses is BankEntityExtractor for n in graph.predict_schema.nodes.values())
+    assert any(n.uses is MetadataEntityExtractor for n in graph.predict_schema.nodes.values())
 
 
 @pytest.mark.parametrize("ranking_length", [0, 2])
