@@ -294,14 +294,17 @@ class TurnHandler:
         verified_id = self._verified(conversation)
         if verified_id is not None:
             self._tell_outcomes(conversation, verified_id, turn)
+        locale = self.customer_locale(verified_id)
+        language = language_of(locale, self.settings.locale)
         # The gateway, not the part it protects, records whether this message is the plain
         # yes to the read-back just delivered; anything else closes that read-back.
-        confirmed = self.readbacks.answer(
-            conversation.id, is_plain_yes(text, self.customer_language(verified_id)), message_id
-        )
+        confirmed = self.readbacks.answer(conversation.id, is_plain_yes(text, language), message_id)
         try:
             replies = self.rasa.send(
-                channel, conversation.id, text, metadata=self._metadata(conversation)
+                channel,
+                conversation.id,
+                text,
+                metadata=self._metadata(conversation, locale, language),
             )
         except RasaUnavailable:
             logger.exception("assistant unavailable for conversation %s", conversation.id)
@@ -524,15 +527,11 @@ class TurnHandler:
                 self._with(turn, self._say(conversation, "outcome_intro", outcome=words))
         self.readbacks.mark_told_ids([r.id for r in untold])
 
-    def _metadata(self, conversation: Any) -> Dict[str, Any]:
-        """What Rasa may use: the verified customer's language and locale (the bank's before
-        the PIN, so a caller hears the same words whether or not the number banks here), and
-        the claimed customer's saved payee names for the NLU's fuzzy matching."""
-        locale = self.customer_locale(self._verified(conversation))
-        metadata: Dict[str, Any] = {
-            "language": language_of(locale, self.settings.locale),
-            "locale": locale,
-        }
+    def _metadata(self, conversation: Any, locale: str, language: str) -> Dict[str, Any]:
+        """What Rasa may use: the verified customer's ``language`` and ``locale`` (the bank's
+        before the PIN, so a caller hears the same words whether or not the number banks here),
+        and the claimed customer's saved payee names for the NLU's fuzzy matching."""
+        metadata: Dict[str, Any] = {"language": language, "locale": locale}
         if conversation.customer_id is None:
             return metadata
         payees = self.banking.list_payees(conversation.customer_id)
