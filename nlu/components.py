@@ -88,6 +88,26 @@ class _WithoutOptions:
         return cls()
 
 
+class _WithOptions:
+    """For a component configured by its options over ``get_default_config()`` and nothing
+    else: Rasa's ``create`` hook and the merge, once. ``self._config`` holds the options."""
+
+    def __init__(self, config: Dict[str, Any]) -> None:
+        """Creates the component with ``config`` over the defaults."""
+        self._config = {**self.get_default_config(), **config}
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> Any:
+        """Creates the component."""
+        return cls(config)
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class TextNormalizer(_WithoutOptions, GraphComponent):
     """Rewrites the message text with :func:`nlu.normalize.normalize`; put it first.
@@ -146,7 +166,7 @@ def _blank_english() -> Any:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class BankEntityExtractor(GraphComponent, EntityExtractorMixin):
+class BankEntityExtractor(_WithOptions, GraphComponent, EntityExtractorMixin):
     """Adds ``amount``, ``account``, ``payee`` and ``date_range`` entities.
 
     Saved payees come from the message metadata (``{"payees": [{"name", "aliases"}]}``);
@@ -158,10 +178,6 @@ class BankEntityExtractor(GraphComponent, EntityExtractorMixin):
         """Default currency, payee match threshold (0-100), metadata key for payees."""
         return {"default_currency": "USD", "payee_threshold": 80.0, "payees_key": "payees"}
 
-    def __init__(self, config: Dict[str, Any]) -> None:
-        """Creates the extractor with ``config`` over the defaults."""
-        self._config = {**self.get_default_config(), **config}
-
     @classmethod
     def create(
         cls,
@@ -171,7 +187,7 @@ class BankEntityExtractor(GraphComponent, EntityExtractorMixin):
         execution_context: ExecutionContext,
     ) -> BankEntityExtractor:
         """Creates the component and warms it up (spaCy, dateparser) for the first call."""
-        component = cls(config)
+        component = super().create(config, model_storage, resource, execution_context)
         _snap_to_tokens("", [])
         extract_entities("send 5 dollars to tom on the 3rd of march")
         return component
@@ -196,7 +212,7 @@ class BankEntityExtractor(GraphComponent, EntityExtractorMixin):
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class MetadataEntityExtractor(GraphComponent, EntityExtractorMixin):
+class MetadataEntityExtractor(_WithOptions, GraphComponent, EntityExtractorMixin):
     """Adds an entity for each configured ``keys`` name whose message metadata is a text.
 
     ``{"metadata": {"language": "en"}}`` with ``keys: [language]`` adds the entity
@@ -210,28 +226,13 @@ class MetadataEntityExtractor(GraphComponent, EntityExtractorMixin):
         """``keys``: the metadata keys to copy into entities of the same name."""
         return {"keys": []}
 
-    def __init__(self, config: Dict[str, Any]) -> None:
-        """Creates the extractor with ``config`` over the defaults."""
-        self._keys = list({**self.get_default_config(), **config}["keys"])
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> MetadataEntityExtractor:
-        """Creates the component."""
-        return cls(config)
-
     def process(self, messages: List[Message]) -> List[Message]:
         """Appends the configured metadata values of each message to its entities."""
         for message in messages:
             metadata = message.get(METADATA) or {}
             found = [
                 {ENTITY_ATTRIBUTE_TYPE: key, ENTITY_ATTRIBUTE_VALUE: metadata[key]}
-                for key in self._keys
+                for key in self._config["keys"]
                 if isinstance(metadata.get(key), str) and metadata[key]
             ]
             if found:
