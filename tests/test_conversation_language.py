@@ -10,7 +10,7 @@ import asyncio
 import re
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 import yaml
@@ -52,12 +52,15 @@ def marker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     texts.reload()
 
 
+def speaks_marker(sessions: Any, customer_id: int) -> None:
+    """The customer's locale becomes the marker language's."""
+    with sessions() as session, session.begin():
+        session.execute(update(Customer).where(Customer.id == customer_id).values(locale=LOCALE))
+
+
 @pytest.fixture
 def margaret_in_marker(gateway: Gateway, marker: Path) -> Gateway:
-    with gateway.sessions() as session, session.begin():
-        session.execute(
-            update(Customer).where(Customer.id == gateway.margaret).values(locale=LOCALE)
-        )
+    speaks_marker(gateway.sessions, gateway.margaret)
     return gateway
 
 
@@ -182,10 +185,7 @@ def test_a_payment_outcome_is_told_in_the_customers_language_with_its_money_word
     marker: Path, settings: Settings
 ) -> None:
     gateway = ReadbackGateway(settings)
-    with gateway.conversations.session_factory() as session, session.begin():
-        session.execute(
-            update(Customer).where(Customer.id == gateway.margaret).values(locale=LOCALE)
-        )
+    speaks_marker(gateway.conversations.session_factory, gateway.margaret)
     call = gateway.verified_conversation("voice")
     gateway.say(call, "send 5 dollars to tom", "voice:CA1:1")
     gateway.say(call, "yes", "voice:CA1:2")  # the caller hung up during the answer
@@ -215,10 +215,7 @@ def test_a_move_to_an_own_account_is_told_with_the_accounts_words_of_the_languag
     marker: Path, settings: Settings
 ) -> None:
     gateway = ReadbackGateway(settings)
-    with gateway.conversations.session_factory() as session, session.begin():
-        session.execute(
-            update(Customer).where(Customer.id == gateway.margaret).values(locale=LOCALE)
-        )
+    speaks_marker(gateway.conversations.session_factory, gateway.margaret)
     call = gateway.verified_conversation("voice")
     details = {**READBACK_DETAILS, "recipient": "account:savings"}
     gateway.readbacks.record(call, gateway.margaret, PAYMENT, details)

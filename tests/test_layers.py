@@ -27,10 +27,11 @@ def test_no_channel_reaches_through_the_turn_handler_for_a_service() -> None:
 
 
 def test_the_import_contracts_are_kept() -> None:
+    if sys.version_info < (3, 11):
+        pytest.skip("the lock installs import-linter on Python 3.11 only (grimp needs it)")
     lint_imports = Path(sys.executable).with_name("lint-imports")
     command = str(lint_imports) if lint_imports.exists() else shutil.which("lint-imports")
-    if command is None:
-        pytest.skip("import-linter is not installed")
+    assert command is not None, "lint-imports is missing: run ./install.sh"
     result = subprocess.run(
         [command, "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=120
     )

@@ -27,7 +27,7 @@ from assistant.web.flows import parse_amount
 from assistant.web.pages import TEMPLATES, customer_page_set
 from assistant.webkit.i18n import LOCALE_DIR, Catalogues
 from assistant.webkit.pageset import KIT_STATIC, KIT_TEMPLATES
-from tests.web_support import RAVI_PIN, Browser, WebApp, make_web_app
+from tests.web_support import RAVI_PIN, Browser, WebApp, fill_drafts, make_web_app
 
 ROOT = Path(__file__).resolve().parents[1]
 WEB = ROOT / "assistant" / "web"
@@ -275,14 +275,6 @@ def _unmarked(html: str, data: List[str]) -> List[str]:
     return missing
 
 
-def _fill_drafts(web: WebApp, browser: Browser) -> None:
-    payees = {p.name: p.id for p in web.bank.list_payees(web.customer_id())}
-    for path, who in (("/send", "Tom"), ("/pay-bill", "City Power")):
-        browser.post(path, {"recipient": f"payee:{payees[who]}"})
-        browser.post(f"{path}/amount", {"amount": "5"})
-        browser.post(f"{path}/from", {"from_account": "checking"})
-
-
 def _set_locale(web: WebApp, phone: str, locale: str) -> None:
     with web.sessions() as session, session.begin():
         session.execute(update(Customer).where(Customer.phone == phone).values(locale=locale))
@@ -300,7 +292,7 @@ def _every_page(web: WebApp) -> Iterator[Tuple[str, str]]:
 
     margaret = web.browser()
     assert margaret.sign_in().status_code == 303
-    _fill_drafts(web, margaret)
+    fill_drafts(web, margaret)
     pages = ["/", "/balance", "/payments", "/ask", "/settings", "/help", "/talk", "/sign-out"]
     for flow in ("/send", "/pay-bill"):
         pages += [flow, f"{flow}/amount", f"{flow}/from", f"{flow}/check", f"{flow}/done/NOPE"]

@@ -10,7 +10,7 @@ import pytest
 
 from assistant.demo import MARGARET_PHONE
 from tests.fakes import transaction_words
-from tests.web_support import Browser, WebApp, customer_row, shape, visible_text
+from tests.web_support import Browser, WebApp, customer_row, fill_drafts, shape, visible_text
 
 SIGNED_IN_PAGES = {
     "/": "What would you like to do?",
@@ -29,15 +29,6 @@ SIGNED_IN_PAGES = {
     "/settings": "Settings",
     "/help": "Get help",
 }
-
-
-def _fill_drafts(web: WebApp, browser: Browser) -> None:
-    """Answer both flows' questions so their later pages can be shown."""
-    payees = {p.name: p.id for p in web.bank.list_payees(web.customer_id())}
-    for path, who in (("/send", "Tom"), ("/pay-bill", "City Power")):
-        browser.post(path, {"recipient": f"payee:{payees[who]}"})
-        browser.post(f"{path}/amount", {"amount": "5"})
-        browser.post(f"{path}/from", {"from_account": "checking"})
 
 
 def _check_structure(html: str, h1: str, signed_in: bool) -> None:
@@ -63,7 +54,7 @@ def _check_structure(html: str, h1: str, signed_in: bool) -> None:
 def test_every_signed_in_page_has_the_landmarks_and_one_h1(
     web: WebApp, margaret: Browser, path: str, h1: str
 ) -> None:
-    _fill_drafts(web, margaret)
+    fill_drafts(web, margaret)
     reply = margaret.get(path)
     assert reply.status_code == 200, reply.headers.get("location")
     assert reply.headers["content-type"].startswith("text/html")

@@ -219,3 +219,12 @@ def make_web_app(template: Any, directory: Any, **overrides: Any) -> WebApp:
     rasa = FakeRasa(app.state.turns.conversations)
     app.state.turns.rasa = rasa
     return WebApp(app, rasa, session_factory(url), settings)
+
+
+def fill_drafts(web: WebApp, browser: Browser) -> None:
+    """Answer both payment flows' questions so their later pages can be shown."""
+    payees = {p.name: p.id for p in web.bank.list_payees(web.customer_id())}
+    for path, who in (("/send", "Tom"), ("/pay-bill", "City Power")):
+        browser.post(path, {"recipient": f"payee:{payees[who]}"})
+        browser.post(f"{path}/amount", {"amount": "5"})
+        browser.post(f"{path}/from", {"from_account": "checking"})
