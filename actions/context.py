@@ -11,14 +11,15 @@ from typing import Optional
 
 from rasa_sdk import Tracker
 
-from assistant.banking.service import BankingService, get_banking_service
+from assistant.bank import banking_service
+from assistant.banking.service import BankingService
 from assistant.conversations import ConversationStore
 from assistant.db import session_factory
 
 
 @lru_cache
 def banking() -> BankingService:
-    return get_banking_service()
+    return banking_service()
 
 
 @lru_cache

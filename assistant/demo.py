@@ -25,12 +25,18 @@ from assistant.models import (
     Account,
     Card,
     Customer,
-    Helper,
-    HelperLink,
     Payee,
     StaffUser,
 )
 from assistant.money import Money
+from family.links.models import Helper, HelperLink
+from family.links.permissions import (
+    APPROVE_PAYMENTS,
+    JOIN_CALLS,
+    RECEIVE_ALERTS,
+    VIEW_BALANCE,
+    normalise,
+)
 
 MARGARET_PHONE = "+15550100001"
 RAVI_PHONE = "+15550100002"
@@ -276,13 +282,13 @@ def _seed_margaret(session: Session) -> None:
             customer_id=margaret.id,
             helper_id=linda.id,
             status="active",
-            permissions={
-                "view_balance": True,
-                "receive_alerts": True,
-                "approve_transfers_above_minor": 20000,
-            },
+            confirmed_at=_at(30),
+            review_due_at=_at(30) + timedelta(days=182),
+            permissions=normalise({VIEW_BALANCE, RECEIVE_ALERTS, APPROVE_PAYMENTS, JOIN_CALLS}),
         )
     )
+    # Margaret's co-sign amount: a payment above $200 waits for Linda's approval.
+    margaret.cosign_above_minor = 20000
 
 
 def _seed_ravi(session: Session) -> None:

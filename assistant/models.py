@@ -50,6 +50,9 @@ class Customer(Base):
     pin_lockouts = Column(Integer, nullable=False, default=0, server_default="0")
     pin_lockouts_since = Column(UTCDateTime, nullable=True)
     pin_held_since = Column(UTCDateTime, nullable=True)
+    # Migration 0009. The co-sign amount ("always ask my helper above $X"): a payment above it
+    # waits for a helper's approval; NULL means none.
+    cosign_above_minor = Column(BigInteger, nullable=True)
 
 
 class Account(Base):
@@ -62,6 +65,11 @@ class Account(Base):
             "kind = 'internal' OR balance_minor >= -overdraft_limit_minor", name="within_limit"
         ),
         UniqueConstraint("customer_id", "kind", name="uq_accounts_customer_kind"),
+        CheckConstraint(
+            "held_minor >= 0 AND (kind = 'internal' "
+            "OR balance_minor - held_minor >= -overdraft_limit_minor)",
+            name="held_within_limit",
+        ),
     )
 
     id = Column(Integer, primary_key=True)
@@ -72,6 +80,8 @@ class Account(Base):
     currency = Column(String(3), nullable=False, default="USD")
     balance_minor = Column(BigInteger, nullable=False, default=0)
     overdraft_limit_minor = Column(BigInteger, nullable=False, default=0)
+    # Migration 0009. Money reserved for held payments: still in the balance, not available.
+    held_minor = Column(BigInteger, nullable=False, default=0, server_default="0")
 
 
 class Card(Base):
@@ -161,31 +171,6 @@ class StaffUser(Base):
     username = Column(String(64), nullable=False, unique=True)
     password_hash = Column(String(200), nullable=False)
     role = Column(String(8), nullable=False)
-    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
-
-
-class Helper(Base):
-    """A trusted person (e.g. a relative) who may help one or more customers."""
-
-    __tablename__ = "helpers"
-
-    id = Column(Integer, primary_key=True)
-    name = Column(String(200), nullable=False)
-    phone = Column(String(20), nullable=False, unique=True)
-    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
-
-
-class HelperLink(Base):
-    """Customer <-> helper, with the permissions the customer granted."""
-
-    __tablename__ = "helper_links"
-    __table_args__ = (UniqueConstraint("customer_id", "helper_id", name="uq_helper_links_pair"),)
-
-    id = Column(Integer, primary_key=True)
-    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=False, index=True)
-    helper_id = Column(Integer, ForeignKey("helpers.id"), nullable=False, index=True)
-    permissions = Column(JSON, nullable=False, default=dict)
-    status = Column(String(16), nullable=False, default="active")
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
 
@@ -298,3 +283,66 @@ class UnknownPinSubject(Base):
     pin_lockouts_since = Column(UTCDateTime, nullable=True)
     pin_held_since = Column(UTCDateTime, nullable=True)
     updated_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+# ---- held payments (migration 0009, DESIGN.md section 8) --------------------------------
+
+
+class HeldPayment(Base):
+    """A payment that waits instead of moving: its money reserved (``accounts.held_minor``),
+    its idempotency key kept for the release. ``status``: held, then exactly one of released,
+    declined, expired or cancelled (``outcome_by`` says who: "helper:3", "customer:1",
+    "system")."""
+
+    __tablename__ = "held_payments"
+    __table_args__ = (
+        UniqueConstraint("customer_id", "idempotency_key", name="uq_held_payments_key"),
+        CheckConstraint(
+            "status IN ('held', 'released', 'declined', 'expired', 'cancelled')", name="status"
+        ),
+        CheckConstraint("op IN ('pay_payee', 'transfer')", name="op"),
+        Index("ix_held_payments_customer_status", "customer_id", "status"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    reference = Column(String(16), nullable=False, unique=True)
+    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=False)
+    account_id = Column(Integer, ForeignKey("accounts.id"), nullable=False)
+    idempotency_key = Column(String(200), nullable=False)
+    request_fingerprint = Column(String(64), nullable=False)
+    op = Column(String(16), nullable=False)
+    to_kind = Column(String(16), nullable=True)
+    payee_id = Column(Integer, ForeignKey("payees.id"), nullable=True)
+    counterparty = Column(String(200), nullable=False)
+    amount_minor = Column(BigInteger, nullable=False)
+    currency = Column(String(3), nullable=False)
+    channel = Column(String(16), nullable=False, default="")
+    status = Column(String(12), nullable=False, default="held")
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    decided_at = Column(UTCDateTime, nullable=True)
+    outcome_by = Column(String(100), nullable=True)
+    outcome_note = Column(String(500), nullable=True)
+    transaction_reference = Column(String(16), nullable=True)
+    # The customer has heard the outcome (told at their next contact or by a text).
+    outcome_told = Column(Boolean, nullable=False, default=False, server_default=false())
+
+
+class HoldCondition(Base):
+    """One reason a held payment waits, with its deadline: "cosign" (a helper approves),
+    later "cooling_off" and "agent_check". ``status``: pending, met, failed (declined) or
+    expired. The payment is released only when every condition is met."""
+
+    __tablename__ = "hold_conditions"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'met', 'failed', 'expired')", name="status"),
+        Index("ix_hold_conditions_status_deadline", "status", "deadline"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    hold_id = Column(Integer, ForeignKey("held_payments.id"), nullable=False, index=True)
+    kind = Column(String(16), nullable=False)
+    status = Column(String(8), nullable=False, default="pending")
+    deadline = Column(UTCDateTime, nullable=False)
+    decided_at = Column(UTCDateTime, nullable=True)
+    decided_by = Column(String(100), nullable=True)
+    note = Column(String(500), nullable=True)

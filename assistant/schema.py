@@ -13,6 +13,8 @@ from __future__ import annotations
 import assistant.messaging.models  # noqa: F401
 import assistant.models  # noqa: F401
 import assistant.webkit.models  # noqa: F401
+import assistant.worker.models  # noqa: F401
+import family.links.models  # noqa: F401
 import voice.models  # noqa: F401
 from assistant.db import Base
 

@@ -13,8 +13,6 @@ from assistant.models import (
     AuditEvent,
     Card,
     Customer,
-    Helper,
-    HelperLink,
     LedgerTransaction,
     Payee,
     Posting,
@@ -22,6 +20,7 @@ from assistant.models import (
     utcnow,
 )
 from assistant.money import Money
+from family.links.models import Helper, HelperLink
 from tests.fakes import transaction_words
 
 TABLES = (
@@ -85,7 +84,7 @@ def test_demo_pins_and_staff_passwords_work(demo_sessions, margaret_id, ravi_id)
     assert identity.verify_staff("fraudops", "fraudops-demo").role == "admin"
 
 
-def test_linda_is_margarets_helper_with_the_documented_permissions(
+def test_linda_is_margarets_confirmed_helper_with_the_documented_permissions_and_cosign(
     demo_sessions, margaret_id
 ) -> None:
     with demo_sessions() as session:
@@ -96,9 +95,14 @@ def test_linda_is_margarets_helper_with_the_documented_permissions(
     assert link.customer_id == margaret_id and link.status == "active"
     assert link.permissions == {
         "view_balance": True,
+        "view_payments": False,
         "receive_alerts": True,
-        "approve_transfers_above_minor": 20000,
+        "approve_payments": True,
+        "join_calls": True,
     }
+    assert link.confirmed_at is not None and link.review_due_at > link.confirmed_at
+    with demo_sessions() as session:
+        assert session.get(Customer, margaret_id).cosign_above_minor == 20000
 
 
 def test_history_is_believable_and_made_of_balanced_postings(

@@ -286,14 +286,16 @@ def test_money_movements_are_audited(demo_bank, demo_sessions, margaret_id) -> N
     assert [d["reference"] for d in details] == [receipt.reference]
 
 
-def test_get_banking_service_uses_the_configured_database(bank_url, monkeypatch) -> None:
-    from assistant.banking import get_banking_service
+def test_the_banking_service_every_process_builds_uses_the_configured_database(
+    bank_url, monkeypatch
+) -> None:
+    from assistant.bank import banking_service
     from assistant.settings import get_settings
 
     monkeypatch.setenv("DATABASE_URL", bank_url)
     get_settings.cache_clear()
     try:
-        service = get_banking_service()
+        service = banking_service()
         assert isinstance(service, BankingService)
         assert service.find_customer_by_phone("+15550100001") is None
     finally:

@@ -18,7 +18,7 @@ from assistant.banking.errors import (
 )
 from assistant.banking.ledger import TRANSACTION_KINDS, TransactionKind
 from assistant.banking.ledger_service import LedgerBankingService
-from assistant.banking.service import BankingService, get_banking_service
+from assistant.banking.service import BankingService
 from assistant.banking.views import (
     AccountView,
     CardView,
@@ -53,5 +53,4 @@ __all__ = [
     "TransactionView",
     "UnknownAccount",
     "UnknownPayee",
-    "get_banking_service",
 ]

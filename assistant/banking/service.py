@@ -20,7 +20,7 @@ from assistant.banking.views import (
 )
 from assistant.money import Money
 
-__all__ = ["BankingService", "LedgerBankingService", "get_banking_service"]
+__all__ = ["BankingService", "LedgerBankingService"]
 
 
 @runtime_checkable
@@ -89,10 +89,3 @@ class BankingService(Protocol):
         customer_id: int | None = None,
         detail: dict[str, Any] | None = None,
     ) -> None: ...
-
-
-def get_banking_service() -> BankingService:
-    """The configured banking service: the embedded ledger on the settings' database."""
-    from assistant.db import session_factory
-
-    return LedgerBankingService(session_factory())

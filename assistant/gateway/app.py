@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from assistant import web
-from assistant.banking.service import LedgerBankingService
+from assistant.bank import banking_service
 from assistant.conversation.rasa_client import RasaClient
 from assistant.conversation.turns import TurnHandler
 from assistant.conversations import ConversationStore
@@ -55,7 +55,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.state.sms_records = SmsRecords(sessions)
     app.state.conversations = ConversationStore(sessions)
     app.state.identity = IdentityService(sessions, settings=settings, notifier=app.state.pin_alerts)
-    app.state.banking = LedgerBankingService(sessions)
+    app.state.banking = banking_service(sessions)
     app.state.preferences = PreferenceService(sessions)
     app.state.turns = TurnHandler(
         settings,

@@ -1,8 +1,9 @@
-"""The outbound-messaging tables, on the shared declarative base: opt-outs and SMS records."""
+"""The outbound-messaging tables, on the shared declarative base: opt-outs, SMS records and the
+outbox the worker delivers from."""
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, String, Text
 
 from assistant.db import Base, UTCDateTime, utcnow
 
@@ -34,3 +35,41 @@ class SmsMessage(Base):
     error_code = Column(String(16), nullable=True)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class OutboxMessage(Base):
+    """A text (or call) to send, written in the same transaction as the change it tells of; the
+    worker delivers it, retrying with backoff (migration 0009).
+
+    ``dedupe_key`` makes writing it idempotent ("invitation:12"): one key, one message.
+    ``status``: pending (waiting, or waiting for ``next_attempt_at`` after a failure), sending
+    (claimed by a worker at ``claimed_at``; a claim older than the lease is taken back), sent,
+    failed (gave up), opted_out (the number texted STOP). ``body`` is emptied once the message
+    is finished, so a code it carried does not stay in the database.
+    """
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('pending', 'sending', 'sent', 'failed', 'opted_out')", name="status"
+        ),
+        CheckConstraint("medium IN ('sms', 'call')", name="medium"),
+        Index("ix_outbox_messages_status_next", "status", "next_attempt_at"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    dedupe_key = Column(String(200), nullable=False, unique=True)
+    medium = Column(String(8), nullable=False, default="sms")
+    to_phone = Column(String(20), nullable=False)
+    body = Column(Text, nullable=False, default="")
+    purpose = Column(String(32), nullable=False, default="alert")
+    legally_required = Column(Boolean, nullable=False, default=False)
+    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=True, index=True)
+    status = Column(String(12), nullable=False, default="pending")
+    attempts = Column(Integer, nullable=False, default=0)
+    next_attempt_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    claimed_at = Column(UTCDateTime, nullable=True)
+    provider_sid = Column(String(64), nullable=True)
+    last_error = Column(String(200), nullable=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    finished_at = Column(UTCDateTime, nullable=True)

@@ -24,6 +24,8 @@ class WebSession(Base):
     id = Column(String(64), primary_key=True)
     page_set = Column(String(32), nullable=False, default="web", server_default="web")
     customer_id = Column(Integer, ForeignKey("customers.id"), nullable=True, index=True)
+    # Migration 0009: the helper portal's sessions belong to a helper, not a customer.
+    helper_id = Column(Integer, ForeignKey("helpers.id"), nullable=True, index=True)
     conversation_id = Column(String(64), ForeignKey("conversations.id"), nullable=True)
     csrf_token = Column(String(64), nullable=False)
     data = Column(JSON, nullable=False, default=dict)

@@ -1,0 +1,1 @@
+"""The worker: background jobs on huey (SQLite embedded, Redis at scale), its own process."""
