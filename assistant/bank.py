@@ -8,8 +8,16 @@ from sqlalchemy.orm import sessionmaker
 
 from assistant.banking.service import LedgerBankingService
 from assistant.db import session_factory
+from assistant.settings import Settings, get_settings
+from family.links.cosign import CosignRule
 
 
-def banking_service(sessions: sessionmaker | None = None) -> LedgerBankingService:
+def banking_service(
+    sessions: sessionmaker | None = None, settings: Settings | None = None
+) -> LedgerBankingService:
     """The ledger on ``sessions`` (default: the configured bank database), with every hold rule."""
-    return LedgerBankingService(sessions or session_factory())
+    settings = settings or get_settings()
+    return LedgerBankingService(
+        sessions or session_factory(settings.bank_database_url),
+        hold_rules=(CosignRule(hours=settings.hold_cosign_hours),),
+    )

@@ -97,6 +97,10 @@ class Settings(BaseSettings):
         False, description="Serve Swagger UI at /docs and ReDoc at /redoc (they use a CDN)."
     )
 
+    # Held payments (DESIGN.md section 8): a payment above the customer's co-sign amount
+    # waits this long for a helper's approval, then expires without moving money.
+    hold_cosign_hours: float = Field(24, description="How long a payment waits for a co-sign.")
+
     # The large-text web interface (assistant/web). ``cookie_secure`` None means automatic:
     # Secure unless the public base URL is plain http:// (a local demo).
     cookie_secure: Optional[bool] = None

@@ -7,6 +7,7 @@ from assistant.banking.errors import (
     CardLost,
     CardNotFound,
     CustomerNotFound,
+    HoldEnded,
     IdempotencyConflict,
     InsufficientFunds,
     InvalidAmount,
@@ -14,8 +15,10 @@ from assistant.banking.errors import (
     PinLocked,
     SameAccount,
     UnknownAccount,
+    UnknownHold,
     UnknownPayee,
 )
+from assistant.banking.holds import ConditionSpec, HoldRule, PaymentRequest
 from assistant.banking.ledger import TRANSACTION_KINDS, TransactionKind
 from assistant.banking.ledger_service import LedgerBankingService
 from assistant.banking.service import BankingService
@@ -23,6 +26,9 @@ from assistant.banking.views import (
     AccountView,
     CardView,
     CustomerView,
+    HeldPaymentView,
+    HoldConditionView,
+    HoldOutcome,
     PayeeView,
     Receipt,
     TransactionView,
@@ -37,13 +43,20 @@ __all__ = [
     "CardLost",
     "CardNotFound",
     "CardView",
+    "ConditionSpec",
     "CustomerNotFound",
     "CustomerView",
+    "HeldPaymentView",
+    "HoldConditionView",
+    "HoldEnded",
+    "HoldOutcome",
+    "HoldRule",
     "IdempotencyConflict",
     "InsufficientFunds",
     "InvalidAmount",
     "InvalidPayee",
     "LedgerBankingService",
+    "PaymentRequest",
     "PayeeView",
     "PinLocked",
     "Receipt",
@@ -52,5 +65,6 @@ __all__ = [
     "TransactionKind",
     "TransactionView",
     "UnknownAccount",
+    "UnknownHold",
     "UnknownPayee",
 ]

@@ -78,3 +78,21 @@ class IdempotencyConflict(BankingError):
     """The idempotency key was already used for a different request."""
 
     code = "idempotency_conflict"
+
+
+class UnknownHold(BankingError):
+    """No such held payment for this customer (or no condition of that kind on it)."""
+
+    code = "unknown_hold"
+
+
+class HoldEnded(BankingError):
+    """A retried request whose held payment ended without moving money (declined, expired or
+    cancelled): the key is used up and nothing will be sent."""
+
+    code = "hold_ended"
+
+    def __init__(self, reference: str, status: str) -> None:
+        super().__init__(f"held payment {reference} was {status}")
+        self.reference = reference
+        self.status = status

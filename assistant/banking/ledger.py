@@ -95,6 +95,11 @@ def lock_accounts(session: Session, ids: Iterable[int]) -> dict[int, Account]:
     return {a.id: a for a in session.execute(query).scalars()}
 
 
+def available_minor(account: Account) -> int:
+    """What a customer account can pay now: balance plus overdraft limit, less held money."""
+    return account.balance_minor + account.overdraft_limit_minor - (account.held_minor or 0)
+
+
 def new_reference() -> str:
     return secrets.token_hex(5).upper()
 
@@ -110,12 +115,15 @@ def post(
     fingerprint: str | None = None,
     payee_id: int | None = None,
     created_at: datetime | None = None,
+    reference: str | None = None,
 ) -> LedgerTransaction:
     """Record one balanced transaction and update every touched balance.
 
-    Customer accounts must already be locked (``lock_accounts``); an amount taking one below
-    its overdraft limit raises ``InsufficientFunds``. Internal accounts are updated with an
-    atomic ``balance = balance + x`` so they need no lock and never serialise customers.
+    Customer accounts must already be locked (``lock_accounts``); a debit beyond the money
+    available (balance plus overdraft limit, less the money reserved for held payments) raises
+    ``InsufficientFunds``. Internal accounts are updated with an atomic ``balance = balance +
+    x`` so they need no lock and never serialise customers. ``reference``: a released held
+    payment keeps the reference the customer was given when it was held.
     """
     if len(legs) < 2 or sum(m.minor for _, m in legs) != 0:
         raise InvalidAmount("postings must balance to zero")
@@ -125,11 +133,11 @@ def post(
     for account, money in legs:
         if account.kind == "internal" or money.minor >= 0:
             continue
-        available = account.balance_minor + account.overdraft_limit_minor
+        available = available_minor(account)
         if -money.minor > available:
             raise InsufficientFunds(f"account {account.id} has {available} available")
     txn = LedgerTransaction(
-        reference=new_reference(),
+        reference=reference or new_reference(),
         customer_id=customer_id,
         idempotency_key=idempotency_key,
         request_fingerprint=fingerprint,

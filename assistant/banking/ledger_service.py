@@ -5,27 +5,31 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from rapidfuzz import fuzz
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.banking import cards as card_ops
+from assistant.banking import held_payments as holds
 from assistant.banking.audit import add_audit
 from assistant.banking.errors import (
     CustomerNotFound,
+    HoldEnded,
     IdempotencyConflict,
     InvalidAmount,
     InvalidPayee,
     SameAccount,
     UnknownAccount,
+    UnknownHold,
     UnknownPayee,
 )
+from assistant.banking.holds import PAY_PAYEE, TRANSFER, HoldRule, PaymentRequest
 from assistant.banking.ledger import (
     PAYMENTS_CLEARING,
     TransactionKind,
@@ -39,16 +43,20 @@ from assistant.banking.views import (
     AccountView,
     CardView,
     CustomerView,
+    HeldPaymentView,
+    HoldOutcome,
     PayeeView,
     Receipt,
     TransactionView,
 )
 from assistant.clock import Zone, utc_range
-from assistant.db import read_only
+from assistant.db import read_only, utcnow
 from assistant.models import (
     Account,
     Card,
     Customer,
+    HeldPayment,
+    HoldCondition,
     LedgerTransaction,
     Payee,
     Posting,
@@ -88,12 +96,14 @@ def customer_view(c: Customer) -> CustomerView:
 
 
 def account_view(a: Account) -> AccountView:
+    held = a.held_minor or 0
     return AccountView(
         kind=a.kind,
         name=a.name,
         last4=a.number[-4:],
         balance=Money(a.balance_minor, a.currency),
-        available=Money(a.balance_minor + a.overdraft_limit_minor, a.currency),
+        available=Money(a.balance_minor + a.overdraft_limit_minor - held, a.currency),
+        held=Money(held, a.currency),
     )
 
 
@@ -120,12 +130,20 @@ class LedgerBankingService:
     """Banking on the embedded double-entry ledger. Thread-safe; one DB transaction per call.
 
     Calendar days (``since``/``until``) are days in ``zone``, by default the bank's time zone.
+    ``hold_rules`` are asked about every payment and transfer; any condition one of them sets
+    makes the payment wait as a held payment (``assistant.banking.holds``).
     """
 
-    def __init__(self, session_factory: sessionmaker, zone: Zone = None) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker,
+        zone: Zone = None,
+        hold_rules: Sequence[HoldRule] = (),
+    ) -> None:
         self._sessions = session_factory
         self._readers = read_only(session_factory)
         self._zone = zone
+        self._rules = tuple(hold_rules)
 
     @contextmanager
     def _tx(self) -> Iterator[Session]:
@@ -332,8 +350,16 @@ class LedgerBankingService:
     # ---- money movement ---------------------------------------------------------------
 
     def transfer_between_accounts(
-        self, customer_id: int, from_kind: str, to_kind: str, amount: Money, idempotency_key: str
+        self,
+        customer_id: int,
+        from_kind: str,
+        to_kind: str,
+        amount: Money,
+        idempotency_key: str,
+        *,
+        channel: str = "",
     ) -> Receipt:
+        """Move money between two of the customer's accounts, or hold it if a rule says so."""
         from_kind, to_kind = normalize_kind(from_kind), normalize_kind(to_kind)
         _check_amount(amount)
         if from_kind == to_kind:
@@ -353,6 +379,14 @@ class LedgerBankingService:
             replay = self._replay(session, customer_id, idempotency_key, digest)
             if replay is not None:
                 return replay
+            if {source.currency, target.currency} != {amount.currency}:
+                raise InvalidAmount(f"{amount.currency} between {source.currency} accounts")
+            request = PaymentRequest(
+                customer_id, TRANSFER, from_kind, amount, to_kind=to_kind, channel=channel
+            )
+            held = self._hold(session, request, source, target.name, idempotency_key, digest)
+            if held is not None:
+                return held
             txn = post(
                 session,
                 legs=[(source, -amount), (target, amount)],
@@ -387,8 +421,16 @@ class LedgerBankingService:
         return self._move(customer_id, idempotency_key, digest, perform)
 
     def pay_payee(
-        self, customer_id: int, from_kind: str, payee_id: int, amount: Money, idempotency_key: str
+        self,
+        customer_id: int,
+        from_kind: str,
+        payee_id: int,
+        amount: Money,
+        idempotency_key: str,
+        *,
+        channel: str = "",
     ) -> Receipt:
+        """Pay one of the customer's payees, or hold the payment if a rule says so."""
         from_kind = normalize_kind(from_kind)
         _check_amount(amount)
         digest = fingerprint(
@@ -410,6 +452,12 @@ class LedgerBankingService:
                 return replay
             if amount.currency != source.currency:
                 raise InvalidAmount(f"{amount.currency} from a {source.currency} account")
+            request = PaymentRequest(
+                customer_id, PAY_PAYEE, from_kind, amount, payee_id=payee.id, channel=channel
+            )
+            held = self._hold(session, request, source, payee.name, idempotency_key, digest)
+            if held is not None:
+                return held
             clearing = internal_account(session, PAYMENTS_CLEARING, source.currency)
             txn = post(
                 session,
@@ -457,7 +505,7 @@ class LedgerBankingService:
             raise ValueError("every money movement needs an idempotency key (1-200 chars)")
         try:
             with self._tx() as session:
-                self._customer(session, customer_id)
+                self._lock_customer(session, customer_id)
                 return perform(session)
         except IntegrityError:
             # Lost a race on (customer, key): the winner's transaction is committed now.
@@ -468,21 +516,91 @@ class LedgerBankingService:
             log.info("idempotent replay after concurrent request (customer %s)", customer_id)
             return receipt
 
+    @staticmethod
+    def _lock_customer(session: Session, customer_id: int) -> Customer:
+        """The customer, locked against their other money movements until the transaction ends
+        (PostgreSQL FOR NO KEY UPDATE; SQLite's transaction already holds the write lock): one
+        idempotency key can then never be used by a held payment and a direct one at once."""
+        customer = session.execute(
+            select(Customer).where(Customer.id == customer_id).with_for_update(key_share=True)
+        ).scalar_one_or_none()
+        if customer is None:
+            raise CustomerNotFound(f"customer {customer_id}")
+        return customer
+
+    def _hold(
+        self,
+        session: Session,
+        request: PaymentRequest,
+        source: Account,
+        counterparty: str,
+        key: str,
+        digest: str,
+    ) -> Receipt | None:
+        """Ask the hold rules; if any sets a condition, hold the payment and return its receipt."""
+        if not self._rules:
+            return None
+        now = utcnow()
+        specs = holds.conditions_for(self._rules, session, request, now)
+        if not specs:
+            return None
+        hold = holds.place(
+            session,
+            request=request,
+            source=source,
+            counterparty=counterparty,
+            specs=specs,
+            key=key,
+            digest=digest,
+            now=now,
+        )
+        return self._held_receipt(session, hold, replayed=False)
+
+    @staticmethod
+    def _held_receipt(session: Session, hold: HeldPayment, replayed: bool) -> Receipt:
+        view = holds.views(session, [hold])[0]
+        return Receipt(
+            reference=hold.reference,
+            amount=view.amount,
+            from_account=account_view(session.get(Account, hold.account_id)),
+            to_description=hold.counterparty,
+            created_at=hold.created_at,
+            replayed=replayed,
+            held=True,
+            hold_deadline=view.deadline,
+            hold_conditions=view.pending,
+        )
+
     def find_payment(self, customer_id: int, idempotency_key: str) -> Receipt | None:
-        """The money movement made with this idempotency key, if it was made."""
+        """The money movement made with this idempotency key, if it was made; the held
+        payment's receipt (``held``) while it waits; None if it ended without moving money."""
         with self._read() as session:
             txn = self._by_key(session, customer_id, idempotency_key)
-            return self._receipt(session, customer_id, txn) if txn is not None else None
+            if txn is not None:
+                return self._receipt(session, customer_id, txn)
+            hold = holds.by_key(session, customer_id, idempotency_key)
+            if hold is not None and hold.status == holds.HELD:
+                return self._held_receipt(session, hold, replayed=True)
+            return None
 
     @classmethod
     def _replay(cls, session: Session, customer_id: int, key: str, digest: str) -> Receipt | None:
-        """The first result for this key, or None if unused; a different request conflicts."""
+        """The first result for this key, or None if unused; a different request conflicts.
+
+        A held payment's key replays its held receipt while it waits, the ledger transaction's
+        once released, and raises ``HoldEnded`` once it ended without moving money.
+        """
         txn = cls._by_key(session, customer_id, key)
-        if txn is None:
+        hold = holds.by_key(session, customer_id, key) if txn is None else None
+        if txn is None and hold is None:
             return None
-        if txn.request_fingerprint != digest:
+        if (txn or hold).request_fingerprint != digest:
             raise IdempotencyConflict("idempotency key already used for a different request")
-        return cls._receipt(session, customer_id, txn)
+        if txn is not None:
+            return cls._receipt(session, customer_id, txn)
+        if hold.status != holds.HELD:
+            raise HoldEnded(hold.reference, hold.status)
+        return cls._held_receipt(session, hold, replayed=True)
 
     @staticmethod
     def _by_key(session: Session, customer_id: int, key: str) -> LedgerTransaction | None:
@@ -512,6 +630,153 @@ class LedgerBankingService:
             created_at=txn.created_at,
             replayed=True,
         )
+
+    # ---- held payments ----------------------------------------------------------------
+
+    def list_holds(
+        self, customer_id: int, statuses: Sequence[str] = ("held",)
+    ) -> list[HeldPaymentView]:
+        """The customer's held payments with one of ``statuses``, newest first."""
+        with self._read() as session:
+            self._customer(session, customer_id)
+            query = (
+                select(HeldPayment)
+                .where(HeldPayment.customer_id == customer_id, HeldPayment.status.in_(statuses))
+                .order_by(HeldPayment.created_at.desc(), HeldPayment.id.desc())
+            )
+            return holds.views(session, list(session.execute(query).scalars()))
+
+    def get_hold(self, hold_id: int) -> HeldPaymentView | None:
+        """Any customer's held payment: the caller checks who may see it."""
+        with self._read() as session:
+            hold = session.get(HeldPayment, hold_id)
+            return holds.views(session, [hold])[0] if hold is not None else None
+
+    def decide_hold_condition(
+        self,
+        hold_id: int,
+        kind: str,
+        met: bool,
+        actor: str,
+        note: str = "",
+        now: datetime | None = None,
+    ) -> HoldOutcome:
+        """Record that the hold's ``kind`` condition is met (e.g. a helper approved) or failed
+        (declined). All conditions met: the money moves, once, with the original idempotency
+        key; one failed: the payment is declined. A condition past its deadline is settled by
+        time first (a co-sign approved too late finds the payment expired). Raises
+        ``UnknownHold`` if there is no such hold or it has no such condition."""
+        now = now or utcnow()
+        with self._tx() as session:
+            hold = holds.lock(session, hold_id)
+            conditions = holds.conditions_of(session, hold_id) if hold is not None else []
+            if not any(c.kind == kind for c in conditions):
+                raise UnknownHold(f"no {kind!r} condition on held payment {hold_id}")
+            if hold.status != holds.HELD:
+                return self._outcome(session, "already", hold, conditions)
+            holds.settle_due(conditions, now)
+            if not any(c.status == holds.EXPIRED for c in conditions):
+                waiting = [c for c in conditions if c.kind == kind and c.status == holds.PENDING]
+                for condition in waiting:
+                    holds.decide(condition, met, actor, note, now)
+                    add_audit(
+                        session,
+                        actor,
+                        "hold_condition_met" if met else "hold_condition_failed",
+                        hold.customer_id,
+                        {"reference": hold.reference, "kind": kind},
+                    )
+            result = holds.conclude(session, hold, conditions, actor, now)
+            return self._outcome(session, result, hold, conditions)
+
+    def cancel_hold(
+        self,
+        customer_id: int,
+        hold_id_or_reference: int | str,
+        actor: str,
+        now: datetime | None = None,
+    ) -> HoldOutcome:
+        """Cancel one of the customer's held payments (by id, or by the reference they were
+        given); its money is unreserved and nothing moves. The customer's own cancellation
+        counts as told. Raises ``UnknownHold`` for another customer's or no hold."""
+        now = now or utcnow()
+        with self._tx() as session:
+            if isinstance(hold_id_or_reference, int):
+                hold = holds.lock(session, hold_id_or_reference, customer_id=customer_id)
+            else:
+                reference = str(hold_id_or_reference).strip().upper()
+                hold = holds.lock(session, customer_id=customer_id, reference=reference)
+            if hold is None:
+                raise UnknownHold(f"customer {customer_id}: no hold {hold_id_or_reference}")
+            conditions = holds.conditions_of(session, hold.id)
+            if hold.status != holds.HELD:
+                return self._outcome(session, "already", hold, conditions)
+            holds.end(session, hold, holds.CANCELLED, actor, None, now)
+            hold.outcome_told = actor == f"customer:{customer_id}"
+            return self._outcome(session, holds.CANCELLED, hold, conditions)
+
+    def expire_due_holds(self, now: datetime | None = None) -> int:
+        """Settle every condition whose deadline has come: a co-sign (or an agent's check) no
+        one answered expires its payment, a cooling-off that ended is met (and releases the
+        payment if nothing else holds it). Safe to run on several workers at once. Returns
+        how many held payments this call ended."""
+        now = now or utcnow()
+        with self._read() as session:
+            due = (
+                select(HoldCondition.hold_id)
+                .join(HeldPayment, HeldPayment.id == HoldCondition.hold_id)
+                .where(
+                    HoldCondition.status == holds.PENDING,
+                    HoldCondition.deadline <= now,
+                    HeldPayment.status == holds.HELD,
+                )
+                .distinct()
+            )
+            hold_ids = sorted(session.execute(due).scalars())
+        ended = 0
+        for hold_id in hold_ids:
+            try:
+                with self._tx() as session:
+                    hold = holds.lock(session, hold_id)
+                    if hold is None or hold.status != holds.HELD:
+                        continue
+                    conditions = holds.conditions_of(session, hold_id)
+                    if not holds.settle_due(conditions, now):
+                        continue
+                    result = holds.conclude(session, hold, conditions, holds.SYSTEM, now)
+                    ended += result in HoldOutcome.ENDINGS
+            except Exception:  # one bad hold must not keep the others waiting
+                log.exception("could not settle held payment %s", hold_id)
+        return ended
+
+    def untold_hold_outcomes(
+        self, limit: int = 50, customer_id: int | None = None
+    ) -> list[HeldPaymentView]:
+        """Held payments that ended and whose customer has not been told, oldest first."""
+        with self._read() as session:
+            query = select(HeldPayment).where(
+                HeldPayment.status != holds.HELD, HeldPayment.outcome_told.is_(False)
+            )
+            if customer_id is not None:
+                query = query.where(HeldPayment.customer_id == customer_id)
+            query = query.order_by(HeldPayment.decided_at, HeldPayment.id).limit(max(limit, 0))
+            return holds.views(session, list(session.execute(query).scalars()))
+
+    def mark_hold_outcome_told(self, hold_id: int) -> None:
+        """The customer has been told how the held payment ended."""
+        with self._tx() as session:
+            session.execute(
+                update(HeldPayment)
+                .where(HeldPayment.id == hold_id, HeldPayment.status != holds.HELD)
+                .values(outcome_told=True)
+            )
+
+    @staticmethod
+    def _outcome(
+        session: Session, result: str, hold: HeldPayment, conditions: Sequence[HoldCondition]
+    ) -> HoldOutcome:
+        kind = session.get(Account, hold.account_id).kind
+        return HoldOutcome(result=result, hold=holds.view(hold, conditions, kind))
 
     # ---- cards ------------------------------------------------------------------------
 

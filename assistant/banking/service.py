@@ -6,7 +6,8 @@ replace it by implementing the same protocol.
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any, Protocol, runtime_checkable
 
 from assistant.banking.ledger_service import LedgerBankingService
@@ -14,6 +15,8 @@ from assistant.banking.views import (
     AccountView,
     CardView,
     CustomerView,
+    HeldPaymentView,
+    HoldOutcome,
     PayeeView,
     Receipt,
     TransactionView,
@@ -56,14 +59,62 @@ class BankingService(Protocol):
     ) -> list[PayeeView]: ...
 
     def transfer_between_accounts(
-        self, customer_id: int, from_kind: str, to_kind: str, amount: Money, idempotency_key: str
+        self,
+        customer_id: int,
+        from_kind: str,
+        to_kind: str,
+        amount: Money,
+        idempotency_key: str,
+        *,
+        channel: str = "",
     ) -> Receipt: ...
 
     def pay_payee(
-        self, customer_id: int, from_kind: str, payee_id: int, amount: Money, idempotency_key: str
+        self,
+        customer_id: int,
+        from_kind: str,
+        payee_id: int,
+        amount: Money,
+        idempotency_key: str,
+        *,
+        channel: str = "",
     ) -> Receipt: ...
 
     def find_payment(self, customer_id: int, idempotency_key: str) -> Receipt | None: ...
+
+    # Held payments (DESIGN.md section 8): a payment a rule made wait; ``Receipt.held``.
+
+    def list_holds(
+        self, customer_id: int, statuses: Sequence[str] = ("held",)
+    ) -> list[HeldPaymentView]: ...
+
+    def get_hold(self, hold_id: int) -> HeldPaymentView | None: ...
+
+    def decide_hold_condition(
+        self,
+        hold_id: int,
+        kind: str,
+        met: bool,
+        actor: str,
+        note: str = "",
+        now: datetime | None = None,
+    ) -> HoldOutcome: ...
+
+    def cancel_hold(
+        self,
+        customer_id: int,
+        hold_id_or_reference: int | str,
+        actor: str,
+        now: datetime | None = None,
+    ) -> HoldOutcome: ...
+
+    def expire_due_holds(self, now: datetime | None = None) -> int: ...
+
+    def untold_hold_outcomes(
+        self, limit: int = 50, customer_id: int | None = None
+    ) -> list[HeldPaymentView]: ...
+
+    def mark_hold_outcome_told(self, hold_id: int) -> None: ...
 
     def add_payee(
         self,

@@ -37,7 +37,8 @@ class AccountView:
     name: str
     last4: str
     balance: Money
-    available: Money  # balance plus overdraft limit
+    available: Money  # balance plus overdraft limit, less the held money
+    held: Money  # reserved for held payments: still in the balance, not available
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,13 @@ class CardView:
 
 @dataclass(frozen=True)
 class Receipt:
-    """Result of a money movement. ``replayed`` is True when an idempotent retry returned it."""
+    """Result of a money movement. ``replayed`` is True when an idempotent retry returned it.
+
+    ``held``: the payment waits instead of moving (DESIGN.md section 8); ``reference`` is then
+    the held payment's (kept by the ledger transaction when it is released), its money is
+    reserved, ``hold_conditions`` names what it waits for ("cosign", ...) and
+    ``hold_deadline`` is the earliest of their deadlines.
+    """
 
     reference: str
     amount: Money
@@ -91,3 +98,64 @@ class Receipt:
     to_description: str
     created_at: datetime
     replayed: bool = False
+    held: bool = False
+    hold_deadline: datetime | None = None
+    hold_conditions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class HoldConditionView:
+    """One reason a held payment waits. ``status``: pending, met, failed or expired."""
+
+    kind: str  # cosign | cooling_off | agent_check
+    status: str
+    deadline: datetime
+    decided_at: datetime | None
+    decided_by: str | None  # "helper:3", "customer:1", "system"
+    note: str | None
+
+
+@dataclass(frozen=True)
+class HeldPaymentView:
+    """A held payment. ``status``: held, then exactly one of released, declined, expired or
+    cancelled, decided at ``decided_at`` by ``outcome_by``. ``pending`` names the conditions
+    still waiting, ``deadline`` is the earliest of their deadlines."""
+
+    id: int
+    reference: str
+    customer_id: int
+    op: str  # pay_payee | transfer
+    amount: Money
+    counterparty: str  # the payee's name, or the target account's
+    payee_id: int | None
+    from_account_kind: str
+    channel: str
+    status: str
+    pending: tuple[str, ...]
+    deadline: datetime | None
+    created_at: datetime
+    decided_at: datetime | None
+    outcome_by: str | None
+    note: str | None
+    transaction_reference: str | None  # the ledger transaction, once released
+    conditions: tuple[HoldConditionView, ...]
+
+
+@dataclass(frozen=True)
+class HoldOutcome:
+    """What one decision on a held payment did. ``result``:
+
+    - "released", "declined", "expired", "cancelled": this call ended the hold so;
+    - "already": it had ended before (``hold.status`` says how, ``hold.outcome_by`` who);
+    - "waiting": this call was recorded, and other conditions still hold the payment.
+    """
+
+    result: str
+    hold: HeldPaymentView
+
+    ENDINGS: ClassVar[tuple[str, ...]] = ("released", "declined", "expired", "cancelled")
+
+    @property
+    def decided_now(self) -> bool:
+        """This call gave the hold its one outcome."""
+        return self.result in self.ENDINGS

@@ -55,7 +55,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.state.sms_records = SmsRecords(sessions)
     app.state.conversations = ConversationStore(sessions)
     app.state.identity = IdentityService(sessions, settings=settings, notifier=app.state.pin_alerts)
-    app.state.banking = banking_service(sessions)
+    app.state.banking = banking_service(sessions, settings)
     app.state.preferences = PreferenceService(sessions)
     app.state.turns = TurnHandler(
         settings,

@@ -313,7 +313,7 @@ class PaymentDraft:
                 "Your %(account)s account has %(balance)s. That is not enough. "
                 "Choose the other account, or change the amount.",
                 account=self.account_word(kind),
-                balance=self.money(account.balance.minor),
+                balance=self.money(account.available.minor),
             )
         if kind != self.answers.get("from_account"):
             self._set(from_account=kind)
