@@ -43,6 +43,11 @@ def _address_key(address: str) -> str:
     return f"helper_address:{address or 'unknown'}"
 
 
+def _over(session: Session, key: str, limit: Limit, now: datetime) -> bool:
+    """Count one request on ``key``: whether it is past the limit."""
+    return count_event(session, key, limit, now) > limit.most
+
+
 def _may_sign_in(session: Session, phone: str, now: datetime) -> bool:
     """Whether ``phone`` has an open invitation or a link (active or awaiting)."""
     invited = session.execute(
@@ -78,12 +83,11 @@ class SignIn:
             session = writer.session
             per_number = Limit(REQUESTS, HOUR, settings.helper_codes_per_number_per_hour)
             per_address = Limit(REQUESTS, HOUR, settings.helper_codes_per_address_per_hour)
-            over = count_event(session, _number_key(phone), per_number, now) > per_number.most
-            if count_event(session, _address_key(client_address), per_address, now) > (
-                per_address.most
-            ):
-                over = True
-            if over:
+            over = [  # both counted, always
+                _over(session, _number_key(phone), per_number, now),
+                _over(session, _address_key(client_address), per_address, now),
+            ]
+            if any(over):
                 log.info("helper sign-in code not sent: too many requests")
                 return
             if not is_e164(phone) or not _may_sign_in(session, phone, now):
