@@ -186,6 +186,23 @@ class PinThrottle:
         return row
 
 
+def count_event(session: Session, key: str, limit: Limit, now: datetime) -> int:
+    """Count one event of ``limit.kind`` on ``key``: the events in its window so far.
+
+    The same shared fixed-window counters, for other one-time secrets than PINs (e.g. the
+    family helpers' sign-in codes); ``limit.kind`` keeps their counters apart.
+    """
+    return PinThrottle._bump(session, key[:128], limit, now).hits
+
+
+def events_in_window(session: Session, key: str, limit: Limit, now: datetime) -> int:
+    """The events of ``limit.kind`` on ``key`` in its current window, without counting one."""
+    row = session.get(ThrottleRow, (key[:128], limit.kind))
+    if row is None or row.window_started_at + limit.window <= now:
+        return 0
+    return row.hits
+
+
 ADDRESS_PREFIX = "address:"
 
 

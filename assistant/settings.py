@@ -109,6 +109,29 @@ class Settings(BaseSettings):
     )
     web_session_max_hours: int = Field(12, description="A web session never lasts longer.")
 
+    # Family helpers (DESIGN.md section 9, family/links). A customer has at most
+    # ``helper_max_helpers`` helpers (active, waiting for their confirmation, or invited). An
+    # invitation's code lasts ``helper_invitation_hours``; a helper who accepted waits at most
+    # ``helper_confirm_days`` for the customer to confirm; every ``helper_review_days`` the
+    # customer is asked whether a helper keeps their access. One-time codes (6 digits, single
+    # use, dead after ``helper_code_max_tries`` wrong tries) are stored as an HMAC keyed with
+    # ``helper_code_key()``. Portal sign-in codes last ``helper_sign_in_code_minutes``; code
+    # requests are capped per number and per client address each hour (unknown numbers count
+    # too), and a client address is refused after ``helper_code_failures_per_address_per_hour``
+    # wrong codes.
+    helper_code_secret: str = Field(
+        "", env="ASSISTANT_HELPER_CODE_KEY", description="Key of the helper codes' hashes."
+    )
+    helper_max_helpers: int = 5
+    helper_invitation_hours: int = 72
+    helper_confirm_days: int = 14
+    helper_review_days: int = 182
+    helper_code_max_tries: int = 5
+    helper_sign_in_code_minutes: int = 10
+    helper_codes_per_number_per_hour: int = 3
+    helper_codes_per_address_per_hour: int = 10
+    helper_code_failures_per_address_per_hour: int = 20
+
     class Config:
         env_prefix = "ASSISTANT_"
 
@@ -172,6 +195,15 @@ class Settings(BaseSettings):
     def pin_mask_key(self) -> str:
         """Key of the per-conversation PIN hash: from the environment, else kept in ``home``."""
         return self.pin_mask_secret or self._local_secret("pin-mask-key")
+
+    def helper_code_key(self) -> str:
+        """Key of the helper codes' HMAC: from the environment, else kept in ``home``."""
+        return self.helper_code_secret or self._local_secret("helper-code-key")
+
+    @property
+    def helper_portal_url(self) -> str:
+        """The helper portal's full address, as texts give it (never shortened)."""
+        return f"{self.twilio_base_url}/helper"
 
     def twilio_token(self) -> str:
         """Twilio's auth token: from the environment, else a random local one for the demo."""

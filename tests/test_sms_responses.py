@@ -59,6 +59,14 @@ WORST_CASE: Dict[str, str] = {
     "kind": "checking",
     "outcome": f"Sent $8,400.00 to {LONG_PAYEE}. Ref A1B2C3D4E5",
     "bank_phone": get_settings().bank_phone,
+    # family.yml
+    "customer": "Margaret Bartholomew-Featherstonehaugh",
+    "helper": "Alexandra Bartholomew-Featherstonehaugh",
+    "portal": "https://helpers.kindlybank.example.com/helper",
+    "code": "123456",
+    "hours": "72",
+    "when": "yesterday at 12:45 PM",
+    "time": "12:45 PM",
 }
 
 # What the customer is told most often: one segment, even with the values above.
@@ -120,6 +128,7 @@ ONE_SEGMENT = {
     "sms_started",
     "sms_empty",
     "sms_pin_lockout_alert",
+    "family_sign_in_code_sms",
 }
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -145,12 +154,13 @@ def domain_sms_texts() -> Iterator[Tuple[str, str]]:
 
 
 def gateway_sms_texts() -> Iterator[Tuple[str, str]]:
-    """The gateway's and SMS channel's own words; voice.yml only where it has an sms variation."""
+    """The gateway's, SMS channel's and family helpers' own words; voice.yml only where it has an
+    sms variation."""
     for path in sorted(TEXTS.glob("*.yml")):
         for key, entry in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items():
             if "sms" in entry:
                 yield key, entry["sms"]
-            elif path.name in {"gateway.yml", "sms.yml"}:
+            elif path.name in {"gateway.yml", "sms.yml", "family.yml"}:
                 yield key, entry["default"]
 
 
