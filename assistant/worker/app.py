@@ -97,7 +97,7 @@ class Worker:
             self._deliver(held.message_id, held.claimed_at)
         handled = {"outbox": len(claims)}
         for job in self.due_jobs:
-            name = getattr(job, "__qualname__", None) or repr(job)
+            name = _job_name(job)
             try:
                 handled[name] = int(job(now))
             except Exception as error:  # noqa: BLE001 - the other jobs still run
@@ -173,6 +173,12 @@ class Worker:
     def close(self) -> None:
         """Close the queue's connection."""
         self.huey.storage.close()
+
+
+def _job_name(job: DueJob) -> str:
+    """ "HoldExpiry.expire_due" for a bound method, the name of a plain function."""
+    name = getattr(job, "__qualname__", None) or type(job).__name__
+    return name.rsplit("<locals>.", 1)[-1]
 
 
 def _threads_alive(consumer: Consumer) -> bool:

@@ -17,6 +17,9 @@ def run_worker(settings: Optional[Settings] = None) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # Our own lines say what was delivered; huey's and Twilio's per-request ones only repeat it.
+    for chatty in ("huey", "twilio.http_client"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     settings = settings or get_settings()
     stop = threading.Event()
 
