@@ -1,9 +1,9 @@
 """Start, supervise and stop the processes: action server, Rasa server, gateway, worker.
 
 ``Stack`` starts them, waits until each passes its health check (an HTTP route, or for the
-worker its heartbeat), and (``supervise``) restarts
-a part that exited, at most ``max_restarts`` times within ``restart_window`` seconds; past that
-it raises ``StackFailed`` and the caller stops everything. Every child runs with umask 0o077, so
+worker its heartbeat), and (``supervise``) restarts a part that exited, at most
+``max_restarts`` times within ``restart_window`` seconds; past that it raises ``StackFailed``
+and the caller stops everything. Every child runs with umask 0o077, so
 the databases, their WAL files, logs and token files it creates are owner-only.
 """
 

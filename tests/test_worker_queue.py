@@ -152,6 +152,23 @@ def test_two_sweeps_at_once_hand_each_due_message_to_delivery_once(
     worker.close()
 
 
+def test_a_message_the_queue_could_not_take_is_sent_by_the_next_sweep(
+    tmp_path: Path, bank_url: str, fake: FakeTwilio
+) -> None:
+    sessions = session_factory(bank_url)
+    unreachable = outbox_settings(
+        tmp_path / "home", bank_url, fake, queue_url="redis://127.0.0.1:9/0"
+    )
+    message_id = queue_message(sessions)
+    make_worker(unreachable, sessions).deliver_soon(message_id)  # no exception for the caller
+
+    worker = make_worker(outbox_settings(tmp_path / "home", bank_url, fake), sessions)
+    assert worker.sweep_now()["outbox"] == 1
+    worker.huey.execute(worker.huey.dequeue())
+    assert message(sessions, message_id).status == "sent" and len(fake.messages) == 1
+    worker.close()
+
+
 def test_each_sweep_runs_the_due_jobs_with_its_moment_and_one_failing_stops_none(
     tmp_path: Path, bank_url: str, fake: FakeTwilio
 ) -> None:

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from huey import crontab
 from huey.consumer import Consumer
@@ -84,20 +84,25 @@ class Worker:
     # ---- what the rest of the bank calls -----------------------------------------------
 
     def deliver_soon(self, message_id: int) -> None:
-        """Queue the delivery of an outbox message (after the transaction that added it
-        committed); were this lost, the next sweep would still deliver it."""
-        self._deliver(message_id)
+        """Queue the delivery of an outbox message, after the transaction that added it
+        committed. Never raises: if the queue cannot be reached, the next sweep (within a
+        minute of the queue being back) delivers it all the same."""
+        try:
+            self._deliver(message_id)
+        except Exception as error:  # noqa: BLE001 - the outbox row is safe; the sweep sends it
+            logger.warning(
+                "outbox %d not queued (%s); the next sweep will send it",
+                message_id,
+                type(error).__name__,
+            )
 
     def sweep_now(self, now: Optional[datetime] = None) -> Dict[str, int]:
         """One sweep at ``now``: hand every due outbox message to delivery, then run each due
-        job; how many each handled ({"outbox": 2, ...}). A failing job does not stop the rest."""
+        job; how many each handled ({"outbox": 2, ...}). A failing job stops none of the rest
+        (and is missing from the answer)."""
         now = now or utcnow()
-        claims = outbox.claim_due(self.sessions, self.policy, now)
-        for held in claims:
-            self._deliver(held.message_id, held.claimed_at)
-        handled = {"outbox": len(claims)}
-        for job in self.due_jobs:
-            name = _job_name(job)
+        handled: Dict[str, int] = {}
+        for name, job in [("outbox", self._hand_over_due), *map(_named, self.due_jobs)]:
             try:
                 handled[name] = int(job(now))
             except Exception as error:  # noqa: BLE001 - the other jobs still run
@@ -105,6 +110,13 @@ class Worker:
         if any(handled.values()):
             logger.info("sweep: %s", ", ".join(f"{k} {v}" for k, v in handled.items()))
         return handled
+
+    def _hand_over_due(self, now: datetime) -> int:
+        """Claim the due outbox messages and queue each claim's delivery."""
+        claims = outbox.claim_due(self.sessions, self.policy, now)
+        for held in claims:
+            self._deliver(held.message_id, held.claimed_at)
+        return len(claims)
 
     @property
     def transport(self) -> OutboundTransport:
@@ -175,10 +187,10 @@ class Worker:
         self.huey.storage.close()
 
 
-def _job_name(job: DueJob) -> str:
-    """ "HoldExpiry.expire_due" for a bound method, the name of a plain function."""
+def _named(job: DueJob) -> Tuple[str, DueJob]:
+    """("HoldExpiry.expire_due", job) for a bound method; a plain function by its name."""
     name = getattr(job, "__qualname__", None) or type(job).__name__
-    return name.rsplit("<locals>.", 1)[-1]
+    return name.rsplit("<locals>.", 1)[-1], job
 
 
 def _threads_alive(consumer: Consumer) -> bool:
