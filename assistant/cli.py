@@ -90,6 +90,8 @@ def up() -> None:
         click.echo(f"rasa server    {settings.rasa_url}  (localhost only)")
         actions = f"http://{settings.action_host}:{settings.action_port}"
         click.echo(f"action server  {actions}  (localhost only)")
+        queue = "Redis" if settings.queue_url else f"SQLite, {settings.home / 'queue.db'}"
+        click.echo(f"worker         background jobs (queue on {queue})")
         click.echo("ready. Press Ctrl-C to stop.")
         try:
             stack.supervise()  # restarts a part that died, within a limit
@@ -105,6 +107,19 @@ def up() -> None:
     click.echo("stopped")
     if failure is not None:
         raise click.ClickException(f"stopped everything because {failure}")
+
+
+@main.command()
+def worker() -> None:
+    """Run one worker (background jobs: deliveries, expiries) in the foreground.
+
+    It consumes the queue ASSISTANT_QUEUE_URL names (SQLite in the home folder by default, or
+    Redis, where several workers on several machines share it); Ctrl-C or SIGTERM stop it
+    cleanly. `assistant up` runs one itself.
+    """
+    from assistant.worker.main import run_worker
+
+    run_worker(get_settings())
 
 
 @main.command()

@@ -1,8 +1,9 @@
-"""Start, supervise and stop the processes: action server, Rasa server, gateway.
+"""Start, supervise and stop the processes: action server, Rasa server, gateway, worker.
 
-``Stack`` starts them, waits until each answers its health check, and (``supervise``) restarts
-a part that exited, at most ``max_restarts`` times within ``restart_window`` seconds; past that
-it raises ``StackFailed`` and the caller stops everything. Every child runs with umask 0o077, so
+``Stack`` starts them, waits until each passes its health check (an HTTP route, or for the
+worker its heartbeat), and (``supervise``) restarts a part that exited, at most
+``max_restarts`` times within ``restart_window`` seconds; past that it raises ``StackFailed``
+and the caller stops everything. Every child runs with umask 0o077, so
 the databases, their WAL files, logs and token files it creates are owner-only.
 """
 
@@ -22,6 +23,7 @@ from typing import IO, Callable, Deque, Dict, List, Optional
 
 import httpx
 
+from assistant.db import session_factory
 from assistant.rasa_env import (
     ACTION_TOKEN_HEADER,
     CHANNEL_TOKEN_HEADER,
@@ -29,6 +31,7 @@ from assistant.rasa_env import (
     write_endpoints,
 )
 from assistant.settings import PROJECT_ROOT, Settings
+from assistant.worker.health import worker_alive
 
 UMASK = 0o077  # owner-only files for every process of the stack
 
@@ -39,10 +42,14 @@ class StackFailed(RuntimeError):
 
 @dataclass
 class Service:
+    """One process of the stack. Healthy when ``health_url`` answers 200, or, for a part that
+    serves no HTTP, when ``readiness(service)`` says so."""
+
     name: str
     command: List[str]
-    health_url: str
+    health_url: str = ""
     health_headers: Dict[str, str] = field(default_factory=dict)
+    readiness: Optional[Callable[[Service], bool]] = None
     process: Optional[subprocess.Popen] = None
     log: Optional[IO[bytes]] = None
     restarts: Deque[float] = field(default_factory=deque)  # monotonic times of restarts
@@ -99,7 +106,20 @@ def services(settings: Settings, model: Path) -> List[Service]:
             ],
             f"{settings.gateway_url}/healthz",
         ),
+        worker_service(settings),
     ]
+
+
+def worker_service(settings: Settings) -> Service:
+    """The worker: healthy once its own process (this host, its pid) has a fresh heartbeat."""
+
+    def beating(service: Service) -> bool:
+        if service.process is None:
+            return False
+        sessions = session_factory(settings.bank_database_url)
+        return worker_alive(sessions, settings, pid=service.process.pid)
+
+    return Service("worker", [sys.executable, "-m", "assistant.worker"], readiness=beating)
 
 
 def _owner_only(path: str, flags: int) -> int:
@@ -173,6 +193,8 @@ class Stack:
 
     @staticmethod
     def healthy(service: Service) -> bool:
+        if service.readiness is not None:
+            return service.readiness(service)
         try:
             answer = httpx.get(service.health_url, headers=service.health_headers, timeout=2)
         except httpx.HTTPError:
@@ -290,6 +312,7 @@ def isolated_environment(home: Path, **overrides: str) -> dict:
         "DATABASE_URL": "",
         "TRACKER_STORE_URL": "",
         "LOCK_STORE_URL": "",
+        "ASSISTANT_QUEUE_URL": "",  # the worker's queue in its own home
         "ASSISTANT_ACTION_TOKEN": "",  # a random one of its own, kept in its home
         "ASSISTANT_NLU_EVAL_TOKEN": "",  # the NLU evaluation route is off unless asked for
         **overrides,

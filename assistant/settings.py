@@ -132,6 +132,22 @@ class Settings(BaseSettings):
     helper_codes_per_address_per_hour: int = 10
     helper_code_failures_per_address_per_hour: int = 20
 
+    # The worker (assistant/worker): background jobs on huey, its own process. ``queue_url`` ""
+    # keeps the queue in SQLite at ``home/queue.db`` (one machine); ``redis://...`` puts it on
+    # Redis, shared by several consumers on several machines. Each running worker beats every
+    # ``worker_heartbeat_seconds``; /readyz wants a beat within ``worker_stale_seconds``. An
+    # outbox message is tried at most ``outbox_max_attempts`` times, waiting
+    # ``outbox_backoff_seconds`` after the first failure and twice as long after each next one
+    # (an hour at most); a message claimed by a worker that died is taken back after
+    # ``outbox_lease_seconds``.
+    queue_url: str = Field("", description="'' (SQLite in home) or redis://host:port/db.")
+    worker_threads: int = Field(2, description="Jobs one worker process runs at once.")
+    worker_heartbeat_seconds: float = 5.0
+    worker_stale_seconds: float = 30.0
+    outbox_max_attempts: int = 8
+    outbox_backoff_seconds: float = 5.0
+    outbox_lease_seconds: float = 120.0
+
     class Config:
         env_prefix = "ASSISTANT_"
 

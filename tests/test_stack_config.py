@@ -30,6 +30,7 @@ def test_rasa_runs_without_its_http_api_and_no_secret_is_on_a_command_line(
     rasa = parts["rasa"].command
     assert "--enable-api" not in rasa and "--auth-token" not in rasa
     assert parts["actions"].command[1:3] == ["-m", "assistant.action_server"]
+    assert parts["worker"].command[1:] == ["-m", "assistant.worker"]
     argv = " ".join(" ".join(part.command) for part in parts.values())
     for secret in ("action-secret-1", "eval-2", "channel-secret-3"):
         assert secret not in argv

@@ -1,8 +1,8 @@
 """``assistant up``'s supervisor: a part that dies is restarted, within a limit; files are private.
 
 The parts here are small HTTP servers (Python's ``http.server``) standing in for the real ones,
-so a kill and a restart take a fraction of a second; the real stack is in
-``tests/e2e/test_trust_boundary.py``.
+so a kill and a restart take a fraction of a second, and the real worker, whose health is its
+heartbeat; the real stack is in ``tests/e2e/test_trust_boundary.py``.
 """
 
 from __future__ import annotations
@@ -17,8 +17,17 @@ from pathlib import Path
 
 import pytest
 
-from assistant.processes import Service, Stack, StackFailed, free_port, isolated_environment
+from assistant.db import migrate, session_factory
+from assistant.processes import (
+    Service,
+    Stack,
+    StackFailed,
+    free_port,
+    isolated_environment,
+    worker_service,
+)
 from assistant.settings import Settings
+from assistant.worker.health import worker_alive
 
 # Writes a file (to show the umask it runs with), then serves HTTP on the port it is given.
 PART = (
@@ -132,3 +141,24 @@ def test_the_parts_and_their_logs_write_owner_only_files(settings: Settings) -> 
         pass
     for path in (settings.home / "alpha.data", settings.home / "logs" / "alpha.log"):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+def test_a_worker_killed_with_sigkill_is_restarted_and_healthy_by_its_own_heartbeat(
+    settings: Settings,
+) -> None:
+    migrate(settings.bank_database_url)
+    sessions = session_factory(settings.bank_database_url)
+    console: list[str] = []
+    with Stack(settings, parts=[worker_service(settings)], echo=console.append) as stack:
+        (worker,) = stack.services
+        assert worker_alive(sessions, settings, pid=worker.process.pid)
+        dead = kill(worker)
+        # The dead worker's last beat is still fresh, but it is not the new process's.
+        assert worker_alive(sessions, settings)
+        assert stack.check() == ["worker"]
+        assert worker.process.pid != dead and worker.process.poll() is None
+        assert Stack.healthy(worker)
+        assert worker_alive(sessions, settings, pid=worker.process.pid)
+    assert console[0].startswith("worker killed by signal 9; restarting it")
+    assert console[-1] == "worker is back"
+    assert not worker_alive(sessions, settings, pid=worker.process.pid)  # gone on a clean stop

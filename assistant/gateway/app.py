@@ -77,14 +77,17 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
 
     @app.get("/readyz", tags=["operations"])
     def readyz() -> JSONResponse:
-        """Ready when the bank database answers, Rasa has its model loaded and the action
-        server answers its health check; otherwise 503, naming the parts that failed."""
+        """Ready when the bank database answers, Rasa has its model loaded, the action
+        server answers its health check and a worker beat lately; otherwise 503, naming the
+        parts that failed."""
         from assistant.gateway.readiness import action_server_ready
+        from assistant.worker.health import worker_alive
 
         checks = {
             "database": _database_ok(sessions),
             "rasa": rasa.is_ready(),
             "actions": action_server_ready(settings),
+            "worker": worker_alive(sessions, settings),
         }
         failed = [part for part, ok in checks.items() if not ok]
         body = {"ready": not failed, **checks, "failed": failed}

@@ -89,7 +89,8 @@ class FakeTwilio:
         self._server = ThreadingHTTPServer((host, port), _handler_for(self))
         self._server.daemon_threads = True
         self._thread: Optional[threading.Thread] = None
-        self.rejected = 0  # requests answered 401/400/404
+        self.rejected = 0  # requests answered 401/400/404 (or failed on purpose)
+        self._failures: Deque[int] = deque()  # HTTP statuses for the next requests to fail
 
     # ---- lifecycle ------------------------------------------------------------------
 
@@ -146,6 +147,18 @@ class FakeTwilio:
     def clear(self) -> None:
         with self._lock:
             self._records.clear()
+
+    # ---- trouble on request -----------------------------------------------------------
+
+    def fail_next(self, count: int = 1, status: int = 503) -> None:
+        """Answer the next ``count`` sends or calls with HTTP ``status``, accepting nothing
+        (Twilio having trouble), then work again."""
+        with self._lock:
+            self._failures.extend([status] * count)
+
+    def _planned_failure(self) -> Optional[int]:
+        with self._lock:
+            return self._failures.popleft() if self._failures else None
 
     # ---- status callbacks -----------------------------------------------------------
 
@@ -223,6 +236,9 @@ class FakeTwilio:
         account = route["account"]
         if not self._authorized(auth, account):
             return 401, _error(20003, "Authenticate", 401)
+        failure = self._planned_failure()
+        if failure is not None:
+            return failure, _error(20500, "Internal Server Error", failure)
         if not form.get("To"):
             return 400, _error(21604, "A 'To' phone number is required.", 400)
         if not form.get("From"):

@@ -152,6 +152,7 @@ def test_readyz_is_ready_when_every_part_is_up_and_tells_no_secret(
         "database": True,
         "rasa": True,
         "actions": True,
+        "worker": True,
         "failed": [],
     }
     for secret in (stack.settings.channel_token(), stack.settings.action_token()):
