@@ -67,6 +67,7 @@ WORST_CASE: Dict[str, str] = {
     "hours": "72",
     "when": "yesterday at 12:45 PM",
     "time": "12:45 PM",
+    "deadline": "12:45 PM",
 }
 
 # What the customer is told most often: one segment, even with the values above.

@@ -32,6 +32,7 @@ FIGURES = frozenset(
 )
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 SCREEN_OR_TEXT_ONLY = ("web_", "sms_")
+TEXT_ONLY_SUFFIX = "_sms"  # a text message's words (family.yml): never spoken
 
 
 def variations() -> Iterator[Tuple[str, Dict[str, str]]]:
@@ -40,7 +41,7 @@ def variations() -> Iterator[Tuple[str, Dict[str, str]]]:
         texts = {e.get("channel", "default"): e["text"] for e in entries if "text" in e}
         yield f"domain.yml {name}", texts
     for key, entry in _load("en").items():
-        if not key.startswith(SCREEN_OR_TEXT_ONLY):  # never spoken
+        if not key.startswith(SCREEN_OR_TEXT_ONLY) and not key.endswith(TEXT_ONLY_SUFFIX):
             yield f"texts {key}", dict(entry)
 
 

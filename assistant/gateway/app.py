@@ -23,6 +23,8 @@ from assistant.messaging.sms_records import SmsRecords
 from assistant.messaging.transport import build_transport
 from assistant.preferences import PreferenceService
 from assistant.settings import Settings, get_settings
+from assistant.worker.wiring import build_worker
+from family.links.service import FamilyLinks
 from voice import sms_routes, voice_routes
 
 
@@ -57,6 +59,11 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.state.identity = IdentityService(sessions, settings=settings, notifier=app.state.pin_alerts)
     app.state.banking = banking_service(sessions, settings)
     app.state.preferences = PreferenceService(sessions)
+    # The gateway only queues jobs (a text written now is handed to the worker at once).
+    app.state.worker = build_worker(settings, sessions)
+    app.state.family = FamilyLinks(
+        sessions, settings, wake=app.state.worker.deliver_soon, banking=app.state.banking
+    )
     app.state.turns = TurnHandler(
         settings,
         rasa,

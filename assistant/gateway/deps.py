@@ -20,6 +20,7 @@ from assistant.messaging.opt_outs import OptOutStore
 from assistant.messaging.sms_records import SmsRecords
 from assistant.preferences import PreferenceService
 from assistant.settings import Settings
+from family.links.service import FamilyLinks
 
 
 def get_settings(request: Request) -> Settings:
@@ -59,6 +60,11 @@ def get_sms_records(request: Request) -> SmsRecords:
     return request.app.state.sms_records
 
 
+def get_family(request: Request) -> FamilyLinks:
+    """The family-helper services (invitations, consent, what helpers see, approvals)."""
+    return request.app.state.family
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 Store = Annotated[sessionmaker, Depends(get_store)]
 Turns = Annotated[TurnHandler, Depends(get_turns)]
@@ -68,3 +74,4 @@ Conversations = Annotated[ConversationStore, Depends(get_conversations)]
 OptOuts = Annotated[OptOutStore, Depends(get_opt_outs)]
 SmsLog = Annotated[SmsRecords, Depends(get_sms_records)]
 CustomerPreferences = Annotated[PreferenceService, Depends(get_preferences)]
+Family = Annotated[FamilyLinks, Depends(get_family)]

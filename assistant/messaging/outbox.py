@@ -41,6 +41,16 @@ logger = logging.getLogger(__name__)
 FINISHED = ("sent", "opted_out", "failed")
 
 
+def queued(session: Session, dedupe_key: str) -> bool:
+    """Whether a message with this key was queued already (whatever became of it)."""
+    return (
+        session.execute(
+            select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
+        ).first()
+        is not None
+    )
+
+
 def add(
     session: Session,
     *,

@@ -148,7 +148,10 @@ def describe(
         when = text("family_when_yesterday", channel, language, time=moment)
     else:
         date = format_date(day, "MMM d", locale=locale or settings.locale)
-        when = text("family_when_day", channel, language, date=date, time=moment)
+        date_words = format_date(day, "MMMM d", locale=locale or settings.locale)
+        when = text(
+            "family_when_day", channel, language, date=date, date_words=date_words, time=moment
+        )
     return text(
         f"family_looked_{entry.what}", channel, language, helper=entry.helper_name, when=when
     )

@@ -14,15 +14,16 @@ from assistant.banking.service import BankingService, LedgerBankingService
 from assistant.settings import Settings, get_settings
 from family.links.access import HelperAccess
 from family.links.activity import Activity
+from family.links.approvals import Approvals
 from family.links.consent import Consent
 from family.links.context import Context, Wake
 from family.links.invitations import Invitations
 from family.links.signin import SignIn
 
 
-class FamilyLinks(Invitations, SignIn, Consent, HelperAccess, Activity):
+class FamilyLinks(Invitations, SignIn, Consent, HelperAccess, Activity, Approvals):
     """Invitations and their codes, the portal's sign-in, the customer's consent and
-    permissions, what helpers may see, and the audit of it.
+    permissions, what helpers may see, their approvals of held payments, and the audit of it.
 
     ``banking`` reads balances and payments for helpers (default: the ledger on ``sessions``).
     """

@@ -1,0 +1,274 @@
+"""Helpers who may approve payments: what waits for them, their answer, and the texts about it
+(issue 9 item 5).
+
+A payment above the customer's co-sign amount waits as a held payment (the bank's mechanism,
+``assistant.banking.held_payments``) with a "cosign" condition. Here: each helper with "approve
+payments" is texted once per held payment and sees it in the portal; a helper with only
+"receive alerts" learns that a payment is waiting, never its amount or payee; a helper's
+approve or decline goes to the bank, which gives exactly one outcome however many answer at
+once; and the customer who prefers texts (or the web) is told the outcome by text (a caller
+hears it at their next call, from the conversation turn).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from assistant.banking.audit import add_audit
+from assistant.banking.holds import COSIGN
+from assistant.banking.views import HeldPaymentView, HoldOutcome
+from assistant.messaging import outbox
+from assistant.models import Customer, HeldPayment, HoldCondition
+from assistant.money import Money, format_money
+from assistant.texts import local_time, text
+from family.links import permissions as perms
+from family.links.context import Context, customer_language, helper_name
+from family.links.models import Helper, HelperLink
+
+log = logging.getLogger(__name__)
+
+APPROVED, DECLINED = "helper_approved_payment", "helper_declined_payment"
+VIEWED_APPROVALS = "helper_viewed_approvals"
+_TOLD = {"released": "family_hold_released_sms", "declined": "family_hold_declined_sms"}
+_TOLD_EXPIRED = "family_hold_expired_sms"
+
+
+@dataclass(frozen=True)
+class ApprovalItem:
+    """A held payment waiting for this helper's answer (what the portal shows)."""
+
+    hold_id: int
+    customer_id: int
+    customer_name: str
+    hold: HeldPaymentView
+
+
+@dataclass(frozen=True)
+class ApprovalAnswer:
+    """What a helper's approve or decline did (``outcome.result``: released, declined,
+    waiting, or already when someone answered first or the time ran out)."""
+
+    customer_name: str
+    outcome: HoldOutcome
+
+
+class Approvals:
+    _ctx: Context
+
+    def _approver_link(
+        self, session: Session, helper_id: int, customer_id: int
+    ) -> HelperLink | None:
+        link = session.execute(
+            select(HelperLink).where(
+                HelperLink.helper_id == helper_id,
+                HelperLink.customer_id == customer_id,
+                HelperLink.status == "active",
+            )
+        ).scalar_one_or_none()
+        if link is None or (link.permissions or {}).get(perms.APPROVE_PAYMENTS) is not True:
+            return None
+        return link
+
+    def pending_approvals(
+        self, helper_id: int, customer_id: int | None = None, channel: str = "portal"
+    ) -> list[ApprovalItem]:
+        """Held payments waiting for a co-sign, of every customer (or one) who lets this
+        helper approve; each customer's view is audited."""
+        with self._ctx.write() as writer:
+            session = writer.session
+            query = (
+                select(HelperLink, Customer.name)
+                .join(Customer, Customer.id == HelperLink.customer_id)
+                .where(HelperLink.helper_id == helper_id, HelperLink.status == "active")
+            )
+            if customer_id is not None:
+                query = query.where(HelperLink.customer_id == customer_id)
+            items: list[ApprovalItem] = []
+            for link, name in session.execute(query).all():
+                if (link.permissions or {}).get(perms.APPROVE_PAYMENTS) is not True:
+                    continue
+                waiting = [
+                    hold
+                    for hold in self._ctx.banking.list_holds(link.customer_id)
+                    if COSIGN in hold.pending
+                ]
+                if not waiting:
+                    continue
+                add_audit(
+                    session,
+                    f"helper:{helper_id}",
+                    VIEWED_APPROVALS,
+                    link.customer_id,
+                    {"helper_id": helper_id, "channel": channel, "holds": len(waiting)},
+                )
+                items.extend(
+                    ApprovalItem(hold.id, link.customer_id, name, hold) for hold in waiting
+                )
+        return items
+
+    def answer_approval(
+        self,
+        helper_id: int,
+        hold_id: int,
+        approve: bool,
+        note: str = "",
+        channel: str = "portal",
+        now: datetime | None = None,
+    ) -> ApprovalAnswer | None:
+        """Approve (or decline) a held payment for a helper allowed to; None when the hold
+        is not one this helper may answer (another customer's, no permission, unknown), with
+        an audit row "helper_denied"."""
+        hold = self._ctx.banking.get_hold(hold_id)
+        with self._ctx.write() as writer:
+            session = writer.session
+            customer_id = hold.customer_id if hold is not None else None
+            link = (
+                self._approver_link(session, helper_id, customer_id)
+                if customer_id is not None
+                else None
+            )
+            if link is None or hold is None or not any(c.kind == COSIGN for c in hold.conditions):
+                add_audit(
+                    session,
+                    f"helper:{helper_id}",
+                    "helper_denied",
+                    customer_id if link is not None else None,
+                    {"helper_id": helper_id, "what": "approval", "asked_hold_id": hold_id},
+                )
+                log.warning("helper %s denied an answer to hold %s", helper_id, hold_id)
+                return None
+            name = session.get(Customer, customer_id).name
+        note = " ".join((note or "").split())[:500]
+        outcome = self._ctx.banking.decide_hold_condition(
+            hold_id, COSIGN, approve, f"helper:{helper_id}", note, now
+        )
+        with self._ctx.write() as writer:
+            add_audit(
+                writer.session,
+                f"helper:{helper_id}",
+                APPROVED if approve else DECLINED,
+                customer_id,
+                {
+                    "helper_id": helper_id,
+                    "hold_id": hold_id,
+                    "result": outcome.result,
+                    "channel": channel,
+                },
+            )
+        return ApprovalAnswer(name, outcome)
+
+    # ---- texts the worker's sweep sends --------------------------------------------------
+
+    def announce_holds(self, now: datetime | None = None) -> int:
+        """Text each helper who may approve (or is only alerted) about each held payment
+        waiting for a co-sign, once (the outbox's dedupe key); how many texts were queued."""
+        now = self._ctx.now(now)
+        settings = self._ctx.settings
+        queued = 0
+        with self._ctx.write() as writer:
+            session = writer.session
+            rows = session.execute(
+                select(HeldPayment, HoldCondition)
+                .join(HoldCondition, HoldCondition.hold_id == HeldPayment.id)
+                .where(
+                    HeldPayment.status == "held",
+                    HoldCondition.kind == COSIGN,
+                    HoldCondition.status == "pending",
+                    HoldCondition.deadline > now,
+                )
+            ).all()
+            for hold, condition in rows:
+                customer = session.get(Customer, hold.customer_id)
+                language = customer_language(customer, settings)
+                links = session.execute(
+                    select(HelperLink, Helper)
+                    .join(Helper, Helper.id == HelperLink.helper_id)
+                    .where(
+                        HelperLink.customer_id == hold.customer_id,
+                        HelperLink.status == "active",
+                    )
+                ).all()
+                for link, helper in links:
+                    granted = link.permissions or {}
+                    if granted.get(perms.APPROVE_PAYMENTS) is True:
+                        key = "family_hold_approval_sms"
+                        dedupe = f"hold_approval:{hold.id}:{link.id}"
+                    elif granted.get(perms.RECEIVE_ALERTS) is True:
+                        key = "family_hold_alert_sms"
+                        dedupe = f"hold_alert:{hold.id}:{link.id}"
+                    else:
+                        continue
+                    body = text(
+                        key,
+                        "sms",
+                        language,
+                        customer=customer.name,
+                        amount=format_money(hold_money(hold), customer.locale),
+                        payee=hold.counterparty,
+                        deadline=local_time(condition.deadline, settings, customer.locale),
+                        portal=settings.helper_portal_url,
+                    )
+                    if outbox.queued(session, dedupe):
+                        continue
+                    writer.send(
+                        dedupe_key=dedupe,
+                        to_phone=helper.phone,
+                        body=body,
+                        purpose="helper_notice",
+                        customer_id=customer.id,
+                    )
+                    queued += 1
+        return queued
+
+    def tell_hold_outcomes(self, now: datetime | None = None) -> int:
+        """Text customers who prefer texts (or the web) how their held payments ended; a
+        caller hears it at their next call instead. How many were told."""
+        settings = self._ctx.settings
+        told = 0
+        for hold in self._ctx.banking.untold_hold_outcomes():
+            with self._ctx.write() as writer:
+                customer = writer.session.get(Customer, hold.customer_id)
+                if customer is None or customer.preferred_channel not in ("sms", "web"):
+                    continue
+                key = _TOLD.get(hold.status, _TOLD_EXPIRED)
+                body = text(
+                    key,
+                    "sms",
+                    customer_language(customer, settings),
+                    amount=format_money(hold.amount, customer.locale),
+                    payee=hold.counterparty,
+                    helper=_decider_name(writer.session, hold),
+                    bank_phone=settings.bank_phone,
+                )
+                writer.send(
+                    dedupe_key=f"hold_outcome:{hold.id}",
+                    to_phone=customer.phone,
+                    body=body,
+                    purpose="hold_outcome",
+                    customer_id=customer.id,
+                )
+            self._ctx.banking.mark_hold_outcome_told(hold.id)
+            told += 1
+        return told
+
+
+def hold_money(hold: HeldPayment) -> Money:
+    return Money(hold.amount_minor, hold.currency)
+
+
+def _decider_name(session: Session, hold: HeldPaymentView) -> str:
+    """The helper who answered, as the customer called them; "" for the bank or time."""
+    by = hold.outcome_by or ""
+    if not by.startswith("helper:") or not by[7:].isdigit():
+        return ""
+    link = session.execute(
+        select(HelperLink).where(
+            HelperLink.helper_id == int(by[7:]), HelperLink.customer_id == hold.customer_id
+        )
+    ).scalar_one_or_none()
+    return helper_name(session, link) if link is not None else ""
