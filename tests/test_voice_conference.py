@@ -25,7 +25,7 @@ from assistant.db import dispose, session_factory
 from assistant.demo import LINDA_PHONE, MARGARET_PHONE, RAVI_PHONE
 from assistant.gateway.app import create_app
 from assistant.messaging.fake_twilio import FakeTwilio, Received
-from assistant.messaging.transport import TransportError
+from assistant.messaging.transport import TransportError, TwilioTransport
 from assistant.models import AuditEvent, Customer
 from assistant.settings import Settings
 from assistant.texts import text
@@ -323,6 +323,18 @@ def test_linda_declines_and_margaret_is_brought_back_kindly(
     assert not app.audit("helper_joined_call") and not app.audit("helper_call_missed")
 
 
+def test_if_the_call_cannot_be_moved_back_the_hold_words_say_press_star(
+    app: ConferenceApp,
+) -> None:
+    phone, twiml, linda = conference_call(app)
+    app.fake.stop()  # Twilio unreachable: Margaret's call cannot be moved out
+    linda_presses(app, linda, linda_answers(app, linda), "2")
+    hold = app.twiml(twiml.find("Dial/Conference").get("waitUrl"), {"CallSid": phone.call_sid})
+    assert hold.said == said("voice_conference_hold_over", name="Linda Chen")
+    back = margaret_back(app, phone)  # she presses *
+    assert back.said == said("voice_conference_declined", name="Linda Chen")
+
+
 @pytest.mark.parametrize("status", ["no-answer", "busy", "failed"])
 def test_linda_not_answering_brings_margaret_back_kindly(app: ConferenceApp, status: str) -> None:
     phone, _, linda = conference_call(app)
@@ -526,6 +538,31 @@ def test_each_outcome_is_one_audit_row_as_the_helper(
         (row,) = session.execute(select(AuditEvent)).scalars()
     assert (row.actor, row.action, row.customer_id) == ("helper:7", action, 1)
     assert row.detail == {"channel": "voice", "link_id": 3, "reason": "busy", "call_sid": "CA1"}
+
+
+# ---- the transport moves a live call on ---------------------------------------------------------
+
+
+def test_update_call_moves_a_call_or_ends_it_through_the_real_client(app: ConferenceApp) -> None:
+    transport = TwilioTransport(app.settings, app.sessions)
+    placed = transport.place_call(LINDA_PHONE, f"{PUBLIC}{HELPER_PATH}?call=CA1")
+    transport.update_call("CA" + "1" * 32, twiml_url=f"{PUBLIC}{BACK_PATH}")
+    transport.update_call(placed, status="canceled")
+    moved, ended = app.fake.updates()
+    assert (moved.sid, moved.params) == (
+        "CA" + "1" * 32,
+        {"Url": PUBLIC + BACK_PATH, "Method": "POST"},
+    )
+    assert (ended.sid, ended.params) == (placed, {"Status": "canceled"})
+    with pytest.raises(ValueError):
+        transport.update_call(placed)
+
+
+def test_a_refused_update_is_a_transport_error(app: ConferenceApp) -> None:
+    wrong = app.settings.copy(update={"twilio_auth_token": "not-it"})
+    with pytest.raises(TransportError, match="401"):
+        TwilioTransport(wrong, app.sessions).update_call("CA" + "1" * 32, status="completed")
+    assert not app.fake.updates()
 
 
 # ---- every new webhook is Twilio's -------------------------------------------------------------

@@ -32,7 +32,7 @@ from assistant.settings import Settings
 from assistant.texts import ENGLISH, language_of, text
 from voice import pace
 from voice.calls import FINAL_STATUSES, MAX_REQUESTS, CallStore, CallView
-from voice.conference import BACK_PATH, FAILED, REFUSED, WAIT_PATH, Conferences
+from voice.conference import BACK_PATH, FAILED, REFUSED, WAIT_PATH, WAITING, Conferences
 from voice.hours import OpeningHours
 from voice.twiml import ConferenceRoom, Reply, Transfer, rate_for, render, speech_for
 from voice.whisper import build_summary, mask_numbers, whisper_text
@@ -428,6 +428,9 @@ class CallFlow:
             return render(Reply([], listen=None, pause=HOLD_PAUSE), self.settings, "100%")
         name = call.conference.get("helper", {}).get("name", "")
         key = "voice_conference_hold_again" if again else "voice_conference_hold"
+        if call.conference.get("state") not in WAITING:
+            # The helper can't join and the call could not be moved on: "*" still can.
+            key = "voice_conference_hold_over"
         reply = Reply(
             [self._say(call, key, name=name)],
             listen=None,

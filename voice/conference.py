@@ -259,6 +259,8 @@ class Conferences:
     ) -> None:
         before = self.calls.get(call_sid)
         previous = before.conference.get("state", "") if before is not None else ""
+        if previous not in WAITING:
+            return
         conference, changed = self._settle(call_sid, helper_sid, outcome, reason)
         if not changed:
             return
