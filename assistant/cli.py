@@ -177,7 +177,8 @@ def phone(caller: str, url: str | None) -> None:
     """Phone the running assistant from the terminal, as Twilio would (signed webhooks).
 
     Shows what the caller would hear. Type what you would say; digits alone are keypad presses;
-    an empty line is silence. Works typed at the prompt or piped on standard input.
+    an empty line is silence. On hold for your helper (a conference), * brings you back to the
+    assistant. Works typed at the prompt or piped on standard input.
     """
     from voice.softphone import Softphone, SoftphoneError, masked
 

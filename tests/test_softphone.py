@@ -45,6 +45,7 @@ BANK = "+15550100000"
 MARGARET = "+15550100001"
 RAVI = "+15550100002"
 AGENT = "+15550100999"
+LINDA = "+15550100003"
 ACCOUNT = "AC" + "7" * 32
 
 
@@ -557,3 +558,157 @@ def test_the_real_gateway_answers_the_texting_phone(real_gateway: tuple) -> None
     (balance,) = texting.text("1357")
     assert "$" in balance.body and all("1357" not in text for text in rasa.texts)
     assert (balance.segments, balance.encoding) == (1, "GSM-7")
+
+
+# ---- the terminal phone in a conference with the helper (issue 9 item 6) -----------------
+
+
+@pytest.fixture
+def conference_gateway(demo_template: Path, tmp_path: Path) -> Iterator[tuple]:
+    """The real gateway with the loopback Twilio fake behind its transport, in this process:
+    (sender, fake Twilio). The fake Rasa answers "get Linda on the line" with the conference."""
+    from assistant.db import dispose, session_factory
+    from assistant.gateway.app import create_app
+    from assistant.messaging.fake_twilio import FakeTwilio
+    from tests.fakes import copy_of_bank
+    from tests.test_voice_conference import HelperRasa, linda_link
+
+    url = copy_of_bank(demo_template, tmp_path)
+    with FakeTwilio(ACCOUNT, TOKEN) as fake:
+        settings = Settings(
+            home=tmp_path / "home",
+            database_url=url,
+            rasa_token="test-token",
+            twilio_account_sid=ACCOUNT,
+            twilio_auth_token=TOKEN,
+            twilio_api_base=fake.base_url,
+            public_base_url=PUBLIC,
+            twilio_number=BANK,
+        )
+        app = create_app(settings)
+        rasa = HelperRasa(app.state.turns.conversations)
+        rasa.link_id = linda_link(session_factory(url))
+        app.state.turns.rasa = rasa
+        for base in serve(app):
+            with httpx.Client(base_url=base, timeout=30) as client:
+                yield WebhookSender(client, TOKEN, PUBLIC), fake
+    dispose(url)
+
+
+def in_conference(conference_gateway: tuple) -> tuple:
+    """Margaret, verified, asks for Linda: (her phone, what the terminal showed, the fake)."""
+    sender, fake = conference_gateway
+    phone = Softphone(sender, MARGARET, BANK, ACCOUNT, twilio=fake)
+    phone.dial_in()
+    phone.respond("what's my balance")
+    phone.respond("2468")
+    return phone, phone.respond("get Linda on the line"), fake
+
+
+def test_the_terminal_phone_shows_linda_rung_and_greeted(conference_gateway: tuple) -> None:
+    phone, lines, fake = in_conference(conference_gateway)
+    shown = "\n".join(lines)
+    assert "bank: I'm calling Linda now." in shown
+    assert "(you are put into a conference call" in shown and "press * to come back" in shown
+    assert "bank (on hold): Please hold while I ring Linda Chen." in shown
+    assert f"(the bank rings {LINDA}; their phone answers)" in shown
+    assert "helper hears: Hello. This is Kindly Bank. Margaret Chen has asked you" in shown
+    assert phone.helpers_turn and phone.speaker == "helper"
+    assert fake.calls[-1].to == LINDA
+
+
+def test_linda_joins_then_star_brings_margaret_back(conference_gateway: tuple) -> None:
+    phone, _, fake = in_conference(conference_gateway)
+    joined = phone.respond("1")
+    assert any(
+        line.startswith("helper hears: Thank you. I'm putting you through") for line in joined
+    )
+    assert "(the helper joins your conference" in joined[-1]
+    assert phone.speaker == "you" and not phone.ended
+
+    back = phone.respond("*")
+    assert back[0] == "(you press *: you leave the conference)"
+    assert "bank: You're back with me. Linda Chen is no longer on the call." in "\n".join(back)
+    assert any("gone back to the bank's assistant" in line for line in back)  # Linda's goodbye
+    assert phone.waiting is not None and phone.waiting.inputs == {"speech", "dtmf"}
+    assert phone.conference is None
+    assert fake.find(fake.calls[-1].sid).statuses == [("completed", 204)]
+
+
+def test_linda_declines_and_the_terminal_follows_margaret_back(conference_gateway: tuple) -> None:
+    phone, _, fake = in_conference(conference_gateway)
+    lines = phone.respond("2")
+    shown = "\n".join(lines)
+    assert "helper hears: That's all right. I'll let Margaret Chen know." in shown
+    assert "(the bank moves your call out of the conference)" in shown
+    assert (
+        lines[-2]
+        == "bank: Linda Chen couldn't join just now. I'm back with you. What would you like to do?"
+    )
+    assert phone.waiting is not None and not phone.ended
+    assert fake.updates(phone.call_sid)
+
+
+def test_linda_hangs_up_after_joining_and_margaret_is_told(conference_gateway: tuple) -> None:
+    phone, _, _ = in_conference(conference_gateway)
+    phone.respond("1")
+    assert phone.respond("hello Linda") == [
+        "(the helper hears you; the bank is not listening: press * to come back)"
+    ]
+    lines = phone.respond("helper hangs up")
+    assert lines[0] == "(the helper hangs up)"
+    assert "bank: Linda Chen has left the call. I'm back with you." in "\n".join(lines)
+    assert phone.waiting is not None
+
+
+def test_star_while_linda_is_greeted_stops_her_call(conference_gateway: tuple) -> None:
+    phone, _, fake = in_conference(conference_gateway)
+    lines = phone.respond("*")
+    shown = "\n".join(lines)
+    assert "bank: You're back with me. I've stopped calling Linda Chen." in shown
+    assert "(the bank stops the helper's call: completed)" in shown
+    assert phone.waiting is not None and not phone.helpers_turn
+
+
+def test_without_the_fake_the_terminal_says_who_it_cannot_answer_for(
+    conference_gateway: tuple,
+) -> None:
+    sender, _ = conference_gateway
+    phone = Softphone(sender, MARGARET, BANK, ACCOUNT)
+    phone.dial_in()
+    phone.respond("what's my balance")
+    phone.respond("2468")
+    lines = phone.respond("get Linda on the line")
+    assert "this terminal phone cannot answer for them" in lines[-1]
+    assert phone.respond("") == [
+        "(you wait in the conference; press * to come back to the assistant)"
+    ]
+    back = phone.respond("*")
+    assert "I've stopped calling Linda Chen" in "\n".join(back)
+
+
+def test_assistant_phone_piped_shows_the_conference_and_star(
+    conference_gateway: tuple, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sender, fake = conference_gateway
+    monkeypatch.setenv("ASSISTANT_HOME", str(tmp_path / "cli"))
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", TOKEN)
+    monkeypatch.setenv("ASSISTANT_PUBLIC_BASE_URL", PUBLIC)
+    monkeypatch.setenv("TWILIO_PHONE_NUMBER", BANK)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(
+            cli,
+            ["phone", "--from", MARGARET, "--url", str(sender.http.base_url)],
+            input="what's my balance\n2468\nget Linda on the line\n\n*\n",
+        )
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "bank (on hold): Please hold while I ring Linda Chen." in out
+    assert "you: (silence)\n(you wait in the conference; press * to come back" in out
+    assert "you: *\n(you press *: you leave the conference)" in out
+    assert "bank: You're back with me. I've stopped calling Linda Chen." in out
+    assert out.rstrip().endswith("(you hang up)")
+    assert fake.calls[-1].to == LINDA

@@ -3,7 +3,9 @@
 The call opens with a greeting; each answer (speech, keys or silence) goes through
 :meth:`CallFlow.turn`: the PIN by keypad only, keypad shortcuts, gentle reprompts on silence
 (the assistant's last question again, when it asked one), the call's pace one step slower or
-faster (:mod:`voice.pace`), and a transfer to a person (or a call-back outside opening hours).
+faster (:mod:`voice.pace`), a transfer to a person (or a call-back outside opening hours), a
+number typed on the keypad when the assistant asks for one (``{"keypad": "digits"}``), and the
+customer's helper rung into the call (``{"conference": {"link_id": N}}``, :mod:`voice.conference`).
 The words the assistant says come from Rasa through
 :class:`~assistant.conversation.turns.TurnHandler`; the words the voice channel says itself come
 from ``assistant/texts/<language>/voice.yml`` (and the words it listens for from
@@ -29,9 +31,10 @@ from assistant.identity import IdentityService
 from assistant.settings import Settings
 from assistant.texts import ENGLISH, language_of, text
 from voice import pace
-from voice.calls import MAX_REQUESTS, CallStore, CallView
+from voice.calls import FINAL_STATUSES, MAX_REQUESTS, CallStore, CallView
+from voice.conference import BACK_PATH, FAILED, REFUSED, WAIT_PATH, WAITING, Conferences
 from voice.hours import OpeningHours
-from voice.twiml import Reply, Transfer, rate_for, render, speech_for
+from voice.twiml import ConferenceRoom, Reply, Transfer, rate_for, render, speech_for
 from voice.whisper import build_summary, mask_numbers, whisper_text
 
 logger = logging.getLogger(__name__)
@@ -54,6 +57,21 @@ PACE_WORDS = {
 MENU = {"1": "voice_request_balance", "2": "voice_request_recent", "3": "voice_request_send"}
 PENDING_PERSON, PENDING_CALLBACK = "person", "callback"
 ANSWERED_DIAL = ("completed", "answered")
+#: The assistant asked for a number typed on the keypad (custom payload ``keypad``).
+KEYPAD_DIGITS = "digits"
+#: Keys that keep their meaning while a number is typed (one key alone).
+KEYPAD_SHORTCUTS = (KEY_PERSON, KEY_FASTER, KEY_SLOWER, KEY_REPEAT)
+# Seconds of quiet between the hold words while the helper is rung.
+HOLD_PAUSE = 12
+#: What the customer hears back from the conference, by how it went.
+BACK_WORDS = {
+    "declined": "voice_conference_declined",
+    "missed": "voice_conference_missed",
+    "left": "voice_conference_left",
+    "joined": "voice_conference_back",
+    "ringing": "voice_conference_back_early",
+    "answered": "voice_conference_back_early",
+}
 
 
 def latest_warning(customer: Optional[CustomerView]) -> Optional[str]:
@@ -128,6 +146,7 @@ class CallFlow:
         identity: IdentityService,
         calls: CallStore,
         hours: OpeningHours,
+        conferences: Optional[Conferences] = None,
     ) -> None:
         self.settings = settings
         self.turns = turns
@@ -136,6 +155,7 @@ class CallFlow:
         self.identity = identity
         self.calls = calls
         self.hours = hours
+        self.conferences = conferences
         self.bank_language = bank_language(settings)
         self._languages: Dict[str, Tuple[str, str]] = {}
 
@@ -212,6 +232,9 @@ class CallFlow:
             call = replace(call, pending=None)
         if awaiting_pin:
             return self._pin(call, n, speech, keys)
+        if call.keypad == KEYPAD_DIGITS and keys.isdigit() and keys not in KEYPAD_SHORTCUTS:
+            # The number the assistant asked for: passed on like any keys, never recorded.
+            return self._ask(call, n, keys)
         if keys:
             return self._keys(call, n, keys)
         return self._speech(call, n, speech)
@@ -222,13 +245,14 @@ class CallFlow:
         if quiet <= MAX_REPROMPTS:
             if awaiting_pin:
                 return call, Reply([self._say(call, "voice_pin_reprompt")], listen="pin")
+            listen = self._listen(call)
             if call.question:
                 # Half way through (which account? shall I send it?): that question again,
                 # not "what would you like to do?". It carries its own keypad choices.
                 line = self._say(call, f"voice_reprompt_question_{quiet}", question=call.question)
-                return call, Reply([line], single_key=bool(call.choices))
+                return call, Reply([line], listen=listen, single_key=bool(call.choices))
             lines = [self._say(call, f"voice_reprompt_{quiet}"), *self._choice_lines(call)]
-            return call, Reply(lines, single_key=True)
+            return call, Reply(lines, listen=listen, single_key=True)
         if quiet == MAX_REPROMPTS + 1:
             call = replace(call, pending=PENDING_PERSON)
             return call, Reply([self._say(call, "voice_offer_person")], single_key=True)
@@ -258,7 +282,7 @@ class CallFlow:
             return call, Reply(lines, listen="pin")
         if call.question:
             line = self._say(call, "voice_back_to_question", question=call.question)
-            return call, Reply([line], single_key=bool(call.choices))
+            return call, Reply([line], listen=self._listen(call), single_key=bool(call.choices))
         return call, Reply([self._say(call, "voice_back_to_assistant")], single_key=True)
 
     def _pin(self, call: CallView, n: int, speech: str, keys: str) -> Tuple[CallView, Reply]:
@@ -328,7 +352,8 @@ class CallFlow:
         lines = [message.get("text") or "" for message in turn.messages]
         # The last thing the assistant asked, to say again after a silence.
         last = lines[-1] if lines else ""
-        call = replace(call, question=last if "?" in last else None)
+        keypad = KEYPAD_DIGITS if turn.keypad == KEYPAD_DIGITS else None
+        call = replace(call, question=last if "?" in last else None, keypad=keypad)
         call = self._profile_pace(call)
         if turn.speech_rate in (pace.SLOWER, pace.FASTER):
             rate, moved = pace.change(self.settings, call.speech_rate, turn.speech_rate)
@@ -350,9 +375,11 @@ class CallFlow:
             # The PIN prompt and every wrong-PIN answer offer a person, to every caller (one
             # whose number we don't know can never give a right PIN).
             return call, Reply([*lines, self._say(call, "voice_pin_person")], listen="pin")
+        if turn.conference is not None:
+            return self._conference(call, lines, turn.conference)
         if turn.end_call:
             return call, Reply(lines, listen=None, hangup=True)
-        return call, Reply(lines, single_key=bool(choices))
+        return call, Reply(lines, listen=self._listen(call), single_key=bool(choices))
 
     def _profile_pace(self, call: CallView) -> CallView:
         """Once the PIN was given, the customer's own pace, unless they chose one already."""
@@ -366,6 +393,72 @@ class CallFlow:
             return call
         profile = self.banking.get_customer(customer_id).speech_rate
         return replace(call, speech_rate=pace.start_pace(self.settings, profile))
+
+    # ---- the customer's helper joins ---------------------------------------------------------
+
+    def _conference(
+        self, call: CallView, lines: List[str], payload: Dict[str, Any]
+    ) -> Tuple[CallView, Reply]:
+        """Ring the helper and put the customer into the conference (see voice.conference)."""
+        call = replace(call, choices=[], question=None, keypad=None)
+        customer_id = self.conversations.verified_customer_id(call.conversation_id)
+        link_id = _link_id(payload.get("link_id"))
+        if self.conferences is None or customer_id is None or link_id is None:
+            return call, Reply([self._say(call, "voice_conference_unavailable")])
+        outcome, conference = self.conferences.ring(call.call_sid, customer_id, link_id)
+        if outcome == REFUSED or conference is None:
+            return call, Reply([self._say(call, "voice_conference_unavailable")])
+        name = conference["helper"]["name"]
+        if outcome == FAILED:
+            return call, Reply([self._say(call, "voice_conference_failed", name=name)])
+        room = ConferenceRoom(
+            conference["room"],
+            action=BACK_PATH,
+            wait_url=f"{WAIT_PATH}?call={call.call_sid}",
+            hangup_on_star=True,
+            start_on_enter=False,  # the hold words play until the helper joins
+            end_on_exit=True,
+        )
+        return call, Reply(lines, listen=None, conference=room)
+
+    def conference_wait(self, call_sid: str, again: bool) -> str:
+        """Said to the customer, slowly, while the helper is rung (the conference's waitUrl)."""
+        call = self.calls.get(call_sid)
+        if call is None or not call.conference:
+            return render(Reply([], listen=None, pause=HOLD_PAUSE), self.settings, "100%")
+        name = call.conference.get("helper", {}).get("name", "")
+        key = "voice_conference_hold_again" if again else "voice_conference_hold"
+        if call.conference.get("state") not in WAITING:
+            # The helper can't join and the call could not be moved on: "*" still can.
+            key = "voice_conference_hold_over"
+        reply = Reply(
+            [self._say(call, key, name=name)],
+            listen=None,
+            pause=HOLD_PAUSE,
+            redirect=f"{WAIT_PATH}?call={call_sid}&again=1",
+        )
+        return self._render(call, reply)
+
+    def conference_back(self, call_sid: str) -> str:
+        """The customer is back from the conference ("*", the helper declined, missed or
+        left): kind words, and the assistant listens again. The same TwiML on a retry."""
+        call = self.calls.get(call_sid)
+        if call is None:
+            return render_restart(self.settings)
+        action = turn_url((call.last_turn or 0) + 1)
+
+        def words(conference: Dict[str, Any], how: str) -> str:
+            name = (conference.get("helper") or {}).get("name", "")
+            key = BACK_WORDS.get(how, "voice_conference_back_plain")
+            return self._render(call, Reply([self._say(call, key, name=name)], action=action))
+
+        document = self.conferences.come_back(call_sid, words) if self.conferences else None
+        return document or words({}, "")
+
+    def next_turn(self, call_sid: str) -> Optional[int]:
+        """The number of the call's next turn (None for a call we don't know)."""
+        call = self.calls.get(call_sid)
+        return None if call is None else (call.last_turn or 0) + 1
 
     # ---- a person ------------------------------------------------------------------------------
 
@@ -472,9 +565,16 @@ class CallFlow:
         known = self.calls.record_status(call_sid, status, duration)
         if known:
             logger.info("voice call %s status %s", call_sid, status)
+            if status in FINAL_STATUSES and self.conferences is not None:
+                self.conferences.customer_gone(call_sid)
         return known
 
     # ---- helpers -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _listen(call: CallView) -> str:
+        """How the answer to the assistant's question is taken: a typed number, or speech."""
+        return KEYPAD_DIGITS if call.keypad == KEYPAD_DIGITS else "speech"
 
     def _choice_lines(self, call: CallView) -> List[str]:
         return [
@@ -535,6 +635,17 @@ class CallFlow:
         document = self._render(call, reply)
         self.calls.save(replace(call, last_turn=n, last_twiml=document))
         return document
+
+
+def _link_id(value: Any) -> Optional[int]:
+    """A helper link id from the assistant's payload (a whole number), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value > 0 else None
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
 
 
 def render_restart(settings: Settings) -> str:

@@ -7,15 +7,18 @@ question (said again after a silence), the last few requests (for the agent), an
 number with the TwiML answered to it, so a retried webhook gets exactly that again.
 
 Everything beyond the table's own columns lives in the ``summary`` JSON: ``state`` (turn,
-TwiML, pending question, the assistant's question, requests) and ``handoff`` (what the agent
-was told).
+TwiML, pending question, the assistant's question, requests, how the answer is typed),
+``handoff`` (what the agent was told) and ``conference`` (the helper rung into the call: room,
+helper, their call, how it went; see ``voice.conference``). The conference is changed only
+by :meth:`CallStore.update_conference`, one locked read-modify-write, since the helper's
+webhooks and the customer's arrive at the same time.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -51,6 +54,10 @@ class CallView:
     paced_by_caller: bool = False
     #: The customer's own pace (their profile) was applied, once the PIN was given.
     profile_paced: bool = False
+    #: How the assistant's question is answered: "digits" (a number typed, then "#"), or None.
+    keypad: Optional[str] = None
+    #: The helper rung into the call, if any (``voice.conference``); read-only here.
+    conference: Dict[str, Any] = field(default_factory=dict)
 
 
 def _view(row: VoiceCall) -> CallView:
@@ -75,6 +82,8 @@ def _view(row: VoiceCall) -> CallView:
         question=state.get("question"),
         paced_by_caller=bool(state.get("paced_by_caller")),
         profile_paced=bool(state.get("profile_paced")),
+        keypad=state.get("keypad"),
+        conference=dict(summary.get("conference") or {}),
     )
 
 
@@ -119,7 +128,7 @@ class CallStore:
     def save(self, call: CallView) -> CallView:
         """Write back the call's state (everything but how it ended)."""
         with self._sessions() as session, session.begin():
-            row = session.get(VoiceCall, call.call_sid)
+            row = session.get(VoiceCall, call.call_sid, with_for_update=True)
             if row is None:
                 raise KeyError(call.call_sid)
             row.speech_rate = call.speech_rate
@@ -135,11 +144,31 @@ class CallStore:
                 "question": call.question,
                 "paced_by_caller": call.paced_by_caller,
                 "profile_paced": call.profile_paced,
+                "keypad": call.keypad,
             }
             if call.handoff:
                 summary["handoff"] = dict(call.handoff)
             row.summary = summary  # a new dict, so SQLAlchemy sees the change
             return _view(row)
+
+    def update_conference(
+        self, call_sid: str, change: Callable[[Dict[str, Any]], Optional[Dict[str, Any]]]
+    ) -> Tuple[Dict[str, Any], bool]:
+        """Change the call's conference in one locked transaction: ``change(current)`` returns
+        the new conference, or None to leave it. Returns (the conference now, whether it
+        changed); ({}, False) for a call we don't know."""
+        with self._sessions() as session, session.begin():
+            row = session.get(VoiceCall, call_sid, with_for_update=True)
+            if row is None:
+                return {}, False
+            summary = dict(row.summary or {})
+            current = dict(summary.get("conference") or {})
+            new = change(dict(current))
+            if new is None:
+                return current, False
+            summary["conference"] = dict(new)
+            row.summary = summary  # a new dict, so SQLAlchemy sees the change
+            return dict(new), True
 
     def record_status(
         self, call_sid: str, status: str, duration_seconds: Optional[int] = None

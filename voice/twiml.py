@@ -25,6 +25,10 @@ LISTEN_TIMEOUT = 8
 PIN_TIMEOUT = 12
 PIN_DIGITS = 4
 DIAL_TIMEOUT = 45
+# A number typed on the keypad (a phone number): as many keys as it takes, then "#".
+DIGITS_TIMEOUT = 15
+# One key as the whole answer, with time to find it (the helper's join or decline).
+KEY_TIMEOUT = 10
 
 
 @dataclass(frozen=True)
@@ -37,15 +41,37 @@ class Transfer:
     action: str
 
 
+@dataclass(frozen=True)
+class ConferenceRoom:
+    """Put the caller into conference ``room``.
+
+    ``action``: where Twilio goes when the caller's part ends (the conference ended, or "*"
+    with ``hangup_on_star``); ``wait_url``: our TwiML said while the conference has not started
+    (never Twilio's default music from the internet); the conference starts when a caller with
+    ``start_on_enter`` joins and ends when one with ``end_on_exit`` leaves.
+    """
+
+    room: str
+    action: Optional[str] = None
+    wait_url: Optional[str] = None
+    hangup_on_star: bool = False
+    start_on_enter: bool = True
+    end_on_exit: bool = True
+
+
 @dataclass
 class Reply:
-    """What to say, then what to do: listen (speech and keys, or PIN keys), dial or hang up."""
+    """What to say, then what to do: listen (speech and keys, PIN keys, a typed number, or one
+    key), dial a person or a conference, or hang up."""
 
     lines: List[str] = field(default_factory=list)
-    listen: Optional[str] = "speech"  # "speech" | "pin" | None
+    listen: Optional[str] = "speech"  # "speech" | "pin" | "digits" | "key" | None
     action: Optional[str] = None  # where the Gather posts the answer
     single_key: bool = False  # one key is a whole answer (menus, yes/no)
     transfer: Optional[Transfer] = None
+    conference: Optional[ConferenceRoom] = None
+    after: List[str] = field(default_factory=list)  # said when a conference ends
+    pause: int = 0  # seconds of quiet after the lines
     redirect: Optional[str] = None  # then continue with the TwiML at this URL
     hangup: bool = False
 
@@ -106,6 +132,25 @@ def render(
             timeout=PIN_TIMEOUT,
             action_on_empty_result=True,
         )
+    elif reply.listen == "digits" and reply.action:
+        # A number typed on the keypad: any length, ended by "#" (or a pause).
+        target = response.gather(
+            input="dtmf",
+            action=reply.action,
+            method="POST",
+            finish_on_key="#",
+            timeout=DIGITS_TIMEOUT,
+            action_on_empty_result=True,
+        )
+    elif reply.listen == "key" and reply.action:
+        target = response.gather(
+            input="dtmf",
+            action=reply.action,
+            method="POST",
+            num_digits=1,
+            timeout=KEY_TIMEOUT,
+            action_on_empty_result=True,
+        )
     elif reply.listen == "speech" and reply.action:
         options = {"num_digits": 1} if reply.single_key else {}
         target = response.gather(
@@ -131,11 +176,33 @@ def render(
             timeout=DIAL_TIMEOUT,
         )
         dial.number(reply.transfer.number, url=reply.transfer.whisper_url, method="POST")
+    if reply.pause:
+        response.pause(length=reply.pause)
+    if reply.conference is not None:
+        _conference(response, reply.conference)
+    for line in reply.after:
+        if line:
+            say(response, line, speech, rate)
     if reply.redirect:
         response.redirect(reply.redirect, method="POST")
     if reply.hangup:
         response.hangup()
     return str(response.to_xml())
+
+
+def _conference(response: VoiceResponse, room: ConferenceRoom) -> None:
+    options = {"action": room.action, "method": "POST"} if room.action else {}
+    if room.hangup_on_star:
+        options["hangup_on_star"] = True
+    dial = response.dial(**options)
+    waiting = {"wait_url": room.wait_url, "wait_method": "POST"} if room.wait_url else {}
+    dial.conference(
+        room.room,
+        start_conference_on_enter=room.start_on_enter,
+        end_conference_on_exit=room.end_on_exit,
+        beep=False,
+        **waiting,
+    )
 
 
 def twiml_response(document: str) -> Response:

@@ -1,4 +1,6 @@
-"""Twilio voice webhooks: the call starts, each answer, the transfer, and how the call ended.
+"""Twilio voice webhooks: the call starts, each answer, the transfer, how the call ended, and
+the customer's helper rung into the call (the conference's hold words and way back; the
+helper's greeting, key and call status).
 
 Every route checks Twilio's signature (``twilio_params``: 403 otherwise). Calls must go on, so
 the call and turn webhooks always answer TwiML, with a spoken apology when something is missing
@@ -16,11 +18,20 @@ from typing import Annotated, Dict, Optional
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
-from assistant.gateway.deps import Banking, Conversations, Identity, SettingsDep, Store, Turns
+from assistant.gateway.deps import (
+    Banking,
+    Conversations,
+    Identity,
+    SettingsDep,
+    Store,
+    Transport,
+    Turns,
+)
 from assistant.settings import Settings
 from assistant.texts import text
 from voice.call_flow import VOICE, CallFlow, render_apology_and_hangup, render_whisper
 from voice.calls import CallStore
+from voice.conference import Conferences
 from voice.hours import OpeningHours
 from voice.security import twilio_params
 from voice.twiml import Reply, render, speech_for, twiml_response
@@ -56,6 +67,14 @@ Params = Dict[str, str]
 TwilioParams = Annotated[Params, Depends(twilio_params)]
 
 
+def conferences(settings: SettingsDep, store: Store, transport: Transport) -> Conferences:
+    """Ringing the customer's helper, on this app's store and outbound transport."""
+    return Conferences(settings, store, CallStore(store), transport)
+
+
+Helpers = Annotated[Conferences, Depends(conferences)]
+
+
 def call_flow(
     request: Request,
     settings: SettingsDep,
@@ -64,6 +83,7 @@ def call_flow(
     banking: Banking,
     conversations: Conversations,
     identity: Identity,
+    helpers: Helpers,
 ) -> CallFlow:
     """The voice logic on this app's services (from :mod:`assistant.gateway.deps`).
 
@@ -79,6 +99,7 @@ def call_flow(
         identity=identity,
         calls=CallStore(store),
         hours=hours,
+        conferences=helpers,
     )
 
 
@@ -187,5 +208,86 @@ def call_status(params: TwilioParams, flow: Flow) -> Response:
         flow.status(call_sid, status, duration)
     except Exception as error:  # noqa: BLE001 - Twilio would only retry; say what went wrong
         _log_failure("status", error)
+        raise HTTPException(status_code=503, detail="Could not record the status.") from None
+    return Response(status_code=204)
+
+
+# ---- the customer's helper joins the call (voice.conference) ----------------------------------
+
+
+@router.post("/voice/conference/wait", response_class=Response)
+def conference_wait(request: Request, params: TwilioParams, flow: Flow) -> Response:
+    """The conference's waitUrl: the customer hears, slowly, that their helper is being rung."""
+    call = request.query_params.get("call", "")
+    again = request.query_params.get("again") == "1"
+    try:
+        return twiml_response(flow.conference_wait(call if SID.match(call) else "", again))
+    except Exception as error:  # noqa: BLE001 - the hold goes on quietly
+        _log_failure("conference wait", error)
+        return twiml_response(render(Reply([], listen=None, pause=10), flow.settings, "100%"))
+
+
+@router.post("/voice/conference/back", response_class=Response)
+def conference_back(settings: SettingsDep, params: TwilioParams, flow: Flow) -> Response:
+    """The customer is back from the conference (the ``<Dial action>`` after "*" or the end of
+    the conference, or the call moved here when the helper could not join)."""
+    call_sid = _sid(params, "CallSid")
+    if call_sid is None:
+        return twiml_response(render_apology_and_hangup(settings))
+    try:
+        return twiml_response(flow.conference_back(call_sid))
+    except Exception as error:  # noqa: BLE001 - a caller must hear something, never a 500
+        _log_failure("conference back", error)
+        language = flow.language_of_call(call_sid)
+        try:
+            n = flow.next_turn(call_sid)
+        except Exception:  # noqa: BLE001
+            n = None
+        return twiml_response(_apology_and_listen(settings, None if n is None else n - 1, language))
+
+
+@router.post("/voice/helper", response_class=Response)
+def helper_call(request: Request, params: TwilioParams, helpers: Helpers) -> Response:
+    """The helper picked up the call we placed: who is asking, press 1 to join or 2 not to."""
+    customer_call = request.query_params.get("call", "")
+    helper_call_sid = _sid(params, "CallSid")
+    try:
+        if helper_call_sid is None or not SID.match(customer_call):
+            return twiml_response(helpers.render_helper_problem())
+        return twiml_response(helpers.helper_greeting(customer_call, helper_call_sid))
+    except Exception as error:  # noqa: BLE001
+        _log_failure("helper call", error)
+        return twiml_response(helpers.render_helper_problem())
+
+
+@router.post("/voice/helper/answer", response_class=Response)
+def helper_answer(request: Request, params: TwilioParams, helpers: Helpers) -> Response:
+    """The helper's key (Digits): 1 joins the conference; 2 or nothing declines."""
+    customer_call = request.query_params.get("call", "")
+    helper_call_sid = _sid(params, "CallSid")
+    digits = (params.get("Digits") or "")[:8]
+    try:
+        if helper_call_sid is None or not SID.match(customer_call):
+            return twiml_response(helpers.render_helper_problem())
+        return twiml_response(helpers.helper_answer(customer_call, helper_call_sid, digits))
+    except Exception as error:  # noqa: BLE001
+        _log_failure("helper answer", error)
+        return twiml_response(helpers.render_helper_problem())
+
+
+@router.post("/voice/helper/status", status_code=204, response_class=Response)
+def helper_status(request: Request, params: TwilioParams, helpers: Helpers) -> Response:
+    """The helper's call status callback: busy, no answer, failed, or hung up."""
+    customer_call = request.query_params.get("call", "")
+    helper_call_sid = _sid(params, "CallSid")
+    status = (params.get("CallStatus") or "").strip().lower()
+    if helper_call_sid is None or not SID.match(customer_call):
+        raise HTTPException(status_code=400, detail="CallSid or call is missing or malformed.")
+    if status not in CALL_STATUSES:
+        raise HTTPException(status_code=400, detail="CallStatus is missing or unknown.")
+    try:
+        helpers.helper_status(customer_call, helper_call_sid, status)
+    except Exception as error:  # noqa: BLE001 - Twilio would only retry; say what went wrong
+        _log_failure("helper status", error)
         raise HTTPException(status_code=503, detail="Could not record the status.") from None
     return Response(status_code=204)

@@ -82,6 +82,11 @@ class Turn:
     speech_rate: Optional[str] = None
     handoff: bool = False
     end_call: bool = False
+    #: The assistant asked to bring the customer's helper into the call (voice):
+    #: ``{"link_id": <helper link id>}`` from the custom payload ``conference``.
+    conference: Optional[Dict[str, Any]] = None
+    #: How the answer is typed, from the custom payload ``keypad``: "digits" (a phone number).
+    keypad: Optional[str] = None
     #: What may be kept of the customer's message (any PIN in it masked), for transcripts.
     said: str = ""
 
@@ -93,6 +98,8 @@ class Turn:
             "speech_rate": self.speech_rate,
             "handoff": self.handoff,
             "end_call": self.end_call,
+            "conference": self.conference,
+            "keypad": self.keypad,
             "said": self.said,
         }
 
@@ -328,6 +335,10 @@ class TurnHandler:
                 turn.handoff = True
             if custom.get("end_call"):
                 turn.end_call = True
+            if isinstance(custom.get("conference"), dict):
+                turn.conference = dict(custom["conference"])
+            if isinstance(custom.get("keypad"), str):
+                turn.keypad = custom["keypad"]
             if reply.get("text"):
                 turn.messages.append({"text": reply["text"], "buttons": reply.get("buttons") or []})
         if changing:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Optional
 
 from fastapi import FastAPI
@@ -53,6 +54,8 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         lambda: build_transport(settings, sessions),
         language_of=lambda customer_id: app.state.turns.customer_language(customer_id),
     )
+    # Texts and calls the channels send themselves (a helper rung into a call), built once.
+    app.state.transport = lru_cache(maxsize=1)(lambda: build_transport(settings, sessions))
     app.state.opt_outs = OptOutStore(sessions)
     app.state.sms_records = SmsRecords(sessions)
     app.state.conversations = ConversationStore(sessions)

@@ -7,7 +7,7 @@ object for it.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Callable
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import sessionmaker
@@ -18,6 +18,7 @@ from assistant.conversations import ConversationStore
 from assistant.identity import IdentityService
 from assistant.messaging.opt_outs import OptOutStore
 from assistant.messaging.sms_records import SmsRecords
+from assistant.messaging.transport import OutboundTransport
 from assistant.preferences import PreferenceService
 from assistant.settings import Settings
 from family.links.service import FamilyLinks
@@ -65,6 +66,12 @@ def get_family(request: Request) -> FamilyLinks:
     return request.app.state.family
 
 
+def get_transport(request: Request) -> Callable[[], OutboundTransport]:
+    """The outbound transport, built on first use (``transport()``): a route that sends
+    nothing never starts it."""
+    return request.app.state.transport
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 Store = Annotated[sessionmaker, Depends(get_store)]
 Turns = Annotated[TurnHandler, Depends(get_turns)]
@@ -73,5 +80,6 @@ Identity = Annotated[IdentityService, Depends(get_identity)]
 Conversations = Annotated[ConversationStore, Depends(get_conversations)]
 OptOuts = Annotated[OptOutStore, Depends(get_opt_outs)]
 SmsLog = Annotated[SmsRecords, Depends(get_sms_records)]
+Transport = Annotated[Callable[[], OutboundTransport], Depends(get_transport)]
 CustomerPreferences = Annotated[PreferenceService, Depends(get_preferences)]
 Family = Annotated[FamilyLinks, Depends(get_family)]

@@ -4,6 +4,8 @@ It answers the two calls the outbound transport makes, exactly where the real cl
 
     POST /2010-04-01/Accounts/{AccountSid}/Messages.json   (To, From, Body, StatusCallback)
     POST /2010-04-01/Accounts/{AccountSid}/Calls.json      (To, From, Url, StatusCallback)
+    POST /2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json (Url, Method, Status: a live call
+                                                             moved on, or ended)
 
 with HTTP basic auth checked against the configured account sid and auth token, and JSON shaped
 like Twilio's (``sid`` "SM..."/"CA...", ``status`` "queued", ...). It records what it received and,
@@ -44,13 +46,16 @@ logger = logging.getLogger(__name__)
 
 API_VERSION = "2010-04-01"
 _ROUTE = re.compile(rf"^/{API_VERSION}/Accounts/(?P<account>[^/]+)/(?P<kind>Messages|Calls)\.json$")
+_CALL_ROUTE = re.compile(
+    rf"^/{API_VERSION}/Accounts/(?P<account>[^/]+)/Calls/(?P<sid>CA\w+)\.json$"
+)
 
 
 @dataclass
 class Received:
     """One request the fake accepted: a message or a call, with its form fields."""
 
-    kind: str  # "message" or "call"
+    kind: str  # "message", "call", or "update" (of a live call)
     sid: str
     account_sid: str
     params: Dict[str, str]
@@ -137,6 +142,11 @@ class FakeTwilio:
     @property
     def calls(self) -> List[Received]:
         return [r for r in self.received if r.kind == "call"]
+
+    def updates(self, sid: Optional[str] = None) -> List[Received]:
+        """Updates of live calls (of call ``sid`` only, if given), oldest first. A call the fake
+        did not place (an incoming one, played by the terminal phone) can be updated too."""
+        return [r for r in self.received if r.kind == "update" and sid in (None, r.sid)]
 
     def find(self, sid: str) -> Received:
         for record in self.received:
@@ -230,6 +240,11 @@ class FakeTwilio:
 
     def handle(self, path: str, auth: str, form: Dict[str, str]) -> Tuple[int, Dict[str, Any]]:
         """Answer one API request: (HTTP status, JSON body)."""
+        update = _CALL_ROUTE.match(path)
+        if update is not None:
+            if not self._authorized(auth, update["account"]):
+                return 401, _error(20003, "Authenticate", 401)
+            return self._update_call(update["account"], update["sid"], form)
         route = _ROUTE.match(path)
         if route is None:
             return 404, _error(20404, "The requested resource was not found", 404)
@@ -260,6 +275,21 @@ class FakeTwilio:
         if record.kind == "message" and self.auto_status and record.status_callback:
             threading.Thread(target=self._auto_deliver, args=(sid,), daemon=True).start()
         return 201, body
+
+    def _update_call(
+        self, account: str, sid: str, form: Dict[str, str]
+    ) -> Tuple[int, Dict[str, Any]]:
+        """A live call moved on to a new ``Url`` or ended (``Status``), as Twilio's call update."""
+        if not form.get("Url") and not form.get("Twiml") and not form.get("Status"):
+            return 400, _error(21205, "Url parameter is required.", 400)
+        created = next((r for r in self.received if r.kind == "call" and r.sid == sid), None)
+        known = created.params if created is not None else {}
+        with self._lock:
+            self._records.append(Received("update", sid, account, dict(form)))
+        shape = {"From": known.get("From", ""), "To": known.get("To", "")}
+        body = _call_json(account, sid, shape)
+        body["status"] = form.get("Status") or "in-progress"
+        return 200, body
 
 
 def _error(code: int, message: str, status: int) -> Dict[str, Any]:

@@ -1,7 +1,8 @@
 """Outbound texts and calls: one interface, the real Twilio REST client behind it.
 
 Every later sender (alerts, fraud broadcasts, helper invitations) goes through
-``build_transport(settings).send_sms(...)`` / ``.place_call(...)``:
+``build_transport(settings).send_sms(...)`` / ``.place_call(...)`` (and ``.update_call(...)``
+to move a live call on, e.g. out of a conference):
 
 - ``ASSISTANT_TWILIO_TRANSPORT=twilio``: ``twilio.rest.Client`` talks to api.twilio.com with
   ``TWILIO_ACCOUNT_SID`` / ``TWILIO_AUTH_TOKEN``, From ``TWILIO_PHONE_NUMBER``.
@@ -62,6 +63,12 @@ class OutboundTransport(Protocol):
 
     def place_call(self, to: str, twiml_url: str, status_callback: Optional[str] = None) -> str:
         """Ring ``to``; when answered, Twilio fetches its TwiML from ``twiml_url``. The call sid."""
+
+    def update_call(
+        self, call_sid: str, twiml_url: Optional[str] = None, status: Optional[str] = None
+    ) -> None:
+        """Move a live call on to the TwiML at ``twiml_url``, or end it (``status``
+        "completed" when answered, "canceled" while it rings)."""
 
 
 def account_sid(settings: Settings) -> str:
@@ -171,6 +178,25 @@ class TwilioTransport:
             raise TransportError(_describe(error)) from None
         logger.info("call %s to %s queued", call.sid, mask_phone(to))
         return str(call.sid)
+
+    def update_call(
+        self, call_sid: str, twiml_url: Optional[str] = None, status: Optional[str] = None
+    ) -> None:
+        """POST Calls/{sid}.json: ``Url`` (fetched with POST) to move the call on, or
+        ``Status`` to end it."""
+        changes: dict = {}
+        if twiml_url:
+            changes.update(url=twiml_url, method="POST")
+        if status:
+            changes["status"] = status
+        if not changes:
+            raise ValueError("update_call needs a twiml_url or a status")
+        try:
+            self.client.calls(call_sid).update(**changes)
+        except (TwilioException, RequestException) as error:
+            logger.warning("update of call %s failed: %s", call_sid, _describe(error))
+            raise TransportError(_describe(error)) from None
+        logger.info("call %s updated (%s)", call_sid, "status " + status if status else "url")
 
     def _record(
         self,
