@@ -6,6 +6,7 @@ import getpass
 import os
 import signal
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -90,6 +91,12 @@ def up() -> None:
         click.echo(f"rasa server    {settings.rasa_url}  (localhost only)")
         actions = f"http://{settings.action_host}:{settings.action_port}"
         click.echo(f"action server  {actions}  (localhost only)")
+        if settings.shared_loopback_twilio:
+            click.echo(
+                f"loopback Twilio {settings.shared_loopback_twilio}  (no real texts or calls; "
+                "`assistant sms --from NUMBER` shows that number's texts)"
+            )
+        click.echo(f"helper portal  {gateway}/helper  (demo helper Linda, see README)")
         queue = "Redis" if settings.queue_url else f"SQLite, {settings.home / 'queue.db'}"
         click.echo(f"worker         background jobs (queue on {queue})")
         click.echo("ready. Press Ctrl-C to stop.")
@@ -218,7 +225,10 @@ def sms(sender_number: str, url: str | None) -> None:
 
     settings = get_settings()
     interactive = sys.stdin.isatty()
+    inbox = _Inbox(settings, sender_number) if interactive else None
     with _webhook_sender(settings, url) as sender:
+        if inbox is not None:
+            inbox.start()
         texting = TextingPhone(
             sender, sender_number, settings.twilio_number, _account_sid(settings)
         )
@@ -236,6 +246,40 @@ def sms(sender_number: str, url: str | None) -> None:
             click.echo()
         except SoftphoneError as error:
             raise click.ClickException(str(error)) from None
+        finally:
+            if inbox is not None:
+                inbox.stop()
+
+
+class _Inbox(threading.Thread):
+    """Shows, as they arrive, the texts the bank sends this number through the demo's loopback
+    Twilio (invitation and sign-in codes, approvals, alerts): the phone's own inbox."""
+
+    def __init__(self, settings: Settings, number: str) -> None:
+        super().__init__(name="inbox", daemon=True)
+        self.base = settings.twilio_api_base or settings.shared_loopback_twilio
+        self.auth = (_account_sid(settings), settings.twilio_token())
+        self.number = number
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        from assistant.messaging.fake_twilio import read_inbox
+
+        if not self.base:
+            return  # real Twilio: texts go to the real phone
+        seen = 0  # texts sent before this phone was switched on are shown too (a code)
+        while not self.stopped.wait(1.0):
+            try:
+                items = read_inbox(self.base, *self.auth, self.number, seen)
+            except httpx.HTTPError:
+                continue
+            for item in items:
+                seen = max(seen, item["seq"])
+                if item["kind"] == "message":
+                    click.echo(f"\n[text from the bank] {item['body']}")
+
+    def stop(self) -> None:
+        self.stopped.set()
 
 
 @contextmanager

@@ -75,7 +75,9 @@ def services(settings: Settings, model: Path) -> List[Service]:
         "--port",
         str(settings.rasa_port),
     ]
+    loopback = loopback_twilio_service(settings)
     return [
+        *([loopback] if loopback is not None else []),
         Service(
             "actions",
             [py, "-m", "assistant.action_server", "--port", str(settings.action_port)],
@@ -108,6 +110,25 @@ def services(settings: Settings, model: Path) -> List[Service]:
         ),
         worker_service(settings),
     ]
+
+
+def loopback_twilio_service(settings: Settings) -> Optional[Service]:
+    """The demo's loopback Twilio (assistant/messaging/loopback.py) when no Twilio is
+    configured: one for every process, so the terminal phones see what the bank sent."""
+    url = settings.shared_loopback_twilio
+    if url is None:
+        return None
+    return Service(
+        "twilio-loopback",
+        [
+            sys.executable,
+            "-m",
+            "assistant.messaging.loopback",
+            "--port",
+            str(settings.loopback_twilio_port),
+        ],
+        f"{url}/_loopback/health",
+    )
 
 
 def worker_service(settings: Settings) -> Service:
@@ -309,6 +330,7 @@ def isolated_environment(home: Path, **overrides: str) -> dict:
         "ASSISTANT_GATEWAY_PORT": str(free_port()),
         "ASSISTANT_RASA_PORT": str(free_port()),
         "ASSISTANT_ACTION_PORT": str(free_port()),
+        "ASSISTANT_LOOPBACK_TWILIO_PORT": str(free_port()),
         "DATABASE_URL": "",
         "TRACKER_STORE_URL": "",
         "LOCK_STORE_URL": "",

@@ -44,6 +44,9 @@ def rasa_environment(settings: Settings) -> Dict[str, str]:
             ),
         }
     )
+    if settings.shared_loopback_twilio:
+        # Every process sends through the one loopback Twilio `assistant up` runs.
+        env["ASSISTANT_TWILIO_API_BASE"] = settings.shared_loopback_twilio
     return env
 
 

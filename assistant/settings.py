@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     twilio_number: str = Field("+15550100000", env="TWILIO_PHONE_NUMBER")
     twilio_transport: str = Field("loopback", description="'twilio' (REST API) or 'loopback'.")
     twilio_api_base: str = Field("", description="Where the loopback transport sends.")
+    # With the loopback transport and no ``twilio_api_base``, `assistant up` runs one shared
+    # loopback Twilio on this port for every process (the terminal phones show what it got).
+    loopback_twilio_port: int = 8010
     call_centre_number: str = "+15550100999"
     opening_hours: str = Field("00:00-24:00", description="When a person can take a call.")
     timezone: str = "America/New_York"
@@ -187,6 +190,14 @@ class Settings(BaseSettings):
     @property
     def gateway_url(self) -> str:
         return f"http://{self.gateway_host}:{self.gateway_port}"
+
+    @property
+    def shared_loopback_twilio(self) -> Optional[str]:
+        """The URL of the loopback Twilio `assistant up` runs, when it runs one (no real Twilio
+        and no loopback address given); None otherwise."""
+        if self.twilio_transport != "loopback" or self.twilio_api_base:
+            return None
+        return f"http://127.0.0.1:{self.loopback_twilio_port}"
 
     @property
     def twilio_base_url(self) -> str:

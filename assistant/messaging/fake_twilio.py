@@ -45,6 +45,9 @@ from assistant.messaging.sms_text import segment_info
 logger = logging.getLogger(__name__)
 
 API_VERSION = "2010-04-01"
+# Not Twilio's: the demo's own routes, for `assistant up` and the terminal phones.
+HEALTH_PATH = "/_loopback/health"
+INBOX_PATH = "/_loopback/inbox"
 _ROUTE = re.compile(rf"^/{API_VERSION}/Accounts/(?P<account>[^/]+)/(?P<kind>Messages|Calls)\.json$")
 _CALL_ROUTE = re.compile(
     rf"^/{API_VERSION}/Accounts/(?P<account>[^/]+)/Calls/(?P<sid>CA\w+)\.json$"
@@ -60,6 +63,7 @@ class Received:
     account_sid: str
     params: Dict[str, str]
     statuses: List[Tuple[str, int]] = field(default_factory=list)  # (status, callback HTTP code)
+    seq: int = 0  # 1, 2, 3... in the order the fake accepted them (the demo inbox pages by it)
 
     @property
     def to(self) -> str:
@@ -96,6 +100,7 @@ class FakeTwilio:
         self._thread: Optional[threading.Thread] = None
         self.rejected = 0  # requests answered 401/400/404 (or failed on purpose)
         self._failures: Deque[int] = deque()  # HTTP statuses for the next requests to fail
+        self._seq = 0
 
     # ---- lifecycle ------------------------------------------------------------------
 
@@ -270,11 +275,34 @@ class FakeTwilio:
             sid = "CA" + secrets.token_hex(16)
             body = _call_json(account, sid, form)
             record = Received("call", sid, account, dict(form))
-        with self._lock:
-            self._records.append(record)
+        self._remember(record)
         if record.kind == "message" and self.auto_status and record.status_callback:
             threading.Thread(target=self._auto_deliver, args=(sid,), daemon=True).start()
         return 201, body
+
+    def _remember(self, record: Received) -> None:
+        with self._lock:
+            self._seq += 1
+            record.seq = self._seq
+            self._records.append(record)
+
+    def inbox(self, auth: str, to: str, after: int = 0) -> Tuple[int, Dict[str, Any]]:
+        """The demo's phone network: what the bank sent number ``to`` (texts and calls) after
+        ``after``, for the terminal phones; the same basic auth as the API."""
+        if not self._authorized(auth, self.account_sid):
+            return 401, _error(20003, "Authenticate", 401)
+        items = [
+            {
+                "seq": r.seq,
+                "kind": r.kind,
+                "sid": r.sid,
+                "body": r.params.get("Body", ""),
+                "url": r.params.get("Url", ""),
+            }
+            for r in self.received
+            if r.kind in ("message", "call") and r.to == to and r.seq > after
+        ]
+        return 200, {"items": items}
 
     def _update_call(
         self, account: str, sid: str, form: Dict[str, str]
@@ -284,8 +312,7 @@ class FakeTwilio:
             return 400, _error(21205, "Url parameter is required.", 400)
         created = next((r for r in self.received if r.kind == "call" and r.sid == sid), None)
         known = created.params if created is not None else {}
-        with self._lock:
-            self._records.append(Received("update", sid, account, dict(form)))
+        self._remember(Received("update", sid, account, dict(form)))
         shape = {"From": known.get("From", ""), "To": known.get("To", "")}
         body = _call_json(account, sid, shape)
         body["status"] = form.get("Status") or "in-progress"
@@ -378,6 +405,16 @@ def _handler_for(fake: FakeTwilio) -> type:
             self._answer(status, body)
 
         def do_GET(self) -> None:  # noqa: N802
+            path, _, query = self.path.partition("?")
+            if path == HEALTH_PATH:
+                self._answer(200, {"status": "ok"})
+                return
+            if path == INBOX_PATH:
+                args = dict(parse_qsl(query))
+                after = int(args["after"]) if args.get("after", "").isdigit() else 0
+                auth = self.headers.get("Authorization", "")
+                self._answer(*fake.inbox(auth, args.get("to", ""), after))
+                return
             fake.rejected += 1
             self._answer(404, _error(20404, "The requested resource was not found", 404))
 
@@ -393,3 +430,18 @@ def _handler_for(fake: FakeTwilio) -> type:
             """Quiet: nothing about requests (they carry message bodies) reaches the logs."""
 
     return Handler
+
+
+def read_inbox(
+    base_url: str, account_sid: str, auth_token: str, to: str, after: int = 0
+) -> List[Dict[str, Any]]:
+    """What a loopback Twilio at ``base_url`` got for number ``to`` after ``after`` (its
+    ``seq``), oldest first: the terminal phones show it as texts and calls from the bank."""
+    answer = httpx.get(
+        f"{base_url.rstrip('/')}{INBOX_PATH}",
+        params={"to": to, "after": str(after)},
+        auth=(account_sid, auth_token),
+        timeout=5,
+    )
+    answer.raise_for_status()
+    return list(answer.json()["items"])
