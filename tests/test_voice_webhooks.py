@@ -381,6 +381,7 @@ def test_key_0_while_waiting_for_the_pin_is_a_person(voice: VoiceApp) -> None:
         ("1", "what is my balance"),
         ("2", "show my recent payments"),
         ("3", "I want to send money"),
+        ("4", "get my helper on the line"),
         ("9", "say that again"),
     ],
 )

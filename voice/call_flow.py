@@ -54,7 +54,12 @@ PACE_WORDS = {
     (pace.FASTER, True): "voice_faster",
     (pace.FASTER, False): "voice_fastest",
 }
-MENU = {"1": "voice_request_balance", "2": "voice_request_recent", "3": "voice_request_send"}
+MENU = {
+    "1": "voice_request_balance",
+    "2": "voice_request_recent",
+    "3": "voice_request_send",
+    "4": "voice_request_helper",  # bring a family helper onto the call
+}
 PENDING_PERSON, PENDING_CALLBACK = "person", "callback"
 ANSWERED_DIAL = ("completed", "answered")
 #: The assistant asked for a number typed on the keypad (custom payload ``keypad``).
