@@ -113,6 +113,7 @@ def confirmed_helper(
     assert browser.enter_code(code).status_code == 303
     (pending,) = [p for p in family(web).pending_confirmations(customer_id) if p.name == name]
     assert family(web).confirm_helper(customer_id, pending.link_id, True, "sms")
+    assert browser.get("/helper").status_code == 200  # the notice of the acceptance, seen
     return browser
 
 

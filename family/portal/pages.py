@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Optional
 
-from babel.dates import format_date
+from babel.dates import format_skeleton
 from fastapi import Request
 
 from assistant.clock import local_date
@@ -93,5 +93,5 @@ class HelperPage(KitPage):
             return self._("tomorrow at %(time)s", time=time)
         if day == today - timedelta(days=1):
             return self._("yesterday at %(time)s", time=time)
-        date = format_date(day, "MMMM d", locale=self.locale)
+        date = format_skeleton("MMMMd", day, locale=self.locale)
         return self._("%(date)s at %(time)s", date=date, time=time)
