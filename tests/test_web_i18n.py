@@ -27,11 +27,14 @@ from assistant.web.flows import parse_amount
 from assistant.web.pages import TEMPLATES, customer_page_set
 from assistant.webkit.i18n import LOCALE_DIR, Catalogues
 from assistant.webkit.pageset import KIT_STATIC, KIT_TEMPLATES
+from family.portal.pages import TEMPLATES as PORTAL_TEMPLATES
+from family.portal.pages import portal_page_set
 from tests.web_support import RAVI_PIN, Browser, WebApp, fill_drafts, make_web_app
 
 ROOT = Path(__file__).resolve().parents[1]
 WEB = ROOT / "assistant" / "web"
 KIT = ROOT / "assistant" / "webkit"
+PORTAL = ROOT / "family" / "portal"
 MARKER = "XQX"
 GETTEXT = {"_", "gettext", "ngettext", "pgettext", "npgettext", "N_"}
 # Attributes whose words a customer sees or hears (web.js shows and speaks data-*-text/status).
@@ -46,10 +49,17 @@ MONTHS = re.compile(
 # ---- the sources: no words outside the catalogue ---------------------------------------------
 
 
+PAGE_SETS = {
+    "web": lambda: customer_page_set(owns=lambda path: True),
+    "helper": portal_page_set,
+}
+
+
 def _template_words(name: str) -> Tuple[List[str], List[str]]:
-    """The words of ``name`` outside the catalogue: (HTML text and word attributes, string
-    constants that read like words)."""
-    environment = customer_page_set(owns=lambda path: True).environment()
+    """The words of ``name`` ("<page set>:<template>") outside the catalogue: (HTML text and
+    word attributes, string constants that read like words)."""
+    page_set, name = name.split(":", 1)
+    environment = PAGE_SETS[page_set]().environment()
     source = environment.loader.get_source(environment, name)[0]  # type: ignore[union-attr]
     parts: List[str] = []
     constants: List[str] = []
@@ -110,14 +120,19 @@ def _html_words(html: str) -> List[str]:
 
 
 def _templates() -> List[str]:
-    """Every template of the customer pages and of the kit, by the name the pages load it."""
-    own = [path.relative_to(TEMPLATES) for path in TEMPLATES.rglob("*.html")]
+    """Every template of the customer pages, of the helper portal and of the kit, as
+    "<page set>:<the name the pages load it by>"."""
+    names = []
+    for page_set, folder in (("web", TEMPLATES), ("helper", PORTAL_TEMPLATES)):
+        names += [f"{page_set}:{p.relative_to(folder).as_posix()}" for p in folder.rglob("*.html")]
     kit = [path.relative_to(KIT_TEMPLATES) for path in KIT_TEMPLATES.rglob("*.html")]
-    return sorted(path.as_posix() for path in own + kit)
+    return sorted(names + [f"web:{path.as_posix()}" for path in kit])
 
 
-def test_the_checks_cover_the_kits_templates_too() -> None:
-    assert {"kit/base.html", "kit/_macros.html", "kit/problem.html"} <= set(_templates())
+def test_the_checks_cover_the_kits_and_the_portals_templates_too() -> None:
+    names = set(_templates())
+    assert {"web:kit/base.html", "web:kit/_macros.html", "web:kit/problem.html"} <= names
+    assert {"helper:home.html", "helper:approval.html", "helper:sign_in_code.html"} <= names
 
 
 @pytest.mark.parametrize("name", _templates())
@@ -163,7 +178,9 @@ def _python_words(path: Path) -> List[str]:
 
 
 @pytest.mark.parametrize(
-    "path", [*sorted(WEB.glob("*.py")), *sorted(KIT.glob("*.py"))], ids=lambda path: path.name
+    "path",
+    [*sorted(WEB.glob("*.py")), *sorted(KIT.glob("*.py")), *sorted(PORTAL.glob("*.py"))],
+    ids=lambda path: f"{path.parent.name}/{path.name}",
 )
 def test_the_web_python_code_builds_no_sentence_outside_the_catalogue(path: Path) -> None:
     assert _python_words(path) == []
@@ -251,6 +268,7 @@ def _data(web: WebApp) -> List[str]:
     the assistant answered: Rasa's own catalogue) put on the pages."""
     bank = web.bank
     found = ["Margaret", "Ravi", "1-800-555-0199", "You said: hello there", "hello there"]
+    found += ["Margaret Chen", "Ravi Kumar", "Linda Chen", "Sam"]  # the portal's people
     for phone in (MARGARET_PHONE, RAVI_PHONE):
         customer_id = web.customer_id(phone)
         for payee in bank.list_payees(customer_id):
@@ -342,6 +360,78 @@ def test_a_marker_catalogue_reaches_every_word_on_every_page(marked_web: WebApp)
         assert _unmarked(html, data) == [], what
     # the check can fail: English words without the marker are found
     assert _unmarked("<p>Sign in, Margaret</p>", data) == ["Sign in, Margaret"]
+
+
+def _every_portal_page(web: WebApp) -> Iterator[Tuple[str, str]]:
+    """(what, html) for every page of the helper portal: signing in and its errors, the
+    people you help with an invitation and a notice, each customer page, a payment waiting,
+    its errors and its answers, leaving, the history, the error pages."""
+    from tests.portal_support import (
+        LINDA_PHONE,
+        SON,
+        confirmed_helper,
+        family,
+        helper_browser,
+        hold,
+        invite,
+    )
+
+    guest = helper_browser(web)
+    for path in (
+        "/helper/sign-in",
+        "/helper/help",
+        "/helper/nothing",
+        "/helper/sign-in?notice=signed-out",
+    ):
+        yield path, guest.get(path).text
+    yield "phone error", guest.ask_code("12").text
+    yield "no CSRF token", guest.post("/helper/sign-in", {"phone": "x"}, csrf="wrong").text
+    guest.ask_code(LINDA_PHONE)
+    yield "code page", guest.get("/helper/sign-in/code").text
+    yield "code error", guest.enter_code("12").text
+    yield "wrong code", guest.enter_code("000000").text
+
+    margaret_id, ravi_id = web.customer_id(), web.customer_id(RAVI_PHONE)
+    sam = confirmed_helper(web, margaret_id, "Sam", SON, {"approve_payments", "view_payments"})
+    yield "sam's payments", sam.get(f"/helper/customers/{margaret_id}/payments").text
+    linda = helper_browser(web)
+    linda.sign_in(web)
+    invite(web, ravi_id, "Linda", LINDA_PHONE)
+    held = hold(web, margaret_id)
+    base = f"/helper/customers/{margaret_id}"
+    page = f"{base}/approvals/{held.id}"
+    yield "home with an invitation", linda.get("/helper").text
+    yield "invitation code error", linda.post("/helper/invitations", {"code": "1"}).text
+    for path in ("balance", "alerts", "approvals", f"approvals/{held.id}", "leave", "payments"):
+        yield path, linda.get(f"{base}/{path}").text
+    yield "answer error", linda.post(page, {"decision": ""}).text
+    linda.post(page, {"decision": "approve"})
+    yield "approved", linda.get(page).text
+    sam.post(page, {"decision": "decline"})
+    yield "already approved", sam.get(page).text
+    yield "no payments waiting", linda.get(f"{base}/approvals").text
+    yield "alerts after", linda.get(f"{base}/alerts").text
+    yield "history", linda.get("/helper/activity").text
+    linda.post(f"{base}/leave", {})
+    yield "left", linda.get("/helper").text
+    yield "accepted", sam.get("/helper").text
+    (pending,) = [p for p in family(web).list_helpers(margaret_id) if p.name == "Sam"]
+    assert family(web).remove_helper(margaret_id, pending.link_id, "web")
+    yield "removed", sam.get("/helper").text
+    sam.post("/helper/sign-out", {}, token_from="/helper")
+    yield "signed out", sam.get("/helper/sign-in?notice=signed-out").text
+
+
+def test_a_marker_catalogue_reaches_every_word_on_every_portal_page(
+    marked_web: WebApp, tmp_path: Path
+) -> None:
+    marked_web.app.state.helper.catalogues = marked_web.app.state.web.catalogues
+    data = _data(marked_web)
+    pages = list(_every_portal_page(marked_web))
+    assert len(pages) > 25
+    for what, html in pages:
+        assert f"<title>{MARKER} " in html, what
+        assert _unmarked(html, data) == [], what
 
 
 def test_each_customer_gets_their_own_language_even_when_pages_are_made_at_once(

@@ -1,4 +1,5 @@
-"""A second set of pages built on the web kit in a few lines (as the helper portal will be):
+"""Another set of pages built on the web kit in a few lines (as the helper portal is, and the
+consoles will be):
 it gets the kit's large-text layout and stylesheet, the security headers and CSP, CSRF refusal,
 sign-in redirects and error pages, and a sign-in cookie of its own that the customer pages
 never accept (nor it theirs)."""
@@ -18,96 +19,96 @@ from assistant.webkit.rendering import KitPage
 from assistant.webkit.security import CONTENT_SECURITY_POLICY
 from tests.web_support import Browser, WebApp, make_web_app, shape, visible_text
 
-COOKIE = "kb_helper"
+COOKIE = "kb_console"
 HELLO = """{% extends "kit/base.html" %}
 {% from "kit/_macros.html" import csrf with context %}
-{% block title %}Helpers{% endblock %}
+{% block title %}Console{% endblock %}
 {% block content %}
-<h1 class="heading-xl">Helpers</h1>
-<form method="post" action="/helper/note">{{ csrf(page) }}
+<h1 class="heading-xl">Console</h1>
+<form method="post" action="/console/note">{{ csrf(page) }}
 <button class="button">Save</button></form>
 {% endblock %}
 """
 SIGN_IN = """{% extends "kit/base.html" %}
 {% from "kit/_macros.html" import csrf with context %}
-{% block title %}Helper sign in{% endblock %}
+{% block title %}Console sign in{% endblock %}
 {% block content %}
-<h1 class="heading-xl">Helper sign in</h1>
-<form method="post" action="/helper/sign-in">{{ csrf(page) }}
+<h1 class="heading-xl">Console sign in</h1>
+<form method="post" action="/console/sign-in">{{ csrf(page) }}
 <button class="button">Go</button></form>
 {% endblock %}
 """
 
 
-def _helper_pages(templates: Path, customer_id: int) -> tuple[PageSet, APIRouter]:
-    """A tiny page set at /helper: a sign-in page, a private page and a form."""
+def _console_pages(templates: Path, customer_id: int) -> tuple[PageSet, APIRouter]:
+    """A tiny page set at /console: a sign-in page, a private page and a form."""
     (templates / "hello.html").write_text(HELLO)
     (templates / "sign_in.html").write_text(SIGN_IN)
     page_set = PageSet(
-        name="helper",
+        name="console",
         templates=templates,
         cookie_name=COOKIE,
-        owns=lambda path: path == "/helper" or path.startswith("/helper/"),
-        home_url="/helper/",
-        help_url="/helper/help",
-        sign_in_url="/helper/sign-in",
-        sign_out_url="/helper/sign-out",
+        owns=lambda path: path == "/console" or path.startswith("/console/"),
+        home_url="/console/",
+        help_url="/console/help",
+        sign_in_url="/console/sign-in",
+        sign_out_url="/console/sign-out",
     )
     router = APIRouter()
 
     def page(request: Request) -> KitPage:
-        kit: PageKit = request.app.state.helper
+        kit: PageKit = request.app.state.console
         return KitPage(request, kit)
 
-    @router.get("/helper/")
+    @router.get("/console/")
     def hello(page: KitPage = Depends(page)) -> Response:
         page.require_sign_in()
         return page.render("hello.html")
 
-    @router.get("/helper/sign-in")
+    @router.get("/console/sign-in")
     def sign_in_form(page: KitPage = Depends(page)) -> Response:
         page.ensure_session()
         return page.render("sign_in.html")
 
-    @router.post("/helper/sign-in")
+    @router.post("/console/sign-in")
     def sign_in(page: KitPage = Depends(page), csrf_token: str = Form("")) -> Response:
         page.check_csrf(csrf_token)
         page.sign_in(customer_id)
-        return page.redirect("/helper/")
+        return page.redirect("/console/")
 
-    @router.post("/helper/note")
+    @router.post("/console/note")
     def note(page: KitPage = Depends(page), csrf_token: str = Form("")) -> Response:
         page.require_sign_in()
         page.check_csrf(csrf_token)
-        return page.redirect("/helper/")
+        return page.redirect("/console/")
 
     return page_set, router
 
 
 @pytest.fixture
 def both(demo_template: Path, tmp_path: Path) -> Iterator[WebApp]:
-    """The gateway app (customer pages at /) with the tiny helper pages added on the kit."""
+    """The gateway app (customer pages at /) with the tiny console pages added on the kit."""
     web = make_web_app(demo_template, tmp_path)
-    templates = tmp_path / "helper_templates"
+    templates = tmp_path / "console_templates"
     templates.mkdir()
-    page_set, router = _helper_pages(templates, web.customer_id())
+    page_set, router = _console_pages(templates, web.customer_id())
     install_page_set(web.app, make_kit(page_set, web.settings, web.sessions), router)
     yield web
     web.close()
 
 
-def _helper_signed_in(web: WebApp) -> Browser:
-    helper = web.browser()
-    signed_in = helper.post("/helper/sign-in", {})
+def _console_signed_in(web: WebApp) -> Browser:
+    console = web.browser()
+    signed_in = console.post("/console/sign-in", {})
     assert signed_in.status_code == 303
-    assert signed_in.headers["location"] == "/helper/"
-    assert helper.client.cookies.get(COOKIE)
-    return helper
+    assert signed_in.headers["location"] == "/console/"
+    assert console.client.cookies.get(COOKIE)
+    return console
 
 
 def test_a_page_set_gets_the_kits_large_text_layout_and_headers(both: WebApp) -> None:
     browser = both.browser()
-    reply = browser.get("/helper/sign-in")
+    reply = browser.get("/console/sign-in")
     assert reply.status_code == 200
     assert reply.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
     assert reply.headers["x-frame-options"] == "DENY"
@@ -117,9 +118,9 @@ def test_a_page_set_gets_the_kits_large_text_layout_and_headers(both: WebApp) ->
     page = shape(html)
     assert page.lang == "en" and page.html_class == "text-large"
     assert page.skip_links == ["#main-content"] and page.main_ids == ["main-content"]
-    assert page.header_links == ["Kindly Bank=/helper/", "Get help=/helper/help"]
-    assert page.h1 == ["Helper sign in"]
-    assert "<title>Helper sign in - Kindly Bank</title>" in html
+    assert page.header_links == ["Kindly Bank=/console/", "Get help=/console/help"]
+    assert page.h1 == ["Console sign in"]
+    assert "<title>Console sign in - Kindly Bank</title>" in html
     assert "1-800-555-0199" in visible_text(html)  # the kit's footer
     assert "customer.css" not in html  # the customer pages' own styles stay theirs
 
@@ -136,46 +137,46 @@ def test_a_page_set_gets_the_kits_large_text_layout_and_headers(both: WebApp) ->
 
 
 def test_a_page_set_refuses_a_form_without_its_csrf_token(both: WebApp) -> None:
-    helper = _helper_signed_in(both)
-    refused = helper.client.post("/helper/note", data={}, follow_redirects=False)
+    console = _console_signed_in(both)
+    refused = console.client.post("/console/note", data={}, follow_redirects=False)
     assert refused.status_code == 403
     assert shape(refused.text).h1 == ["Sorry, that did not work"]
     assert refused.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
-    wrong = helper.post("/helper/note", {}, csrf="not-the-token")
+    wrong = console.post("/console/note", {}, csrf="not-the-token")
     assert wrong.status_code == 403
-    assert helper.post("/helper/note", {}, token_from="/helper/").status_code == 303
+    assert console.post("/console/note", {}, token_from="/console/").status_code == 303
 
 
 def test_a_page_set_sends_you_to_its_own_sign_in_and_has_kind_error_pages(
     both: WebApp,
 ) -> None:
     guest = both.browser()
-    reply = guest.get("/helper/")
+    reply = guest.get("/console/")
     assert reply.status_code == 303
-    assert reply.headers["location"] == "/helper/sign-in"
-    missing = guest.get("/helper/nothing-here")
+    assert reply.headers["location"] == "/console/sign-in"
+    missing = guest.get("/console/nothing-here")
     assert missing.status_code == 404
     assert shape(missing.text).h1 == ["Page not found"]
-    assert 'href="/helper/">Start again</a>' in missing.text
+    assert 'href="/console/">Start again</a>' in missing.text
     assert missing.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
     # the customer pages keep theirs
     assert guest.get("/balance").headers["location"] == "/sign-in"
 
 
 def test_one_page_sets_session_never_opens_the_other(both: WebApp, margaret: Browser) -> None:
-    helper = _helper_signed_in(both)
-    assert helper.get("/helper/").status_code == 200
-    helper_token = helper.client.cookies.get(COOKIE)
+    console = _console_signed_in(both)
+    assert console.get("/console/").status_code == 200
+    console_token = console.client.cookies.get(COOKIE)
     customer_token = margaret.cookie
-    assert helper_token and customer_token
+    assert console_token and customer_token
 
     stranger = both.browser()
-    stranger.client.cookies.set("kb_session", helper_token)
+    stranger.client.cookies.set("kb_session", console_token)
     assert stranger.get("/balance").headers["location"] == "/sign-in"
     other = both.browser()
     other.client.cookies.set(COOKIE, customer_token)
-    assert other.get("/helper/").headers["location"] == "/helper/sign-in"
+    assert other.get("/console/").headers["location"] == "/console/sign-in"
 
     # signing out everywhere on the customer pages ends only the customer pages' sessions
     assert margaret.post("/sign-out-everywhere", {}, token_from="/settings").status_code == 303
-    assert helper.get("/helper/").status_code == 200
+    assert console.get("/console/").status_code == 200

@@ -25,6 +25,7 @@ from assistant.messaging.transport import build_transport
 from assistant.preferences import PreferenceService
 from assistant.settings import Settings, get_settings
 from assistant.worker.wiring import build_worker
+from family import portal
 from family.links.service import FamilyLinks
 from voice import sms_routes, voice_routes
 
@@ -79,6 +80,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.include_router(voice_routes.router)
     app.include_router(sms_routes.router)
     web.install(app, sessions)  # the large-text web pages at /
+    portal.install(app, sessions)  # the helper portal at /helper
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict:

@@ -6,9 +6,8 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
-import phonenumbers
 from babel.numbers import get_currency_symbol
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
@@ -31,6 +30,7 @@ from assistant.web.flows import ACCOUNT_TITLES, ACCOUNT_WORDS, FLOWS, Flow, Paym
 from assistant.web.pages import Page
 from assistant.webkit.i18n import N_
 from assistant.webkit.pageset import PageKit
+from assistant.webkit.phones import phone_e164
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +128,7 @@ def sign_in(
     from assistant.identity import pin_sources
 
     errors: Dict[str, str] = {}
-    e164 = _phone_e164(phone, page.settings.locale)
+    e164 = phone_e164(phone, page.settings.locale)
     if not phone.strip():
         errors["phone"] = page._("Enter your phone number.")
     elif e164 is None:
@@ -169,18 +169,6 @@ def sign_in(
         else:
             errors["pin"] = page._(SIGN_IN_FAILED, phone=page.bank_phone["display"])
     return page.render("sign_in.html", errors=errors, values={"phone": phone}, notice=None)
-
-
-def _phone_e164(typed: str, locale: str) -> Optional[str]:
-    """The number in E.164, reading it as a local number of the bank's country if need be."""
-    region = locale.split("_")[-1].upper() if "_" in locale else None
-    try:
-        number = phonenumbers.parse(typed.strip(), region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 @router.post("/sign-out")

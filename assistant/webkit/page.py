@@ -51,6 +51,12 @@ class SessionPage:
         return self.session.customer_id
 
     @property
+    def helper_id(self) -> int:
+        """The signed-in helper (helper portal sessions)."""
+        assert self.session is not None and self.session.helper_id is not None
+        return self.session.helper_id
+
+    @property
     def csrf_token(self) -> str:
         return self.ensure_session().csrf_token
 
@@ -83,11 +89,16 @@ class SessionPage:
     def sign_in(self, customer_id: int, conversation_id: Optional[str] = None) -> None:
         """Replace the signed-out session with a new signed-in one (no session fixation); the
         customer pages link it to the conversation their sign-in verified."""
+        self._replace_session(customer_id=customer_id, conversation_id=conversation_id)
+
+    def sign_in_helper(self, helper_id: int) -> None:
+        """The helper portal's sign-in: a new session owned by the helper (no fixation)."""
+        self._replace_session(helper_id=helper_id)
+
+    def _replace_session(self, **owner: Any) -> None:
         if self.session is not None:
             self._store.delete(self.session.id)
-        self._new_token, self.session = self._store.create(
-            customer_id=customer_id, conversation_id=conversation_id
-        )
+        self._new_token, self.session = self._store.create(**owner)
         self._clear_cookie = False
         self.session_changed()
 

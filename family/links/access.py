@@ -77,6 +77,65 @@ class HelperAccess:
             ).first()
             return _linked(*row) if row is not None else None
 
+    def check_link(
+        self,
+        helper_id: int,
+        customer_id: int,
+        permission: str | None = None,
+        what: str = "customer",
+        channel: str = "portal",
+    ) -> LinkedCustomer | None:
+        """The helper's active link to this customer, when it grants ``permission`` (if one is
+        named); None otherwise, audited as "helper_denied" (asking for ``what``). For the pages
+        that show no account data themselves (what a customer allowed, leaving, the answer to
+        an approval), checked on every request."""
+        with self._ctx.write() as writer:
+            session = writer.session
+            row = session.execute(
+                select(HelperLink, Customer.name)
+                .join(Customer, Customer.id == HelperLink.customer_id)
+                .where(
+                    HelperLink.helper_id == helper_id,
+                    HelperLink.customer_id == customer_id,
+                    HelperLink.status == "active",
+                )
+            ).first()
+            if row is not None and (
+                permission is None or (row[0].permissions or {}).get(permission) is True
+            ):
+                return _linked(*row)
+            known = session.get(Customer, customer_id) is not None
+            add_audit(
+                session,
+                f"helper:{helper_id}",
+                DENIED,
+                customer_id if known else None,
+                {
+                    "helper_id": helper_id,
+                    "what": what,
+                    "channel": channel,
+                    "asked_customer_id": customer_id,
+                },
+            )
+        log.warning("helper %s denied %s of customer %s", helper_id, what, customer_id)
+        return None
+
+    def customers_awaiting(self, helper_id: int) -> list[str]:
+        """The names of the customers whose confirmation this helper still waits for (the
+        helper accepted; nothing of theirs is visible yet)."""
+        with self._ctx.readers() as session:
+            return list(
+                session.execute(
+                    select(Customer.name)
+                    .join(HelperLink, HelperLink.customer_id == Customer.id)
+                    .where(
+                        HelperLink.helper_id == helper_id,
+                        HelperLink.status == "awaiting_customer",
+                    )
+                    .order_by(Customer.name)
+                ).scalars()
+            )
+
     def _allowed(
         self, helper_id: int, customer_id: int, permission: str, what: str, channel: str
     ) -> bool:

@@ -44,16 +44,27 @@ class _Names:
         self.session = session
         self._helpers: dict[tuple[int, int | None], str] = {}
         self._customers: dict[int, str] = {}
+        self._links: dict[tuple[int, int | None], HelperLink | None] = {}
+
+    def _link(self, helper_id: int, customer_id: int | None) -> HelperLink | None:
+        key = (helper_id, customer_id)
+        if key not in self._links:
+            self._links[key] = self.session.execute(
+                select(HelperLink).where(
+                    HelperLink.helper_id == helper_id, HelperLink.customer_id == customer_id
+                )
+            ).scalar_one_or_none()
+        return self._links[key]
+
+    def linked(self, helper_id: int, customer_id: int | None) -> bool:
+        """Whether the helper ever had a link to this customer."""
+        return customer_id is not None and self._link(helper_id, customer_id) is not None
 
     def helper(self, helper_id: int, customer_id: int | None) -> str:
         """As the customer called them in the invitation, else as they are on file."""
         key = (helper_id, customer_id)
         if key not in self._helpers:
-            link = self.session.execute(
-                select(HelperLink).where(
-                    HelperLink.helper_id == helper_id, HelperLink.customer_id == customer_id
-                )
-            ).scalar_one_or_none()
+            link = self._link(helper_id, customer_id)
             if link is not None:
                 self._helpers[key] = helper_name(self.session, link)
             else:
@@ -77,15 +88,18 @@ def _entries(session: Session, events: list[AuditEvent]) -> list[ActivityEntry]:
         helper_id = _helper_id(event.actor)
         if helper_id is None:
             continue
+        customer_id = event.customer_id
+        if event.action == DENIED and not names.linked(helper_id, customer_id):
+            customer_id = None  # a customer who is not theirs: not even the name
         entries.append(
             ActivityEntry(
                 at=event.at,
                 what=_what(event.action),
                 channel=str((event.detail or {}).get("channel", "")),
                 helper_id=helper_id,
-                helper_name=names.helper(helper_id, event.customer_id),
-                customer_id=event.customer_id,
-                customer_name=names.customer(event.customer_id),
+                helper_name=names.helper(helper_id, customer_id),
+                customer_id=customer_id,
+                customer_name=names.customer(customer_id),
             )
         )
     return entries

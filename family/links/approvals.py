@@ -40,12 +40,23 @@ _TOLD_EXPIRED = "family_hold_expired_sms"
 
 @dataclass(frozen=True)
 class ApprovalItem:
-    """A held payment waiting for this helper's answer (what the portal shows)."""
+    """A held payment for this helper's answer (what the portal shows): ``cosign_above`` is
+    the customer's co-sign amount (why it waits for a helper); once the co-sign is answered,
+    ``decided_by`` names who answered it (as the customer called them) and ``decided_by_you``
+    says whether it was this helper."""
 
     hold_id: int
     customer_id: int
     customer_name: str
     hold: HeldPaymentView
+    cosign_above: Money | None = None
+    decided_by: str = ""
+    decided_by_you: bool = False
+
+    @property
+    def waiting(self) -> bool:
+        """Still waiting for a helper's answer."""
+        return self.hold.status == "held" and COSIGN in self.hold.pending
 
 
 @dataclass(frozen=True)
@@ -82,14 +93,15 @@ class Approvals:
         with self._ctx.write() as writer:
             session = writer.session
             query = (
-                select(HelperLink, Customer.name)
+                select(HelperLink, Customer.name, Customer.cosign_above_minor)
                 .join(Customer, Customer.id == HelperLink.customer_id)
                 .where(HelperLink.helper_id == helper_id, HelperLink.status == "active")
+                .order_by(Customer.name, HelperLink.id)
             )
             if customer_id is not None:
                 query = query.where(HelperLink.customer_id == customer_id)
             items: list[ApprovalItem] = []
-            for link, name in session.execute(query).all():
+            for link, name, above in session.execute(query).all():
                 if (link.permissions or {}).get(perms.APPROVE_PAYMENTS) is not True:
                     continue
                 waiting = [
@@ -107,9 +119,47 @@ class Approvals:
                     {"helper_id": helper_id, "channel": channel, "holds": len(waiting)},
                 )
                 items.extend(
-                    ApprovalItem(hold.id, link.customer_id, name, hold) for hold in waiting
+                    ApprovalItem(hold.id, link.customer_id, name, hold, _money(above, hold))
+                    for hold in waiting
                 )
         return items
+
+    def approval_for(
+        self, helper_id: int, customer_id: int, hold_id: int, channel: str = "portal"
+    ) -> ApprovalItem | None:
+        """One held payment of this customer that this helper may answer, waiting or already
+        ended (then with who answered); None, audited as "helper_denied", when it is another
+        customer's, has no co-sign, or the helper may not approve this customer's payments."""
+        hold = self._ctx.banking.get_hold(hold_id)
+        with self._ctx.write() as writer:
+            session = writer.session
+            link = self._approver_link(session, helper_id, customer_id)
+            if (
+                link is None
+                or hold is None
+                or hold.customer_id != customer_id
+                or not any(c.kind == COSIGN for c in hold.conditions)
+            ):
+                _deny(session, helper_id, customer_id if link is not None else None, hold_id)
+                return None
+            customer = session.get(Customer, customer_id)
+            add_audit(
+                session,
+                f"helper:{helper_id}",
+                VIEWED_APPROVALS,
+                customer_id,
+                {"helper_id": helper_id, "channel": channel, "hold_id": hold_id},
+            )
+            decider = _cosign_decider(hold)
+            return ApprovalItem(
+                hold.id,
+                customer_id,
+                customer.name,
+                hold,
+                _money(customer.cosign_above_minor, hold),
+                decided_by=_helper_called(session, decider, customer_id) if decider else "",
+                decided_by_you=decider == helper_id,
+            )
 
     def answer_approval(
         self,
@@ -119,11 +169,14 @@ class Approvals:
         note: str = "",
         channel: str = "portal",
         now: datetime | None = None,
+        customer_id: int | None = None,
     ) -> ApprovalAnswer | None:
         """Approve (or decline) a held payment for a helper allowed to; None when the hold
-        is not one this helper may answer (another customer's, no permission, unknown), with
-        an audit row "helper_denied"."""
+        is not one this helper may answer (another customer's, no permission, unknown, or not
+        of ``customer_id`` when the caller names the customer), with an audit row
+        "helper_denied"."""
         hold = self._ctx.banking.get_hold(hold_id)
+        asked_customer = customer_id
         with self._ctx.write() as writer:
             session = writer.session
             customer_id = hold.customer_id if hold is not None else None
@@ -132,15 +185,13 @@ class Approvals:
                 if customer_id is not None
                 else None
             )
-            if link is None or hold is None or not any(c.kind == COSIGN for c in hold.conditions):
-                add_audit(
-                    session,
-                    f"helper:{helper_id}",
-                    "helper_denied",
-                    customer_id if link is not None else None,
-                    {"helper_id": helper_id, "what": "approval", "asked_hold_id": hold_id},
-                )
-                log.warning("helper %s denied an answer to hold %s", helper_id, hold_id)
+            if (
+                link is None
+                or hold is None
+                or not any(c.kind == COSIGN for c in hold.conditions)
+                or (asked_customer is not None and asked_customer != customer_id)
+            ):
+                _deny(session, helper_id, customer_id if link is not None else None, hold_id)
                 return None
             name = session.get(Customer, customer_id).name
         note = " ".join((note or "").split())[:500]
@@ -255,6 +306,39 @@ class Approvals:
             self._ctx.banking.mark_hold_outcome_told(hold.id)
             told += 1
         return told
+
+
+def _deny(session: Session, helper_id: int, customer_id: int | None, hold_id: int) -> None:
+    add_audit(
+        session,
+        f"helper:{helper_id}",
+        "helper_denied",
+        customer_id,
+        {"helper_id": helper_id, "what": "approval", "asked_hold_id": hold_id},
+    )
+    log.warning("helper %s denied an answer to hold %s", helper_id, hold_id)
+
+
+def _money(minor: int | None, hold: HeldPaymentView) -> Money | None:
+    return Money(minor, hold.amount.currency) if minor is not None else None
+
+
+def _cosign_decider(hold: HeldPaymentView) -> int | None:
+    """The helper whose answer decided the co-sign, if a helper's did."""
+    for condition in hold.conditions:
+        by = condition.decided_by or ""
+        if condition.kind == COSIGN and by.startswith("helper:") and by[7:].isdigit():
+            return int(by[7:])
+    return None
+
+
+def _helper_called(session: Session, helper_id: int, customer_id: int) -> str:
+    link = session.execute(
+        select(HelperLink).where(
+            HelperLink.helper_id == helper_id, HelperLink.customer_id == customer_id
+        )
+    ).scalar_one_or_none()
+    return helper_name(session, link) if link is not None else ""
 
 
 def hold_money(hold: HeldPayment) -> Money:
