@@ -511,3 +511,13 @@ def test_every_helper_form_without_its_csrf_token_is_refused(
     for token in ("", "not-the-token"):
         assert margaret.post(path.format(**ids), form, csrf=token).status_code == 403
     assert state(web) == before
+
+
+def test_a_number_is_read_back_in_the_groups_it_is_written_in() -> None:
+    from assistant.web.phones import digit_groups, phone_display, phone_e164
+
+    assert phone_e164(SON_TYPED, "en_US") == SON
+    assert phone_display(SON, "en_US") == SON_TYPED
+    assert digit_groups(SON, "en_US") == ["555", "010", "0077"]
+    assert digit_groups("+447700900123", "en_US") == ["+44", "7700", "900123"]
+    assert phone_e164("12", "en_US") is None

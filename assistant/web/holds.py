@@ -81,12 +81,14 @@ def find_hold(
 
 
 def story(page: Page, hold: HeldPaymentView, names: List[str]) -> Dict[str, Any]:
-    """What a held payment is doing, in words: ``waiting``, ``sentence`` (who it waits for
-    and until when, or how it ended) and ``kept`` (where its money is kept meanwhile)."""
+    """What a held payment is doing, in words: its ``status``, ``waiting``, ``sentence`` (who
+    it waits for and until when, or how it ended) and ``kept`` (where its money is kept
+    meanwhile)."""
     money = format_money(hold.amount, page.locale)
     account = page._(ACCOUNT_WORDS.get(hold.from_account_kind, hold.from_account_kind))
     if hold.status != "held":
-        return {"waiting": False, "sentence": page._(ENDED[hold.status]), "kept": ""}
+        ended = page._(ENDED[hold.status])
+        return {"status": hold.status, "waiting": False, "sentence": ended, "kept": ""}
     if COSIGN in hold.pending and names and hold.deadline is not None:
         deadline = deadline_words(hold.deadline, page.words, page.locale, page.settings.timezone)
         if len(names) == 1:
@@ -97,6 +99,7 @@ def story(page: Page, hold: HeldPaymentView, names: List[str]) -> Dict[str, Any]
     else:
         sentence = page._(WAITING_FOR_A_CHECK)
     return {
+        "status": hold.status,
         "waiting": True,
         "sentence": sentence,
         "kept": page._(KEPT_ASIDE, amount=money, account=account),

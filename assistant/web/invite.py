@@ -83,7 +83,8 @@ def invite_answer(
     if errors:
         values = {"name": name, "phone": typed, "permissions": permissions}
         return page.render("invite.html", errors=errors, values=values, **helper_words.CHECKBOXES)
-    page.session.changed()["invite"] = {  # type: ignore[union-attr]
+    assert page.session is not None  # signed in
+    page.session.changed()["invite"] = {
         "name": name,
         "phone": e164,
         "permissions": permissions,
@@ -125,7 +126,8 @@ def send(
         page.customer_id, draft["name"], draft["phone"], draft["permissions"], channel=CHANNEL
     )
     log.info("web: customer %s invitation %s", page.customer_id, result.status)
-    changed = page.session.changed()  # type: ignore[union-attr]
+    assert page.session is not None  # signed in
+    changed = page.session.changed()
     changed.pop("invite", None)
     changed["invite_done"] = {
         "key": key,

@@ -374,7 +374,6 @@ def _flow_routes(flow: Flow) -> None:
             if hold is None:
                 return not_found(page)
             held = holds.story(page, hold, holds.approvers(family, page.customer_id))
-            held["status"] = hold.status
         title = flow.done_title
         if held is not None and held["status"] != "released":
             title = holds.WAITING_TITLE if held["waiting"] else holds.NOT_SENT_TITLE
