@@ -202,7 +202,7 @@ def who_looked(family: Family, page: Page = Depends(signed_in_page)) -> Response
     zone, locale = page.settings.timezone, page.locale
     rows = [
         {
-            "what": page._(LOOKED.get(entry.what, LOOKED["balance"]), helper=entry.helper_name),
+            "what": page._(LOOKED[entry.what], helper=entry.helper_name),
             "when": moment_words(entry.at, page.words, locale, zone),
         }
         for entry in family.who_looked(page.customer_id, limit=WHO_LOOKED_MOST)
