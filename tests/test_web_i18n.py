@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import threading
+from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Set, Tuple
@@ -21,6 +22,7 @@ from babel.messages.pofile import read_po, write_po
 from jinja2 import nodes
 from sqlalchemy import update
 
+from assistant.db import utcnow
 from assistant.demo import MARGARET_PHONE, RAVI_PHONE
 from assistant.models import Customer
 from assistant.web.flows import parse_amount
@@ -29,7 +31,16 @@ from assistant.webkit.i18n import LOCALE_DIR, Catalogues
 from assistant.webkit.pageset import KIT_STATIC, KIT_TEMPLATES
 from family.portal.pages import TEMPLATES as PORTAL_TEMPLATES
 from family.portal.pages import portal_page_set
-from tests.web_support import RAVI_PIN, Browser, WebApp, fill_drafts, make_web_app
+from tests.family_support import NIECE, SON
+from tests.web_support import (
+    RAVI_PIN,
+    Browser,
+    WebApp,
+    family_of,
+    fill_drafts,
+    linda_link_id,
+    make_web_app,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 WEB = ROOT / "assistant" / "web"
@@ -268,7 +279,7 @@ def _data(web: WebApp) -> List[str]:
     the assistant answered: Rasa's own catalogue) put on the pages."""
     bank = web.bank
     found = ["Margaret", "Ravi", "1-800-555-0199", "You said: hello there", "hello there"]
-    found += ["Margaret Chen", "Ravi Kumar", "Linda Chen", "Sam"]  # the portal's people
+    found += ["Margaret Chen", "Ravi Kumar", "Linda Chen", "Sam", "Nia"]  # helpers' people
     for phone in (MARGARET_PHONE, RAVI_PHONE):
         customer_id = web.customer_id(phone)
         for payee in bank.list_payees(customer_id):
@@ -331,6 +342,8 @@ def _every_page(web: WebApp) -> Iterator[Tuple[str, str]]:
     margaret.post("/send/from", {"from_account": "checking"})
     done = margaret.post("/send/confirm", {"payment_key": margaret.payment_key("/send/check")})
     yield "receipt", margaret.get(done.headers["location"]).text
+    yield from _held_payment_pages(web, margaret)
+    yield from _helper_pages(web, margaret)
 
     ravi = web.browser()
     assert ravi.sign_in(phone=RAVI_PHONE, pin=RAVI_PIN).status_code == 303
@@ -340,6 +353,85 @@ def _every_page(web: WebApp) -> Iterator[Tuple[str, str]]:
     yield "one account", ravi.post("/pay-bill/amount", {"amount": "5000"}).text
     ravi.post("/sign-out", {}, token_from="/")
     yield "signed out", ravi.get("/sign-in?notice=signed-out").text
+
+
+def _held_payment_pages(web: WebApp, margaret: Browser) -> Iterator[Tuple[str, str]]:
+    """A payment above Margaret's co-sign amount: its receipt, the balance, home, waiting
+    payments, cancelling it, and receipts of held payments that ended."""
+    tom = next(p for p in web.bank.list_payees(web.customer_id()) if p.name == "Tom")
+    receipts = []
+    for _ in range(2):
+        margaret.post("/send", {"recipient": f"payee:{tom.id}"})
+        margaret.post("/send/amount", {"amount": "300"})
+        margaret.post("/send/from", {"from_account": "checking"})
+        key = margaret.payment_key("/send/check")
+        receipts.append(margaret.post("/send/confirm", {"payment_key": key}).headers["location"])
+    yield "held receipt", margaret.get(receipts[0]).text
+    for path in ("/", "/balance", "/waiting"):
+        yield f"held {path}", margaret.get(path).text
+    first, second = web.bank.list_holds(web.customer_id())
+    cancel = f"/waiting/{first.reference}/cancel"
+    yield "cancel a held payment", margaret.get(cancel).text
+    token = margaret.csrf(cancel)
+    margaret.post(cancel, {}, csrf=token)
+    yield "held payment cancelled", margaret.get("/waiting").text
+    yield "cancelled receipt", margaret.get(receipts[1]).text
+    margaret.post(cancel, {}, csrf=token)
+    yield "nothing to cancel", margaret.get("/waiting").text
+    linda = next(h for h in web.app.state.family.list_helpers(web.customer_id()))
+    web.app.state.family.answer_approval(linda.helper_id, second.id, True)
+    yield "approved receipt", margaret.get(receipts[0]).text
+
+
+def _helper_pages(web: WebApp, margaret: Browser) -> Iterator[Tuple[str, str]]:
+    """The Helpers pages with a review due, a relative waiting, an open invitation, every
+    result of an invitation and the notices after each change."""
+    family = family_of(web)
+    links = web.app.state.family
+    customer = web.customer_id()
+    linda = linda_link_id(web)
+    helper_id = next(h.helper_id for h in links.list_helpers(customer) if h.link_id == linda)
+    links.keep_helper(customer, linda, now=utcnow() - timedelta(days=400))
+    links.helper_view_balance(helper_id, customer)
+    links.helper_view_payments(helper_id, customer)
+    links.helper_alerts(helper_id, customer)
+    sam = family.accept(customer, "Sam", SON).accepted.link_id
+    pages = ["/helpers", f"/helpers/{sam}/confirm", f"/helpers/{linda}/permissions"]
+    pages += [f"/helpers/{linda}/remove", "/helpers/who-looked", "/helpers/invite"]
+    for path in pages:
+        yield f"helpers {path}", margaret.get(path).text
+    confirm = f"/helpers/{sam}/confirm"
+    yield "confirm error", margaret.post(confirm, {}, token_from=confirm).text
+    margaret.post(confirm, {"answer": "yes"}, token_from=confirm)
+    yield "helper confirmed", margaret.get("/helpers").text
+    margaret.post(f"/helpers/{linda}/keep", {}, token_from="/helpers")
+    yield "helper kept", margaret.get("/helpers").text
+    margaret.post(f"/helpers/{linda}/permissions", {"view_balance": "on"})
+    yield "permissions saved", margaret.get("/helpers").text
+    yield "invite errors", margaret.post("/helpers/invite", {"name": "", "phone": "12"}).text
+    margaret.post("/helpers/invite", {"name": "Nia", "phone": NIECE, "receive_alerts": "on"})
+    yield "invite check", margaret.get("/helpers/invite/check").text
+    for name, phone in (("Nia", NIECE), ("Nia", NIECE), ("Nia", MARGARET_PHONE)):
+        margaret.post("/helpers/invite", {"name": name, "phone": phone})
+        key = re.search(r'name="key" value="([^"]+)"', margaret.get("/helpers/invite/check").text)
+        margaret.post("/helpers/invite/send", {"key": key.group(1)}, token_from="/helpers")
+        yield f"invitation to {phone}", margaret.get("/helpers/invite/done").text
+    margaret.post("/helpers/invite/send", {"key": "x"}, token_from="/helpers")
+    yield "invite after a stale send", margaret.get("/helpers/invite").text
+    (invitation,) = links.list_invitations(customer)
+    cancel = f"/helpers/invitations/{invitation.id}/cancel"
+    yield "cancel an invitation", margaret.get(cancel).text
+    margaret.post(cancel, {}, token_from=cancel)
+    yield "invitation cancelled", margaret.get("/helpers").text
+    margaret.post(f"/helpers/{sam}/remove", {}, token_from="/helpers")
+    yield "helper removed", margaret.get("/helpers").text
+    web.app.state.opt_outs.opt_out(NIECE)
+    margaret.post("/helpers/invite", {"name": "Nia", "phone": NIECE})
+    key = re.search(r'name="key" value="([^"]+)"', margaret.get("/helpers/invite/check").text)
+    margaret.post("/helpers/invite/send", {"key": key.group(1)}, token_from="/helpers")
+    yield "invitation to a number that texted STOP", margaret.get("/helpers/invite/done").text
+    margaret.post(f"/helpers/{linda}/remove", {}, token_from="/helpers")
+    yield "no helpers", margaret.get("/helpers").text
 
 
 @pytest.fixture

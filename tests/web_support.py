@@ -145,6 +145,27 @@ def shape(html: str) -> PageShape:
     return parser.shape
 
 
+def check_structure(html: str, h1: str, signed_in: bool) -> None:
+    """The layout every page shares: landmarks, one h1 ``h1``, the same header links, sign
+    out when signed in, no inline script or style, a CSRF token in every POST form."""
+    page = shape(html)
+    assert page.lang == "en"
+    assert page.h1 == [h1]
+    assert page.main_ids == ["main-content"]
+    assert page.skip_links == ["#main-content"]
+    assert html.index("Skip to main content") < html.index("<header")
+    assert page.header_links == ["Kindly Bank=/", "Get help=/help"]
+    sign_out = {"method": "post", "action": "/sign-out"} in page.forms
+    assert sign_out is signed_in
+    assert page.inline_scripts == 0 and page.style_attributes == 0 and page.style_elements == 0
+    assert re.search(r"<title>[^<]+ - Kindly Bank</title>", html)
+    # every POST form carries the CSRF token
+    forms = re.findall(r"<form method=\"post\".*?</form>", html, flags=re.S)
+    assert forms or not signed_in
+    for form in forms:
+        assert 'name="csrf_token" value="' in form
+
+
 def visible_text(html: str) -> str:
     """The page's text with tags removed and spaces collapsed (entities decoded)."""
 
@@ -228,3 +249,17 @@ def fill_drafts(web: WebApp, browser: Browser) -> None:
         browser.post(path, {"recipient": f"payee:{payees[who]}"})
         browser.post(f"{path}/amount", {"amount": "5"})
         browser.post(f"{path}/from", {"from_account": "checking"})
+
+
+def family_of(web: WebApp) -> Any:
+    """The app's family-helper services with the service tests' helpers
+    (``tests.family_support.Family``: invite, accept, helper_of, outbox, audits)."""
+    from tests.family_support import Family
+
+    return Family(web.app.state.family, web.sessions, web.settings)
+
+
+def linda_link_id(web: WebApp, phone: str = MARGARET_PHONE) -> int:
+    """The link id of the demo helper Linda (Margaret's)."""
+    helpers = web.app.state.family.list_helpers(web.customer_id(phone))
+    return next(h.link_id for h in helpers if h.name == "Linda Chen")

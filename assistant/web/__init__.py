@@ -1,23 +1,31 @@
-"""The customer's large-text web interface (DESIGN.md sections 6 and 7).
+"""The customer's large-text web interface (DESIGN.md sections 6 to 9).
 
 Server-rendered pages (Jinja, autoescaped) that work with JavaScript off, a page set of the
 shared web kit (:mod:`assistant.webkit`: layout, sessions with a CSRF token on every form,
 strict security headers, error pages, the words per request). Its routes take the banking
 services and the conversation turn from :mod:`assistant.gateway.deps` and talk to the same
-assistant on the ``web`` channel. :func:`install` adds it to the gateway app.
+assistant on the ``web`` channel. The pages: :mod:`~assistant.web.routes` (sign in, money,
+ask me, settings), :mod:`~assistant.web.holds` (payments that wait),
+:mod:`~assistant.web.helpers` and :mod:`~assistant.web.invite` (family helpers).
+:func:`install` adds them to the gateway app.
 """
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from sqlalchemy.orm import sessionmaker
 
 from assistant.gateway.deps import get_banking, get_preferences
+from assistant.web import helpers, holds, invite, routes
+from assistant.web.deps import get_kit
 from assistant.web.pages import Page, customer_page_set
-from assistant.web.routes import get_kit, router
 from assistant.webkit.install import install_page_set, make_kit
 
 __all__ = ["install", "is_web_path"]
+
+router = APIRouter(include_in_schema=False)
+for _pages in (routes, holds, invite, helpers):
+    router.include_router(_pages.router)
 
 
 def _first_segments() -> frozenset[str]:

@@ -21,6 +21,7 @@ from assistant.money import Money, currency_exponent, format_money
 from assistant.webkit.i18n import N_, Words
 from assistant.webkit.sessions import WebSessionState
 
+CHANNEL = "web"
 KEEP_COMPLETED = 10
 MAX_WHOLE_DIGITS = 9
 
@@ -391,15 +392,16 @@ class PaymentDraft:
         return None
 
     def pay(self, payment: Dict[str, Any], key: str) -> Any:
-        """Move the money (or replay it, for a key already used). Returns the Receipt."""
+        """Move the money, or hold it when a rule says so (``Receipt.held``), or replay either
+        for a key already used. Returns the Receipt."""
         amount = Money(payment["amount_minor"], payment["currency"])
         kind, _, ident = payment["recipient"].partition(":")
         if kind == "account":
             return self.banking.transfer_between_accounts(
-                self.customer_id, payment["from_account"], ident, amount, key
+                self.customer_id, payment["from_account"], ident, amount, key, channel=CHANNEL
             )
         return self.banking.pay_payee(
-            self.customer_id, payment["from_account"], int(ident), amount, key
+            self.customer_id, payment["from_account"], int(ident), amount, key, channel=CHANNEL
         )
 
     def finish(self, payment: Dict[str, Any], key: str, receipt: Any) -> Dict[str, Any]:
@@ -417,6 +419,7 @@ class PaymentDraft:
                 "to": payment["to"],
                 "account_kind": receipt.from_account.kind,
                 "balance": format_money(receipt.from_account.balance, self.locale),
+                "held": receipt.held,
             }
             while len(receipts) > KEEP_COMPLETED:
                 receipts.pop(next(iter(receipts)))

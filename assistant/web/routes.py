@@ -9,7 +9,7 @@ import secrets
 from typing import Any, Dict, List
 
 from babel.numbers import get_currency_symbol
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form
 from fastapi.responses import Response
 
 from assistant.banking import BankingError, InsufficientFunds, TransactionView
@@ -20,16 +20,24 @@ from assistant.gateway.deps import (
     Banking,
     Conversations,
     CustomerPreferences,
+    Family,
     Identity,
     Turns,
 )
 from assistant.money import format_money
 from assistant.preferences import CHANNELS, TEXT_SIZES
 from assistant.texts import local_time
+from assistant.web import holds
+from assistant.web.deps import (
+    csrf_page,
+    get_page,
+    not_found,
+    signed_in_csrf_page,
+    signed_in_page,
+)
 from assistant.web.flows import ACCOUNT_TITLES, ACCOUNT_WORDS, FLOWS, Flow, PaymentDraft
 from assistant.web.pages import Page
 from assistant.webkit.i18n import N_
-from assistant.webkit.pageset import PageKit
 from assistant.webkit.phones import phone_e164
 
 log = logging.getLogger(__name__)
@@ -51,50 +59,16 @@ _PIN = re.compile(r"^\d{4,6}$")
 _MESSAGE_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
-# ---- dependencies ------------------------------------------------------------------------
-
-
-def get_kit(request: Request) -> PageKit:
-    """The customer pages' kit (templates, sessions, words), put on ``app.state.web`` by
-    :func:`assistant.web.install`."""
-    return request.app.state.web
-
-
-def get_page(request: Request, preferences: CustomerPreferences, banking: Banking) -> Page:
-    """The request's page state (session loaded from the cookie, if any)."""
-    return Page(request, get_kit(request), preferences, banking)
-
-
-def signed_in_page(page: Page = Depends(get_page)) -> Page:
-    """The page state, or a redirect to sign in."""
-    page.require_sign_in()
-    return page
-
-
-def _check_csrf(page: Page, token: str) -> Page:
-    page.check_csrf(token)
-    return page
-
-
-def csrf_page(page: Page = Depends(get_page), csrf_token: str = Form("")) -> Page:
-    """The page state of a form post carrying this session's CSRF token (else 403)."""
-    return _check_csrf(page, csrf_token)
-
-
-def signed_in_csrf_page(page: Page = Depends(signed_in_page), csrf_token: str = Form("")) -> Page:
-    """A signed-in form post carrying this session's CSRF token."""
-    return _check_csrf(page, csrf_token)
-
-
 # ---- sign in and out ------------------------------------------------------------------
 
 
 @router.get("/")
-def home(page: Page = Depends(get_page)) -> Response:
-    """Signed out: the sign-in page. Signed in: the six choices."""
+def home(banking: Banking, page: Page = Depends(get_page)) -> Response:
+    """Signed out: the sign-in page. Signed in: the six choices (and a way to the payments
+    that wait, when some do)."""
     if not page.signed_in:
         return page.redirect("/sign-in")
-    return page.render("home.html")
+    return page.render("home.html", waiting=holds.waiting_count(banking, page.customer_id))
 
 
 @router.get("/sign-in")
@@ -198,10 +172,14 @@ def sign_out_everywhere(
 
 @router.get("/balance")
 def balance(banking: Banking, page: Page = Depends(signed_in_page)) -> Response:
-    """Each account and its balance."""
+    """Each account and its balance, and the money kept aside for payments that wait."""
     accounts = banking.list_accounts(page.customer_id)
     return page.render(
-        "balance.html", accounts=accounts, money=_money(page), account_titles=ACCOUNT_TITLES
+        "balance.html",
+        accounts=accounts,
+        money=_money(page),
+        account_titles=ACCOUNT_TITLES,
+        any_held=any(account.held.minor for account in accounts),
     )
 
 
@@ -382,17 +360,30 @@ def _flow_routes(flow: Flow) -> None:
         draft.finish(payment, payment_key, receipt)
         return page.redirect(f"{flow.path}/done/{receipt.reference}")
 
-    def done_page(reference: str, page: Page = Depends(signed_in_page)) -> Response:
-        """The receipt of a payment made in this session."""
+    def done_page(
+        reference: str, banking: Banking, family: Family, page: Page = Depends(signed_in_page)
+    ) -> Response:
+        """The receipt of a payment made in this session; for one that waits, what it waits
+        for (or, later, how it ended), never "sent"."""
         receipt = page.data.get("receipts", {}).get(reference)
         if receipt is None or receipt.get("flow") != flow.name:
-            return _not_found(page)
+            return not_found(page)
+        held = None
+        if receipt.get("held"):
+            hold = holds.find_hold(banking, page.customer_id, reference)
+            if hold is None:
+                return not_found(page)
+            held = holds.story(page, hold, holds.approvers(family, page.customer_id))
+        title = flow.done_title
+        if held is not None and held["status"] != "released":
+            title = holds.WAITING_TITLE if held["waiting"] else holds.NOT_SENT_TITLE
         return page.render(
             "flow_done.html",
             flow=flow,
-            title=page._(flow.done_title),
+            title=page._(title),
             reference=reference,
             receipt=receipt,
+            held=held,
             account_words=ACCOUNT_WORDS,
         )
 
@@ -586,10 +577,3 @@ def save_settings(
     )
     page.flash(N_("Your settings are saved."))
     return page.redirect("/settings")
-
-
-# ---- problems -----------------------------------------------------------------------------
-
-
-def _not_found(page: Page) -> Response:
-    return page.render("problem.html", status_code=404, kind="not_found")

@@ -10,23 +10,28 @@ checked as a difference read through the banking service. Screenshots of every p
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Callable, Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from sqlalchemy import select
 
 from assistant.banking.service import LedgerBankingService
-from assistant.db import migrate, session_factory
+from assistant.db import migrate, session_factory, utcnow
 from assistant.demo import seed_demo_bank
+from assistant.messaging.models import OutboxMessage
 from assistant.processes import Stack, isolated_environment
 from assistant.settings import Settings
 from assistant.training import train
+from family.links.service import FamilyLinks
 from tests.e2e import browser as web
 
 pytestmark = pytest.mark.e2e
 
 MARGARET, MARGARET_PIN = "+15550100001", "2468"
 RAVI, RAVI_PIN = "+15550100002", "1357"
+SAM, NIA = "+15550100077", "+15550100078"  # relatives who are not helpers yet
 HOME_H1 = "What would you like to do?"
 MONEY = re.compile(r"\$[\d,]+\.\d\d")
 REPLY_WAIT_MS = 90_000  # a turn through Rasa; the first one of a conversation is the slowest
@@ -324,50 +329,174 @@ def reports(chromium: Browser, web_stack: Stack) -> list[web.PageReport]:
     return found
 
 
+def invitation_code(stack: Stack, phone: str) -> str:
+    """The code in the invitation text just queued for ``phone`` (read before the worker
+    sends it and empties its body)."""
+    with session_factory(stack.settings.bank_database_url)() as session:
+        body = (
+            session.execute(
+                select(OutboxMessage.body)
+                .where(OutboxMessage.to_phone == phone)
+                .order_by(OutboxMessage.id.desc())
+            )
+            .scalars()
+            .first()
+        )
+    match = re.search(r"\b(\d{6})\b", body or "")
+    assert match, "the invitation text was sent before its code could be read"
+    return match.group(1)
+
+
+@pytest.fixture(scope="module")
+def family_reports(chromium: Browser, web_stack: Stack) -> list[web.PageReport]:
+    """Visit every helper page and every page about a payment that waits, once each, and
+    examine each. Margaret's $300 to Tom waits for Linda and is cancelled at the end, so no
+    money moves; Linda stays her helper."""
+    settings = web_stack.settings
+    family = FamilyLinks(session_factory(settings.bank_database_url), settings)
+    bank = LedgerBankingService(session_factory(settings.bank_database_url))
+    margaret = bank.find_customer_by_phone(MARGARET).id
+    linda = next(h for h in family.list_helpers(margaret) if h.name == "Linda Chen")
+    # Linda looked at the balance, her six-monthly question is due, and Sam accepted.
+    family.helper_view_balance(linda.helper_id, margaret)
+    family.keep_helper(margaret, linda.link_id, now=utcnow() - timedelta(days=400))
+    assert family.invite(margaret, "Sam", SAM, channel="web").sent
+    accepted = family.sign_in(SAM, invitation_code(web_stack, SAM), "203.0.113.9")
+    assert accepted is not None and accepted.accepted is not None
+    sam = accepted.accepted.link_id
+
+    context = chromium.new_context(
+        base_url=settings.gateway_url, viewport=web.DESKTOP, locale="en-US"
+    )
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    found: list[web.PageReport] = []
+
+    def look(name: str, heading: str) -> None:
+        expect(h1(page)).to_have_text(heading)
+        found.append(web.examine(page, name))
+
+    try:
+        sign_in(page, MARGARET, MARGARET_PIN)
+        page.get_by_role("link", name="Helpers").click()
+        look("helpers", "Your helpers")
+        page.goto(f"/helpers/{sam}/confirm")
+        look("helper-confirm", "Shall Sam be your helper?")
+        continue_(page)
+        expect(page.get_by_text("There is a problem")).to_be_visible()
+        look("helper-confirm-error", "Shall Sam be your helper?")
+        page.get_by_role("radio", name="Yes, Sam can be my helper").check()
+        continue_(page)
+        look("helpers-confirmed", "Your helpers")
+        page.get_by_role("button", name="Keep Linda Chen").click()
+        look("helpers-kept", "Your helpers")
+        page.get_by_role("link", name="Change what Linda Chen can do").click()
+        look("helper-permissions", "What can Linda Chen do?")
+        page.get_by_role("button", name="Save").click()
+        look("helpers-saved", "Your helpers")
+        page.goto(f"/helpers/{linda.link_id}/remove")
+        look("helper-remove", "Remove Linda Chen as your helper?")
+        page.goto("/helpers/who-looked")
+        look("who-looked", "Who looked at your account")
+
+        page.goto("/helpers/invite")
+        look("invite", "Invite a helper")
+        continue_(page)
+        expect(page.get_by_text("There is a problem")).to_be_visible()
+        look("invite-error", "Invite a helper")
+        page.get_by_label("Their name").fill("Nia")
+        page.get_by_label("Their mobile number").fill("(555) 010-0078")
+        page.get_by_label("Join your phone calls").check()
+        continue_(page)
+        look("invite-check", "Check before you send the invitation")
+        expect(page.locator(".digit-group")).to_have_text(["5 5 5", "0 1 0", "0 0 7 8"])
+        page.get_by_role("button", name="Send the invitation").click()
+        look("invite-sent", "Invitation sent")
+        page.goto("/helpers/invite")
+        page.get_by_label("Their name").fill("Me")
+        page.get_by_label("Their mobile number").fill(MARGARET)
+        continue_(page)
+        page.get_by_role("button", name="Send the invitation").click()
+        look("invite-refused", "We have not sent the invitation")
+        page.goto("/helpers")
+        page.get_by_role("link", name="Cancel the invitation to Nia").click()
+        look("invitation-cancel", "Cancel the invitation to Nia?")
+        page.get_by_role("button", name="Yes, cancel the invitation").click()
+        look("helpers-invitation-cancelled", "Your helpers")
+
+        go_home(page)
+        pay_flow(page, start="Send money", to="Tom", amount="300")
+        page.get_by_role("button", name="Send money").click()
+        look("send-held", "Your payment is waiting")
+        expect(page.locator("main")).to_contain_text("waiting for Linda Chen to approve it")
+        page.goto("/")
+        look("home-waiting", HOME_H1)
+        page.goto("/balance")
+        look("balance-held", "Your balance")
+        page.get_by_role("link", name="Waiting payments").click()
+        look("waiting", "Waiting payments")
+        page.get_by_role("link", name=re.compile("^Cancel the payment of")).click()
+        look("waiting-cancel", "Cancel this payment?")
+        page.get_by_role("button", name="Yes, cancel this payment").click()
+        look("waiting-cancelled", "Waiting payments")
+        expect(page.locator("main")).to_contain_text("You have no payments waiting.")
+    finally:
+        context.close()
+        family.remove_helper(margaret, sam)
+    return found
+
+
+@pytest.fixture(scope="module", params=["customer", "family"])
+def seen(request: pytest.FixtureRequest) -> list[web.PageReport]:
+    """The reports of one group of pages: the customer pages ("customer"), or the helper pages
+    and the pages about payments that wait ("family"; ``-k family`` checks only those)."""
+    return request.getfixturevalue("reports" if request.param == "customer" else "family_reports")
+
+
 def test_axe_core_finds_no_wcag_a_or_aa_violation_on_any_page(
-    reports: list[web.PageReport],
+    seen: list[web.PageReport],
 ) -> None:
-    assert len(reports) >= 20, [r.name for r in reports]
-    problems = web.failures(reports, "axe")
+    assert len(seen) >= 20, [r.name for r in seen]
+    problems = web.failures(seen, "axe")
     assert not problems, "axe-core (WCAG 2.0/2.1/2.2 A and AA) violations:\n" + problems
 
 
-def test_text_contrast_reaches_aaa_on_every_page(reports: list[web.PageReport]) -> None:
-    problems = web.failures(reports, "contrast_aaa")
+def test_text_contrast_reaches_aaa_on_every_page(seen: list[web.PageReport]) -> None:
+    problems = web.failures(seen, "contrast_aaa")
     assert not problems, "contrast below 7:1 (axe color-contrast-enhanced):\n" + problems
 
 
 def test_no_page_scrolls_sideways_at_200_percent_zoom_or_320px(
-    reports: list[web.PageReport],
+    seen: list[web.PageReport],
 ) -> None:
-    problems = web.failures(reports, "overflow")
+    problems = web.failures(seen, "overflow")
     assert not problems, problems
     shots = sorted(web.SCREENSHOTS.glob("*.png"))
-    assert len(shots) >= 3 * len(reports), "screenshots missing"
+    assert len(shots) >= 3 * len(seen), "screenshots missing"
 
 
-def test_every_target_is_at_least_44_by_44_css_px(reports: list[web.PageReport]) -> None:
-    problems = web.failures(reports, "small_targets")
+def test_every_target_is_at_least_44_by_44_css_px(seen: list[web.PageReport]) -> None:
+    problems = web.failures(seen, "small_targets")
     assert not problems, "targets smaller than 44x44 CSS px:\n" + problems
 
 
-def test_all_text_is_at_least_20px(reports: list[web.PageReport]) -> None:
-    problems = web.failures(reports, "small_text")
+def test_all_text_is_at_least_20px(seen: list[web.PageReport]) -> None:
+    problems = web.failures(seen, "small_text")
     assert not problems, "text smaller than 20px:\n" + problems
 
 
-def test_keyboard_focus_is_visible_on_every_stop(reports: list[web.PageReport]) -> None:
-    problems = web.failures(reports, "invisible_focus")
-    unreachable = [r.name for r in reports if r.focus_stops < 3]
+def test_keyboard_focus_is_visible_on_every_stop(seen: list[web.PageReport]) -> None:
+    problems = web.failures(seen, "invisible_focus")
+    unreachable = [r.name for r in seen if r.focus_stops < 3]
     assert not unreachable, f"Tab reaches fewer than 3 elements on {unreachable}"
     assert not problems, "focus changes nothing on screen:\n" + problems
 
 
 def test_every_page_has_lang_skip_link_main_one_h1_and_help_in_the_same_place(
-    reports: list[web.PageReport],
+    seen: list[web.PageReport],
 ) -> None:
     problems = []
-    for report in reports:
+    for report in seen:
         marks = report.landmarks
         if marks["lang"] != "en":
             problems.append(f"{report.name}: <html lang={marks['lang']!r}>")
@@ -384,11 +513,11 @@ def test_every_page_has_lang_skip_link_main_one_h1_and_help_in_the_same_place(
                 f"{report.name}: 'Get help' link {marks['help']!r} in header: "
                 f"{marks['helpInHeader']}"
             )
-    places = {tuple(r.landmarks["helpBox"] or ()) for r in reports}
+    places = {tuple(r.landmarks["helpBox"] or ()) for r in seen}
     if len(places) != 1:
         problems.append(
             "'Get help' moves between pages: "
-            + ", ".join(f"{r.name} {r.landmarks['helpBox']}" for r in reports)
+            + ", ".join(f"{r.name} {r.landmarks['helpBox']}" for r in seen)
         )
     assert not problems, "\n".join(problems)
 
