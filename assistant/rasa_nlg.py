@@ -68,7 +68,10 @@ class CatalogueNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
             language, utter_action, tracker.current_slot_values(), output_channel, **kwargs
         )
         if message is not None:
-            message[DIALOGUE_KEY] = {"active_loop": tracker.active_loop_name}
+            # An action that ends the form as it speaks ("OK, I have stopped") says so itself.
+            message[DIALOGUE_KEY] = kwargs.get(DIALOGUE_KEY) or {
+                "active_loop": tracker.active_loop_name
+            }
         return message
 
     def generate_in(
