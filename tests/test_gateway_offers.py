@@ -25,7 +25,7 @@ from assistant.demo import MARGARET_PHONE
 from assistant.identity import IdentityService
 from assistant.messaging.models import OutboxMessage
 from assistant.money import Money
-from assistant.readbacks import PAYMENT, ReadbackStore, payment_key
+from assistant.readbacks import PAYMENT, ReadbackStore, is_plain_no, payment_key
 from assistant.settings import Settings
 from assistant.texts import text as say
 from family.links.models import HelperLink
@@ -273,3 +273,27 @@ def test_a_payment_held_when_the_assistant_fell_over_is_told_as_waiting(
     assert texts(failed) == [say("outcome_payment_held", amount="$300.00", recipient="Tom")]
     assert gateway.bank.get_account(gateway.margaret, "checking").held.minor == 30000
     assert gateway.bank.get_account(gateway.margaret, "checking").balance.minor == 125000
+
+
+@pytest.mark.parametrize(
+    ("said", "plain_no"),
+    [
+        ("no", True),
+        ("no thank you", True),
+        ("nope", True),
+        ("not now", False),
+        ("no, send $5", False),
+    ],
+)
+def test_only_a_plain_no_is_a_no(said: str, plain_no: bool) -> None:
+    assert is_plain_no(said) is plain_no
+
+
+def test_not_now_to_the_review_keeps_the_helper_and_goes_to_the_assistant(
+    gateway: Gateway,
+) -> None:
+    linda_due(gateway)
+    conversation = gateway.verified()
+    gateway.say(conversation, "hello")
+    assert texts(gateway.say(conversation, "not now")) == ["You said: not now"]
+    assert gateway.helpers() == {"Linda Chen": "active"}

@@ -670,3 +670,19 @@ def test_cancel_with_nothing_waiting_says_so(demo: DemoBank) -> None:
     dispatcher, events = run(ActionStartCancelHeld(), on("chat", demo.conversation()))
     assert responses(dispatcher) == ["utter_no_held_payments"]
     assert slots_set(events) == {"helper_step": "done"}
+
+
+def test_the_relatives_number_stays_out_of_the_logs(
+    demo: DemoBank, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG")
+    sender = demo.conversation()
+    at_phone(demo, "555 010 0077")
+    slots = {**invitation(), "helper_invite_confirmed": True}
+    tracker = on("chat", sender, text="yes", intent="affirm", slots=slots)
+    record_plain_yes(demo, sender, HELPER_INVITE, invitation_details(tracker))
+    dispatcher, _ = run(ActionSubmitAddHelper(), tracker)
+    assert responses(dispatcher) == ["utter_helper_invited"]
+    assert "helper invitation" in caplog.text  # the service logged it, masked
+    for spelling in (SON, "5550100077", "010-0077", "010 0077"):
+        assert spelling not in caplog.text

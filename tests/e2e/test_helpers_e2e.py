@@ -215,3 +215,26 @@ def test_by_phone_get_linda_on_the_line_rings_her_into_the_call(
     with session_factory(stack.settings.bank_database_url)() as session:
         row = session.get(VoiceCall, call.sid)
         assert row.summary["conference"]["helper"]["phone"] == "+15550100003"
+
+
+def test_a_relative_who_accepted_is_offered_at_a_pause_never_while_a_form_asks(
+    stack,  # noqa: ANN001
+    gateway: httpx.Client,
+) -> None:
+    """The dialogue state each message carries from Rasa tells the gateway a form is asking."""
+    eve = "+15550100022"
+    links, customer = family(stack), margaret_id(stack)
+    assert links.invite(customer, "Eve", eve, channel="chat").sent
+    (code,) = CODE.findall(outbox(stack, eve)[-1].body)
+    assert links.sign_in(eve, code, "203.0.113.6").accepted is not None
+    offer = "Eve has accepted your invitation. Shall Eve be your helper? Say yes or no."
+
+    chat = Chat(gateway, MARGARET)
+    chat.say("I'd like to send some money")
+    asked = chat.text(PIN)
+    assert "Who would you like to send money to?" in asked and offer not in asked, asked
+    assert offer not in chat.text("Tom")  # "How much?": still asking
+    stopped = chat.text("cancel")
+    assert stopped.endswith(offer), stopped  # the form stopped: a pause
+    assert "Eve is now your helper" in chat.text("yes")
+    assert "Eve" in [h.name for h in links.list_helpers(customer) if h.status == "active"]

@@ -535,8 +535,8 @@ def test_by_voice_silence_gets_the_same_question_the_pace_steps_and_goodbye_hang
         if gather(heard) is not None and gather(heard).get("input") == "dtmf":
             heard = call.answer(digits=MARGARET_PIN)  # the PIN, once per call
             assert rates_of(heard) == {rate}  # then her own pace: one step down
-        steps = walked(form)
-        for position, slot in enumerate(steps):
+        form_steps = walked(form)
+        for position, slot in enumerate(form_steps):
             question = lines_of(heard)[-1]
             asked = question_of(route, slot)
             assert pattern(asked, "voice").fullmatch(question), (form, slot, lines_of(heard))
@@ -560,7 +560,7 @@ def test_by_voice_silence_gets_the_same_question_the_pace_steps_and_goodbye_hang
                 rate = steps[-2]
                 assert rates_of(faster) == {rate}
                 assert lines_of(faster) == [voice_text("voice_faster"), question]
-            last = index == len(forms) - 1 and position == len(steps) - 1
+            last = index == len(forms) - 1 and position == len(form_steps) - 1
             if last:
                 goodbye = call.answer("thank you goodbye")
                 assert gather(goodbye) is None and goodbye.find("Hangup") is not None
