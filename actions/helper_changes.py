@@ -226,6 +226,12 @@ class ActionStartChangeHelper(Action):
             return [*_fresh(tracker), SlotSet(HELPER_STEP, DONE)]
         events = _fresh(tracker)
         change = {"permission": clear[0], "granted": clear[1]} if clear else None
+        if picked is not None and change and (change["permission"] in _current(picked)):
+            # Already allowed: nothing to change, nothing to ask.
+            dispatcher.utter_message(
+                response="utter_helper_permissions_unchanged", helper_name=picked.name
+            )
+            return [*events, SlotSet(HELPER_STEP, DONE)]
         if change:
             events.append(SlotSet(CHANGE, change))
         if change or channel_of(tracker) != SMS:

@@ -686,3 +686,13 @@ def test_the_relatives_number_stays_out_of_the_logs(
     assert "helper invitation" in caplog.text  # the service logged it, masked
     for spelling in (SON, "5550100077", "010-0077", "010 0077"):
         assert spelling not in caplog.text
+
+
+def test_letting_linda_do_what_she_may_already_do_changes_nothing_and_asks_nothing(
+    demo: DemoBank,
+) -> None:
+    tracker = on("chat", demo.conversation(), text="let linda see my balance too")
+    dispatcher, events = run(ActionStartChangeHelper(), tracker)
+    assert responses(dispatcher) == ["utter_helper_permissions_unchanged"]
+    assert slots_set(events)["helper_step"] == "done"
+    assert helpers_of(demo) == {"Linda Chen": LINDAS}

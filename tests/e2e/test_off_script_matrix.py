@@ -400,8 +400,27 @@ class Walker:
 
 
 @pytest.fixture(scope="module")
-def walker(gateway: httpx.Client, stack) -> Walker:  # noqa: ANN001
-    return Walker(gateway, stack)
+def walker(gateway: httpx.Client, stack) -> Iterator[Walker]:  # noqa: ANN001
+    yield Walker(gateway, stack)
+    undo_setups(stack)
+
+
+def undo_setups(stack) -> None:  # noqa: ANN001
+    """What the routes' setups added goes again: Rosa, and the payments waiting for Linda."""
+    from assistant.bank import banking_service
+    from family.links.service import FamilyLinks
+
+    settings = stack.settings
+    sessions = session_factory(settings.bank_database_url)
+    service = banking_service(sessions, settings)
+    customer = service.find_customer_by_phone(MARGARET).id
+    for hold in service.list_holds(customer):
+        if hold.amount.minor in (30100, 25100):
+            service.cancel_hold(customer, hold.id, actor=f"customer:{customer}")
+    links = FamilyLinks(sessions, settings, banking=service)
+    for helper in links.list_helpers(customer):
+        if helper.name == "Rosa":
+            links.remove_helper(customer, helper.link_id, "chat")
 
 
 @pytest.fixture(scope="module")
@@ -577,3 +596,4 @@ def test_by_voice_silence_gets_the_same_question_the_pace_steps_and_goodbye_hang
                 heard = call.answer(route.voice_answers.get(slot, route.answers[slot]))
             assert rates_of(heard) == {rate}
     assert snapshot(stack) == before, "something moved"
+    undo_setups(stack)
