@@ -36,12 +36,15 @@ class ActionCheckBalance(VerifiedAction):
         accounts = banking().list_accounts(customer_id)
         chosen = [a for a in accounts if a.kind == wanted] or accounts
         for account in chosen:
+            # Money waiting in a held payment is still in the balance, but not to spend.
+            held = account.held.minor > 0
             dispatcher.utter_message(
-                response="utter_balance",
+                response="utter_balance_with_held" if held else "utter_balance",
                 **account_values(
                     "account", account.kind, account.name, catalogue_language(tracker)
                 ),
                 **money_values("balance", account.balance, locale_of(tracker)),
+                **(money_values("held", account.held, locale_of(tracker)) if held else {}),
             )
         return []
 

@@ -1,4 +1,4 @@
-"""What every action needs: the banking services and who is on the other end.
+"""What every action needs: the banking and family-helper services and who is on the other end.
 
 Actions never touch tables: they call the services. The conversation record (kept by the
 gateway) says who the caller claims to be and whether they gave their PIN in this conversation.
@@ -15,11 +15,18 @@ from assistant.bank import banking_service
 from assistant.banking.service import BankingService
 from assistant.conversations import ConversationStore
 from assistant.db import session_factory
+from family.links.service import FamilyLinks
 
 
 @lru_cache
 def banking() -> BankingService:
     return banking_service()
+
+
+@lru_cache
+def family() -> FamilyLinks:
+    """The family-helper services; their texts go into the outbox, which the worker sends."""
+    return FamilyLinks(session_factory(), banking=banking())
 
 
 @lru_cache

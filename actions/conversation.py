@@ -160,7 +160,8 @@ class ActionCancelForm(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        dispatcher.utter_message(response=self.response)
+        # The form ends with this message: no form is asking any more (assistant.rasa_nlg).
+        dispatcher.utter_message(response=self.response, dialogue={"active_loop": None})
         return [ActiveLoop(None), SlotSet("requested_slot", None), *reset_form_slots()]
 
 

@@ -35,6 +35,11 @@ ASKS_FOR_SOMETHING_ELSE = frozenset(
         "add_helper",
         "remove_helper",
         "list_helpers",
+        "who_looked",
+        "held_payments",
+        "cancel_held_payment",
+        "change_helper_permissions",
+        "call_helper",
         "change_pin",
         "forgot_pin",
     }

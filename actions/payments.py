@@ -26,6 +26,7 @@ from actions.formatting import (
     money_values,
     names_list,
 )
+from actions.held_payments import say_held
 from actions.off_script import LeavesOtherRequestsAlone
 from actions.readback import (
     ReadBackFormValidation,
@@ -377,8 +378,13 @@ class ActionSubmitPayment(Action):
             dispatcher.utter_message(response="utter_payment_failed")
             return reset
         readbacks().record_outcome(
-            confirmation.id, {"status": "sent", "reference": receipt.reference}
+            confirmation.id,
+            {"status": "held" if receipt.held else "sent", "reference": receipt.reference},
         )
+        if receipt.held:
+            # It waits (for a helper's yes, say): never "sent" until it is.
+            say_held(dispatcher, tracker, customer_id, receipt)
+            return reset
         locale, language = locale_of(tracker), catalogue_language(tracker)
         dispatcher.utter_message(
             response="utter_transfer_done" if own_account(recipient) else "utter_payment_done",

@@ -6,6 +6,8 @@ from typing import List
 
 from rasa_sdk.events import EventType, SlotSet
 
+from family.links.permissions import PERMISSIONS
+
 PAYMENT_SLOTS = (
     "recipient",
     "amount",
@@ -15,9 +17,41 @@ PAYMENT_SLOTS = (
     "payment_reference",
 )
 NEW_PAYEE_SLOTS = ("new_payee_name", "new_payee_account", "new_payee_confirmed")
+# Family helpers: what each permission's yes-or-no answer is kept in, in the order offered.
+PERMISSION_SLOTS = {name: f"helper_perm_{name}" for name in PERMISSIONS}
+# The SMS way to choose them: one numbered list ("reply 1 3 4"); empty on other channels.
+PERMISSION_NUMBERS = "helper_permission_numbers"
+HELPER_INVITE_SLOTS = (
+    "helper_name",
+    "helper_phone",
+    "helper_phone_confirmed",
+    PERMISSION_NUMBERS,
+    *PERMISSION_SLOTS.values(),
+    "helper_invite_confirmed",
+)
+# Which helper (or open invitation) a request is about: "link:<id>" or "invitation:<id>".
+HELPER_CHOICE = "helper_link"
+HELPER_CHANGE_SLOTS = (
+    HELPER_CHOICE,
+    "helper_change",
+    "helper_remove_confirmed",
+    "helper_change_confirmed",
+)
+HELD_SLOTS = ("held_payment", "held_cancel_confirmed")
+# What the start of a helper or held-payment request decided: "form" (ask on) or "done".
+HELPER_STEP = "helper_step"
 
 OWN_ACCOUNT_PREFIX = "account:"
 
 
+FORM_SLOTS = (
+    *PAYMENT_SLOTS,
+    *NEW_PAYEE_SLOTS,
+    *HELPER_INVITE_SLOTS,
+    *HELPER_CHANGE_SLOTS,
+    *HELD_SLOTS,
+)
+
+
 def reset_form_slots() -> List[EventType]:
-    return [SlotSet(name, None) for name in (*PAYMENT_SLOTS, *NEW_PAYEE_SLOTS)]
+    return [SlotSet(name, None) for name in FORM_SLOTS]

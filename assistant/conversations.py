@@ -39,6 +39,9 @@ class ConversationView:
     verified_customer_id: int | None
     verified_until: datetime | None
     pin_change_step: str | None = None
+    #: A yes-or-no question the gateway asked at a pause, waiting for its answer.
+    offer: str | None = None
+    offers_made: tuple[str, ...] = ()
 
 
 def _view(c: Conversation) -> ConversationView:
@@ -53,6 +56,8 @@ def _view(c: Conversation) -> ConversationView:
         verified_customer_id=c.verified_customer_id,
         verified_until=c.verified_until,
         pin_change_step=c.pin_change_step,
+        offer=c.offer,
+        offers_made=tuple(c.offers_made or ()),
     )
 
 
@@ -214,6 +219,28 @@ class ConversationStore:
         return bool(stored) and hmac.compare_digest(
             stored, pin_mask(conversation_id, "new:" + digits)
         )
+
+    def make_offer(self, conversation_id: str, offer: str) -> None:
+        """The gateway asked ``offer`` ("helper_confirm:3"); the next message may answer it.
+        It counts as made, so it is not asked again in this conversation."""
+        with self._sessions() as session, session.begin():
+            conversation = session.get(Conversation, conversation_id)
+            if conversation is None:
+                raise KeyError(conversation_id)
+            made = list(conversation.offers_made or [])
+            if offer not in made:
+                made.append(offer)
+            conversation.offer = offer
+            conversation.offers_made = made
+
+    def end_offer(self, conversation_id: str) -> str | None:
+        """The offer waiting for an answer (None if none), no longer waiting."""
+        with self._sessions() as session, session.begin():
+            conversation = session.get(Conversation, conversation_id)
+            if conversation is None or conversation.offer is None:
+                return None
+            offer, conversation.offer = conversation.offer, None
+            return offer
 
     def end_pin_change(self, conversation_id: str) -> None:
         self._update(

@@ -199,6 +199,12 @@ class Conversation(Base):
     # it a second time, ``pin_change_mask`` holding a keyed hash of the first entry).
     pin_change_step = Column(String(8), nullable=True)
     pin_change_mask = Column(String(64), nullable=True)
+    # Migration 0009. A yes-or-no question the gateway asked itself at a pause in the
+    # conversation ("Linda has accepted. Shall she be your helper?"): ``offer`` is the one
+    # waiting for its answer ("helper_confirm:<link id>"), ``offers_made`` each one asked
+    # here already, so none is asked twice in one conversation.
+    offer = Column(String(64), nullable=True)
+    offers_made = Column(JSON, nullable=True)
 
 
 class Readback(Base):

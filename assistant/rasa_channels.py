@@ -62,7 +62,7 @@ class GatewayOutputChannel(CollectingOutputChannel):
 
     async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
         whole = {"recipient_id": recipient_id}
-        for key in ("text", "buttons", "custom", "image", "attachment"):
+        for key in ("text", "buttons", "custom", "image", "attachment", "dialogue"):
             if message.get(key):
                 whole[key] = message[key]
         if message.get("quick_replies"):

@@ -28,6 +28,9 @@ from assistant.texts import (
 )
 
 LANGUAGE_SLOT = "language"
+#: Each generated message says whether a form is still asking (``{"active_loop": name}``), so
+#: the gateway knows a question of its own would cut into one (a helper to confirm waits).
+DIALOGUE_KEY = "dialogue"
 
 
 class CatalogueNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
@@ -61,9 +64,15 @@ class CatalogueNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
         **kwargs: Any,
     ) -> Optional[Dict[str, Any]]:
         language = tracker.get_slot(LANGUAGE_SLOT)
-        return self.generate_in(
+        message = self.generate_in(
             language, utter_action, tracker.current_slot_values(), output_channel, **kwargs
         )
+        if message is not None:
+            # An action that ends the form as it speaks ("OK, I have stopped") says so itself.
+            message[DIALOGUE_KEY] = kwargs.get(DIALOGUE_KEY) or {
+                "active_loop": tracker.active_loop_name
+            }
+        return message
 
     def generate_in(
         self,

@@ -25,6 +25,10 @@ from assistant.models import Readback, utcnow
 
 OPEN, CONFIRMED, USED, CLOSED = "open", "confirmed", "used", "closed"
 PAYMENT, NEW_PAYEE = "payment", "new_payee"
+# A relative invited as a helper; more that a helper may do (a loosening).
+HELPER_INVITE, HELPER_GRANT = "helper_invite", "helper_grant"
+#: Every kind of read-back the gateway records.
+KINDS = (PAYMENT, NEW_PAYEE, HELPER_INVITE, HELPER_GRANT)
 # The custom payload key a read-back message carries from the actions to the gateway.
 PAYLOAD_KEY = "readback"
 _WAITING = Readback.state.in_((OPEN, CONFIRMED))
@@ -135,6 +139,10 @@ class ReadbackStore:
                     row.state = CLOSED
                 row.answered_at = now
             return confirmed
+
+    def is_waiting(self, conversation_id: str) -> bool:
+        """Whether a read-back of this conversation still waits for its answer."""
+        return self._any(Readback.conversation_id == conversation_id, _WAITING)
 
     def settle(self, conversation_id: str, now: Optional[datetime] = None) -> None:
         """After a turn: a confirmation nothing acted on does not carry over to the next one."""
@@ -297,14 +305,26 @@ class ReadbackStore:
 
 def is_plain_yes(text: str, language: str = "en") -> bool:
     """Whether ``text`` is a yes and nothing else: every word a yes-word of the language."""
+    return _only(text, "yes_words", "yes_fillers", language)
+
+
+def is_plain_no(text: str, language: str = "en") -> bool:
+    """Whether ``text`` is a no and nothing else ("no", "no thank you"): every word a no-word
+    of the language, or a filler."""
+    return _only(text, "no_words", "no_fillers", language)
+
+
+def _only(text: str, words_key: str, fillers_key: str, language: str) -> bool:
+    """Every word of ``text`` is one of ``words_key`` or ``fillers_key``, at least one the
+    former (both comma-separated lists in the language's catalogue)."""
     from assistant.texts import text as catalogue
 
     words = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?|\d+", text.lower().replace("\u2019", "'"))
     if not words:
         return False
-    yes = _word_set(catalogue("yes_words", language=language))
-    fillers = _word_set(catalogue("yes_fillers", language=language))
-    return all(w in yes or w in fillers for w in words) and any(w in yes for w in words)
+    wanted = _word_set(catalogue(words_key, language=language))
+    fillers = _word_set(catalogue(fillers_key, language=language))
+    return all(w in wanted or w in fillers for w in words) and any(w in wanted for w in words)
 
 
 def is_cancel(text: str, language: str = "en") -> bool:

@@ -59,7 +59,7 @@ from actions.payments import (
     ValidatePaymentForm,
     payment_details,
 )
-from actions.slots import NEW_PAYEE_SLOTS, PAYMENT_SLOTS
+from actions.slots import FORM_SLOTS, NEW_PAYEE_SLOTS, PAYMENT_SLOTS
 from actions.verification import ActionCheckVerified
 from assistant import texts
 from assistant.banking import LedgerBankingService, TransactionView
@@ -87,6 +87,7 @@ MESSAGE_KEYS = {
     "response",
     "image",
     "attachment",
+    "dialogue",
 }
 
 
@@ -123,6 +124,7 @@ class DemoBank:
 def _clear_caches() -> None:
     get_settings.cache_clear()
     context.banking.cache_clear()
+    context.family.cache_clear()
     context.conversations.cache_clear()
     readback_actions.readbacks.cache_clear()
 
@@ -921,8 +923,11 @@ def test_cancel_clears_the_form_and_every_form_slot(demo: DemoBank) -> None:
     assert responses(dispatcher) == ["utter_cancelled"]
     assert [e["name"] for e in events if e["event"] == "active_loop"] == [None]
     cleared = slots_set(events)
-    assert set(cleared) == {"requested_slot", *PAYMENT_SLOTS, *NEW_PAYEE_SLOTS}
+    assert set(cleared) == {"requested_slot", *FORM_SLOTS}
+    assert {*PAYMENT_SLOTS, *NEW_PAYEE_SLOTS} <= set(FORM_SLOTS)
     assert all(value is None for value in cleared.values())
+    # The stop ends the form: its message says no form is asking (the gateway may speak).
+    assert dispatcher.messages[0]["dialogue"] == {"active_loop": None}
     assert demo.balance(demo.margaret) == 125000
 
 

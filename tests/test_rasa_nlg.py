@@ -12,7 +12,7 @@ import yaml
 from rasa.core.nlg.generator import NaturalLanguageGenerator
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import SlotSet
+from rasa.shared.core.events import ActiveLoop, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import read_endpoint_config
 
@@ -110,8 +110,28 @@ def test_in_english_every_response_is_rasas_own_variation_for_the_medium(domain:
         for medium in MEDIUMS:
             values = values_for(variations)
             expected = rasa.generate_from_slots(name, {}, medium, **values, **phone)
+            expected = {**expected, "dialogue": {"active_loop": None}}
             assert generate(ours, domain, name, medium, None) == expected, (name, medium)
             assert generate(ours, domain, name, medium, "en") == expected, (name, medium)
+
+
+def test_each_message_says_whether_a_form_is_asking(domain: Domain) -> None:
+    """The gateway asks its own questions only at a pause: never while a form asks."""
+    nlg = CatalogueNaturalLanguageGenerator(domain=domain)
+    asking = DialogueStateTracker.from_events(
+        "someone", [ActiveLoop("payment_form")], slots=domain.slots
+    )
+    reply = asyncio.run(nlg.generate("utter_ask_amount", asking, "sms"))
+    assert reply["dialogue"] == {"active_loop": "payment_form"}
+    idle = DialogueStateTracker.from_events("someone", [], slots=domain.slots)
+    assert asyncio.run(nlg.generate("utter_greet", idle, "voice"))["dialogue"] == {
+        "active_loop": None
+    }
+    # An action that stops the form as it speaks says so itself.
+    stopped = asyncio.run(
+        nlg.generate("utter_cancelled", asking, "chat", dialogue={"active_loop": None})
+    )
+    assert stopped["dialogue"] == {"active_loop": None}
 
 
 def test_the_bank_phone_number_is_filled_in_written_and_spoken(domain: Domain) -> None:

@@ -67,7 +67,18 @@ WORST_CASE: Dict[str, str] = {
     "hours": "72",
     "when": "yesterday at 12:45 PM",
     "time": "12:45 PM",
-    "deadline": "12:45 PM",
+    "deadline": "Dec 12 at 12:45 PM",
+    # family helpers and held payments (domain.yml, gateway.yml)
+    "helper_name": "Alexandra Bartholomew-Featherstonehaugh",
+    "phone": "+44 7700 900123",
+    "abilities": "see balance, see payments, get alerts, approve big payments, and join your calls",
+    "ability": "approve big payments",
+    "helper_names": "Linda Chen, Tom Chen, and Alexandra Bartholomew-Featherstonehaugh",
+    "entries": (
+        "Alexandra Bartholomew-Featherstonehaugh looked at your balance today at 12:45 PM. "
+        "To see more, look on the Helpers page of our website."
+    ),
+    "held": "$8,400.00",
 }
 
 # What the customer is told most often: one segment, even with the values above.
@@ -130,6 +141,16 @@ ONE_SEGMENT = {
     "sms_empty",
     "sms_pin_lockout_alert",
     "family_sign_in_code_sms",
+    "utter_confirm_helper_phone",
+    "utter_helper_invited",
+    "utter_helper_removed",
+    "utter_balance_with_held",
+    "utter_no_held_payments",
+    "utter_held_payment_cancelled",
+    "utter_payment_held",
+    "utter_who_looked",
+    "offer_helper_confirm",
+    "hold_released",
 }
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")

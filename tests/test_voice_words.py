@@ -28,6 +28,8 @@ FIGURES = frozenset(
         "last4",
         "old_last4",
         "new_last4",
+        "held",
+        "phone",
     }
 )
 PLACEHOLDER = re.compile(r"\{(\w+)\}")

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional
 
 from assistant.banking.service import BankingService
+from assistant.conversation.offers import Offers, Spoken
 from assistant.conversation.rasa_client import RasaClient, RasaUnavailable
 from assistant.conversations import ConversationStore, pin_mask
 from assistant.identity import IdentityService
@@ -30,6 +31,9 @@ from assistant.pin_text import (
     single_candidate,
 )
 from assistant.readbacks import (
+    HELPER_GRANT,
+    HELPER_INVITE,
+    KINDS,
     NEW_PAYEE,
     PAYLOAD_KEY,
     PAYMENT,
@@ -43,6 +47,7 @@ from assistant.readbacks import (
 from assistant.settings import Settings
 from assistant.texts import language_of, local_time
 from assistant.texts import text as say
+from family.links.service import FamilyLinks
 from nlu.normalize import spoken_digits
 
 logger = logging.getLogger(__name__)
@@ -52,6 +57,10 @@ MAX_MESSAGE_CHARS = 1000
 OUTCOME_WAIT_SECONDS = 10.0
 OUTCOME_POLL_SECONDS = 0.2
 OWN_ACCOUNT_PREFIX = "account:"
+#: Outcomes of a confirmed read-back that did what was asked (told as done, not as a failure).
+DONE = ("sent", "added", "held", "changed")
+#: Each bot message says whether a form is still asking (``assistant.rasa_nlg``).
+DIALOGUE_KEY = "dialogue"
 _KEPT_CONTROLS = {"\t": " ", "\n": " ", "\r": " "}
 
 
@@ -114,6 +123,7 @@ class TurnHandler:
         banking: BankingService,
         readbacks: Optional[ReadbackStore] = None,
         security_texts: Optional[Callable[..., None]] = None,
+        family: Optional[FamilyLinks] = None,
     ) -> None:
         self.settings = settings
         self.rasa = rasa
@@ -125,6 +135,8 @@ class TurnHandler:
         )
         #: ``(customer_id, phone, text_key)``: a security text to the customer's own number.
         self.security_texts = security_texts
+        #: The gateway's own questions and news at a pause (helpers to confirm, held payments).
+        self.offers = Offers(family, banking, conversations) if family is not None else None
 
     def start(self, channel: str, phone: str) -> str:
         return self.conversations.start(channel, phone).id
@@ -210,7 +222,12 @@ class TurnHandler:
             if kept != cleaned:
                 # The customer's PIN typed unasked is not passed on, nor kept.
                 return self._with(turn, self._say(conversation, "pin_unprompted"))
+            answered = self._answer_offer(conversation, cleaned, turn)
+            if answered is not None:
+                return answered
             return self._ask_assistant(conversation, cleaned, turn, message_id)
+        if conversation.offer:
+            self.conversations.end_offer(conversation.id)  # no longer verified: not answered
 
         # Until the PIN is checked, every PIN-shaped number is kept from the assistant (without
         # comparing: that would tell a guesser the PIN). The words as typed are kept sealed and
@@ -258,6 +275,8 @@ class TurnHandler:
         if pending:
             conversation = self.conversations.get(conversation.id)
             return self._ask_assistant(conversation, self._without_pin(conversation, pending), turn)
+        if not self.readbacks.is_waiting(conversation.id):
+            self._at_pause(conversation, conversation.customer_id, turn)
         return turn
 
     def _verified(self, conversation: Any) -> Optional[int]:
@@ -346,6 +365,8 @@ class TurnHandler:
             self.conversations.start_pin_change(conversation.id)
             turn.awaiting_pin = True
             return turn
+        if verified_id is not None and self._is_pause(conversation, replies, turn):
+            self._at_pause(conversation, verified_id, turn)
         if turn.awaiting_pin:
             # No PIN prompt when no PIN could be tried now: the PIN is locked or held (the
             # same for a number we do not know), or this source made too many tries.
@@ -371,6 +392,58 @@ class TurnHandler:
                 )
                 return self._with(turn, words or "")
             self.conversations.set_awaiting_pin(conversation.id, pending_text or text)
+        return turn
+
+    # ---- the gateway's own words at a pause -------------------------------------------------
+
+    def _is_pause(self, conversation: Any, replies: List[Dict[str, Any]], turn: Turn) -> bool:
+        """Whether the assistant's answer leaves the floor free: it asks for no PIN, hands
+        nothing over, ends no call, delivered no read-back and leaves none open, and no form
+        is asking its question (the dialogue state each message carries; the last one counts)."""
+        if turn.awaiting_pin or turn.handoff or turn.end_call or turn.conference is not None:
+            return False
+        if any(PAYLOAD_KEY in (reply.get("custom") or {}) for reply in replies):
+            return False
+        for reply in reversed(replies):
+            dialogue = reply.get(DIALOGUE_KEY)
+            if isinstance(dialogue, dict):
+                if dialogue.get("active_loop"):
+                    return False
+                break
+        return not self.readbacks.is_waiting(conversation.id)
+
+    def _at_pause(self, conversation: Any, customer_id: Optional[int], turn: Turn) -> None:
+        """How held payments ended (once), then one question not yet asked here."""
+        if self.offers is None or customer_id is None:
+            return
+        locale = self.customer_locale(customer_id)
+        spoken = self.offers.at_pause(
+            conversation.id,
+            customer_id,
+            language_of(locale, self.settings.locale),
+            locale,
+            lambda key, **values: self._say(conversation, key, **values),
+        )
+        turn.messages.extend(s.as_message() for s in spoken)
+
+    def _answer_offer(self, conversation: Any, text: str, turn: Turn) -> Optional[Turn]:
+        """A plain yes or no to the question asked at the last pause: answered here, never
+        passed on; then the next pause's words. None when it answers no question."""
+        if self.offers is None or not conversation.offer:
+            return None
+        customer_id = self._verified(conversation)
+        spoken: Optional[List[Spoken]] = self.offers.answer(
+            conversation.id,
+            customer_id,
+            text,
+            self.customer_language(customer_id),
+            lambda key, **values: self._say(conversation, key, **values),
+        )
+        if spoken is None:
+            return None
+        turn.messages.extend(s.as_message() for s in spoken)
+        if not self.readbacks.is_waiting(conversation.id):
+            self._at_pause(conversation, customer_id, turn)
         return turn
 
     def customer_locale(self, customer_id: Optional[int]) -> str:
@@ -440,7 +513,7 @@ class TurnHandler:
     # ---- read-backs and what became of them --------------------------------------------
 
     def _record_readback(self, conversation: Any, customer_id: Optional[int], payload: Any) -> None:
-        if not isinstance(payload, dict) or payload.get("kind") not in (PAYMENT, NEW_PAYEE):
+        if not isinstance(payload, dict) or payload.get("kind") not in KINDS:
             return
         details = payload.get("details")
         if customer_id is None or not isinstance(details, dict):
@@ -459,7 +532,7 @@ class TurnHandler:
         outcome = readback.outcome or self._ledger_outcome(readback)
         if outcome is None:
             return self._with(turn, self._say(conversation, "unavailable_outcome_unknown"))
-        if outcome.get("status") not in ("sent", "added"):
+        if outcome.get("status") not in DONE:
             return self._with(turn, self._say(conversation, "unavailable_not_done"))
         return self._with(turn, self._outcome_words(conversation, readback) or "")
 
@@ -489,12 +562,15 @@ class TurnHandler:
         if outcome is None:
             return None
         details = readback.details
+        status = outcome.get("status")
         if readback.kind == NEW_PAYEE:
-            key = (
-                "outcome_payee_added"
-                if outcome.get("status") == "added"
-                else "outcome_payee_not_added"
-            )
+            key = "outcome_payee_added" if status == "added" else "outcome_payee_not_added"
+            return self._say(conversation, key, name=details.get("name", ""))
+        if readback.kind == HELPER_INVITE:
+            key = "outcome_helper_invited" if status == "sent" else "outcome_helper_not_invited"
+            return self._say(conversation, key, name=details.get("name", ""))
+        if readback.kind == HELPER_GRANT:
+            key = "outcome_helper_changed" if status == "changed" else "outcome_helper_not_changed"
             return self._say(conversation, key, name=details.get("name", ""))
         amount = Money(int(details.get("amount_minor", 0)), details.get("currency", "USD"))
         recipient = str(details.get("recipient", ""))
@@ -508,12 +584,8 @@ class TurnHandler:
             "recipient": recipient,
             "reference": outcome.get("reference", ""),
         }
-        key = (
-            "outcome_payment_sent"
-            if outcome.get("status") == "sent"
-            else "outcome_payment_not_sent"
-        )
-        return self._say(conversation, key, **values)
+        keys = {"sent": "outcome_payment_sent", "held": "outcome_payment_held"}
+        return self._say(conversation, keys.get(status, "outcome_payment_not_sent"), **values)
 
     def _ledger_outcome(self, readback: ReadbackView) -> Optional[Dict[str, Any]]:
         """The bank's own record of a confirmed payment (by its idempotency key)."""
@@ -527,7 +599,7 @@ class TurnHandler:
         )
         if receipt is None:
             return {"status": "not_sent"} if readback.state != USED else None
-        return {"status": "sent", "reference": receipt.reference}
+        return {"status": "held" if receipt.held else "sent", "reference": receipt.reference}
 
     def _tell_outcomes(self, conversation: Any, customer_id: int, turn: Turn) -> None:
         """Outcomes of other conversations the customer may not have heard (a dropped call)."""

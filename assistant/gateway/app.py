@@ -75,6 +75,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         app.state.identity,
         app.state.banking,
         security_texts=app.state.pin_alerts,
+        family=app.state.family,
     )
     app.include_router(text_api.router)
     app.include_router(voice_routes.router)

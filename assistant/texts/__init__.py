@@ -175,3 +175,74 @@ def local_time(moment: Any, settings: Any, locale: Optional[str] = None) -> str:
     )
     # CLDR's narrow no-break space ("3:15\u202fPM") is not GSM-7: a plain space in texts.
     return words.replace("\u202f", " ").replace("\xa0", " ")
+
+
+def spoken_time(moment: Any, settings: Any, language: str = ENGLISH) -> str:
+    """A time of day for the ear, in words: "nine forty in the morning" (the bank's time
+    zone). The shape of each part is the language's (``times.yml``); numbers by num2words."""
+    from zoneinfo import ZoneInfo
+
+    local = moment.astimezone(ZoneInfo(settings.timezone))
+    hour = _number_words(local.hour % 12 or 12, language)
+    if local.minute == 0:
+        clock = text("clock_oclock", language=language, hour=hour)
+    else:
+        key = "clock_minutes_early" if local.minute < 10 else "clock_minutes"
+        minutes = _number_words(local.minute, language)
+        clock = text(key, language=language, hour=hour, minutes=minutes)
+    part = next(name for limit, name in _PARTS_OF_DAY if local.hour < limit)
+    return text(f"time_{part}", language=language, time=clock)
+
+
+# Until which hour each part of the day lasts (the words for each are in times.yml).
+_PARTS_OF_DAY = ((5, "night"), (12, "morning"), (17, "afternoon"), (21, "evening"), (24, "night"))
+
+
+def _number_words(number: int, language: str) -> str:
+    from num2words import num2words
+
+    try:
+        return num2words(number, lang=language)
+    except NotImplementedError:  # a language num2words lacks: the figures
+        return str(number)
+
+
+def when_words(
+    moment: Any,
+    settings: Any,
+    channel: str = "default",
+    language: str = ENGLISH,
+    locale: Optional[str] = None,
+    now: Any = None,
+    deadline: bool = False,
+) -> str:
+    """When ``moment`` is, from ``now``: "today at 9:40 AM", "tomorrow at 3:15 PM", "on Dec 9
+    at 9:40 AM" (a ``deadline`` after "by" or "until": "Dec 9 at 9:40 AM"); by voice the day
+    and the time in words (the bank's time zone)."""
+    from datetime import datetime, timedelta
+
+    from babel.dates import format_date
+
+    from assistant.clock import local_date
+
+    now = now or datetime.now(moment.tzinfo)
+    day = local_date(moment, settings.timezone)
+    today = local_date(now, settings.timezone)
+    if channel == "voice":
+        moment_words = spoken_time(moment, settings, language)
+    else:
+        moment_words = local_time(moment, settings, locale)
+    keys = {
+        today: "when_today",
+        today - timedelta(days=1): "when_yesterday",
+        today + timedelta(days=1): "when_tomorrow",
+    }
+    locale = locale or settings.locale
+    return text(
+        keys.get(day, "when_date" if deadline else "when_day"),
+        channel,
+        language,
+        time=moment_words,
+        date=format_date(day, "MMM d", locale=locale),
+        date_words=format_date(day, "MMMM d", locale=locale),
+    )

@@ -3,16 +3,14 @@ helper's own history, both read from the audit rows the other services write."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from babel.dates import format_date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assistant.clock import local_date
 from assistant.models import AuditEvent, Customer
 from assistant.settings import Settings
-from assistant.texts import ENGLISH, local_time, text
+from assistant.texts import ENGLISH, text, when_words
 from family.links.access import DENIED, VIEWED
 from family.links.context import Context, helper_name
 from family.links.models import Helper, HelperLink
@@ -151,21 +149,9 @@ def describe(
     locale: str | None = None,
     now: datetime | None = None,
 ) -> str:
-    """One view in plain words: "Linda looked at your balance today at 9:40 AM"."""
-    now = now or datetime.now(entry.at.tzinfo)
-    day = local_date(entry.at, settings.timezone)
-    today = local_date(now, settings.timezone)
-    moment = local_time(entry.at, settings, locale)
-    if day == today:
-        when = text("family_when_today", channel, language, time=moment)
-    elif day == today - timedelta(days=1):
-        when = text("family_when_yesterday", channel, language, time=moment)
-    else:
-        date = format_date(day, "MMM d", locale=locale or settings.locale)
-        date_words = format_date(day, "MMMM d", locale=locale or settings.locale)
-        when = text(
-            "family_when_day", channel, language, date=date, date_words=date_words, time=moment
-        )
+    """One view in plain words: "Linda looked at your balance today at 9:40 AM" (by voice
+    "today at nine forty in the morning")."""
+    when = when_words(entry.at, settings, channel, language, locale, now)
     return text(
         f"family_looked_{entry.what}", channel, language, helper=entry.helper_name, when=when
     )

@@ -276,6 +276,12 @@ class Approvals:
                     queued += 1
         return queued
 
+    def hold_decider(self, hold: HeldPaymentView) -> str:
+        """The helper who answered a held payment, as its customer called them; "" when the
+        bank or the time decided (the customer hears "Linda approved your payment")."""
+        with self._ctx.readers() as session:
+            return _decider_name(session, hold)
+
     def tell_hold_outcomes(self, now: datetime | None = None) -> int:
         """Text customers who prefer texts (or the web) how their held payments ended; a
         caller hears it at their next call instead. How many were told."""

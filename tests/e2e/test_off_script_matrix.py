@@ -30,7 +30,7 @@ import xml.etree.ElementTree as ET  # noqa: S405 - parsing our own TwiML
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import httpx
 import pytest
@@ -70,6 +70,67 @@ class Route:
     asks: Dict[str, str] = field(default_factory=dict)  # the question, if not utter_ask_<slot>
     free_text: frozenset = frozenset()  # steps any words may answer (a name)
     voice_answers: Dict[str, str] = field(default_factory=dict)  # spoken, where they differ
+    voice_keys: Dict[str, str] = field(default_factory=dict)  # typed on the keypad by phone
+    # Yes-or-no steps where both answers are on script (a permission), not a read-back.
+    either_answer: frozenset = frozenset()
+    # Steps only a text message asks (the numbered list of permissions): not walked here.
+    sms_only: frozenset = frozenset()
+    # What the bank needs before the form can ask every step (a second helper to choose).
+    setup: Optional[Callable[[Any], None]] = None
+
+
+def second_helper(stack) -> None:  # noqa: ANN001
+    """Margaret gets a second helper, Rosa (only alerts), so "Which helper?" is asked."""
+    from family.links.service import FamilyLinks
+
+    settings = stack.settings
+    links = FamilyLinks(session_factory(settings.bank_database_url), settings)
+    customer = bank(stack).find_customer_by_phone(MARGARET).id
+    if any(h.name == "Rosa" for h in links.list_helpers(customer)):
+        return
+    result = links.invite(customer, "Rosa", ROSA, channel="chat")
+    assert result.sent, result
+    (code,) = re.findall(r"\b(\d{6})\b", outbox_bodies(stack, ROSA)[-1])
+    helper = links.sign_in(ROSA, code, "203.0.113.7")
+    assert helper is not None and helper.accepted is not None
+    assert links.confirm_helper(customer, helper.accepted.link_id, True, "chat")
+
+
+def two_waiting_payments(stack) -> None:  # noqa: ANN001
+    """Two of Margaret's payments wait for Linda, so "Which payment?" is asked."""
+    from assistant.bank import banking_service
+    from assistant.money import Money
+
+    service = banking_service(session_factory(stack.settings.bank_database_url), stack.settings)
+    customer = service.find_customer_by_phone(MARGARET).id
+    for name, minor in (("Tom", 30100), ("Linda", 25100)):
+        payee = service.resolve_payee(customer, name)[0]
+        key = f"off-script-matrix:{name}"
+        receipt = service.pay_payee(customer, "checking", payee.id, Money(minor, "USD"), key)
+        assert receipt.held, receipt
+
+
+def outbox_bodies(stack, phone: str) -> List[str]:  # noqa: ANN001
+    from sqlalchemy import select
+
+    from assistant.messaging.models import OutboxMessage
+
+    with session_factory(stack.settings.bank_database_url)() as session:
+        query = select(OutboxMessage.body).where(OutboxMessage.to_phone == phone)
+        return list(session.execute(query.order_by(OutboxMessage.id)).scalars())
+
+
+ROSA = "+15550100088"
+PERMISSION_STEPS = frozenset(
+    {
+        "helper_perm_view_balance",
+        "helper_perm_view_payments",
+        "helper_perm_receive_alerts",
+        "helper_perm_approve_payments",
+        "helper_perm_join_calls",
+    }
+)
+EVERY_PERMISSION = {step: "yes" for step in PERMISSION_STEPS}
 
 
 ROUTES: Dict[str, Route] = {
@@ -96,7 +157,63 @@ ROUTES: Dict[str, Route] = {
         free_text=frozenset({"new_payee_name"}),
         voice_answers={"new_payee_account": "one two three four five six seven eight"},
     ),
+    "add_helper_form": Route(
+        opening="I'd like my grandson to help me with my banking",
+        answers={
+            "helper_name": "Sam Lee",
+            "helper_phone": "555 010 0066",
+            "helper_phone_confirmed": "yes",
+            "helper_permission_numbers": "1 3",
+            **EVERY_PERMISSION,
+            "helper_invite_confirmed": "yes",
+        },
+        asks={
+            "helper_phone_confirmed": "utter_confirm_helper_phone",
+            "helper_invite_confirmed": "utter_confirm_helper_invite",
+        },
+        declined="utter_helper_not_invited",
+        free_text=frozenset({"helper_name"}),
+        voice_keys={"helper_phone": "5550100066"},
+        either_answer=frozenset({"helper_phone_confirmed", *PERMISSION_STEPS}),
+        sms_only=frozenset({"helper_permission_numbers"}),
+    ),
+    "remove_helper_form": Route(
+        opening="I want to remove one of my helpers",
+        answers={"helper_link": "Linda Chen", "helper_remove_confirmed": "yes"},
+        asks={"helper_remove_confirmed": "utter_confirm_remove_helper"},
+        declined="utter_helper_kept",
+        setup=second_helper,
+    ),
+    "helper_permissions_form": Route(
+        opening="I'd like to change what my helpers can do",
+        answers={
+            "helper_link": "Linda Chen",
+            "helper_permission_numbers": "1 2 3 4 5",
+            **EVERY_PERMISSION,
+            "helper_change_confirmed": "yes",
+        },
+        asks={"helper_change_confirmed": "utter_confirm_helper_permissions"},
+        declined="utter_helper_permissions_unchanged",
+        either_answer=PERMISSION_STEPS,
+        sms_only=frozenset({"helper_permission_numbers"}),
+        setup=second_helper,
+    ),
+    "cancel_held_form": Route(
+        opening="I'd like to cancel a payment that is waiting",
+        answers={"held_payment": "$301.00 Tom", "held_cancel_confirmed": "yes"},
+        voice_answers={"held_payment": "three hundred and one dollars to Tom"},
+        asks={"held_cancel_confirmed": "utter_confirm_cancel_held"},
+        declined="utter_held_payment_kept",
+        setup=two_waiting_payments,
+    ),
 }
+
+
+def walked(form: str) -> List[str]:
+    """The steps of ``form`` a chat or a call asks, in order."""
+    route = ROUTES.get(form)
+    skipped = route.sms_only if route else frozenset()
+    return [step for step in FORMS[form] if step not in skipped]
 
 
 def _responses(prefix: str) -> Tuple[str, ...]:
@@ -146,6 +263,9 @@ OFF_SCRIPT: Dict[str, OffScript] = {
             "utter_fallback_choices",
             "utter_unknown_payee",
             "utter_bad_account_number",
+            "utter_helper_bad_number",
+            "utter_helper_not_found",
+            "utter_held_payment_not_found",
         ),
         allowed=("utter_fallback_choices",),
     ),
@@ -161,7 +281,7 @@ WRONG_IN_A_FORM = (
     "utter_greet",
     "utter_greet_by_name",
     "utter_nothing_to_cancel",
-    "utter_helpers_not_yet",
+    "utter_no_helpers",
     "utter_latest_warnings",
     "utter_report_fraud",
     "utter_ask_pin",
@@ -178,11 +298,14 @@ WRONG_IN_A_FORM = (
 
 
 def cases() -> Iterator[Any]:
-    for form, slots in FORMS.items():
-        for slot in slots:
+    for form in FORMS:
+        either = ROUTES[form].either_answer if form in ROUTES else frozenset()
+        for slot in walked(form):
             for kind in OFF_SCRIPT:
                 if kind == "yes" and slot in YES_NO_SLOTS:
                     continue  # a read-back's own answer
+                if kind == "no" and slot in either:
+                    continue  # no is as much an answer here as yes
                 yield pytest.param(form, slot, kind, id=f"{form}-{slot}-{kind}")
 
 
@@ -235,7 +358,8 @@ def snapshot(stack, phone: str = MARGARET) -> Tuple[Any, ...]:  # noqa: ANN001
 class Walker:
     """Margaret's chat conversation, verified once, brought to any step of any form."""
 
-    def __init__(self, http: httpx.Client) -> None:
+    def __init__(self, http: httpx.Client, stack: Any) -> None:
+        self.stack = stack
         self.chat = Chat(http, MARGARET)
         assert self.chat.say("what is my balance")["awaiting_pin"]
         reply = self.chat.text(MARGARET_PIN)
@@ -258,9 +382,11 @@ class Walker:
         assert not missing, f"{form}: no answer in ROUTES for {missing}"
         if self.in_form:
             self.say("cancel")  # start afresh
+        if route.setup is not None:
+            route.setup(self.stack)
         self.at, self.in_form = None, True
         turn = self.say(route.opening)
-        for step in FORMS[form]:
+        for step in walked(form):
             texts = [m["text"] for m in turn["messages"]]
             asked = question_of(route, step)
             assert texts and pattern(asked).fullmatch(texts[-1]), (
@@ -274,8 +400,27 @@ class Walker:
 
 
 @pytest.fixture(scope="module")
-def walker(gateway: httpx.Client) -> Walker:
-    return Walker(gateway)
+def walker(gateway: httpx.Client, stack) -> Iterator[Walker]:  # noqa: ANN001
+    yield Walker(gateway, stack)
+    undo_setups(stack)
+
+
+def undo_setups(stack) -> None:  # noqa: ANN001
+    """What the routes' setups added goes again: Rosa, and the payments waiting for Linda."""
+    from assistant.bank import banking_service
+    from family.links.service import FamilyLinks
+
+    settings = stack.settings
+    sessions = session_factory(settings.bank_database_url)
+    service = banking_service(sessions, settings)
+    customer = service.find_customer_by_phone(MARGARET).id
+    for hold in service.list_holds(customer):
+        if hold.amount.minor in (30100, 25100):
+            service.cancel_hold(customer, hold.id, actor=f"customer:{customer}")
+    links = FamilyLinks(sessions, settings, banking=service)
+    for helper in links.list_helpers(customer):
+        if helper.name == "Rosa":
+            links.remove_helper(customer, helper.link_id, "chat")
 
 
 @pytest.fixture(scope="module")
@@ -289,7 +434,7 @@ def test_every_form_has_a_route() -> None:
     assert set(ROUTES) == set(FORMS), "each form in domain.yml needs a route here"
     for form, route in ROUTES.items():
         assert set(route.answers) == set(FORMS[form]), form
-        for slot in FORMS[form]:
+        for slot in walked(form):
             assert question_of(route, slot) in DOMAIN["responses"], (form, slot)
         assert route.declined in DOMAIN["responses"], form
 
@@ -403,11 +548,14 @@ def test_by_voice_silence_gets_the_same_question_the_pace_steps_and_goodbye_hang
     for index, form in enumerate(forms):
         route = ROUTES.get(form)
         assert route is not None, f"{form} has no route in ROUTES"
+        if route.setup is not None:
+            route.setup(stack)
         heard = call.answer(route.opening)
         if gather(heard) is not None and gather(heard).get("input") == "dtmf":
             heard = call.answer(digits=MARGARET_PIN)  # the PIN, once per call
             assert rates_of(heard) == {rate}  # then her own pace: one step down
-        for position, slot in enumerate(FORMS[form]):
+        form_steps = walked(form)
+        for position, slot in enumerate(form_steps):
             question = lines_of(heard)[-1]
             asked = question_of(route, slot)
             assert pattern(asked, "voice").fullmatch(question), (form, slot, lines_of(heard))
@@ -431,17 +579,21 @@ def test_by_voice_silence_gets_the_same_question_the_pace_steps_and_goodbye_hang
                 rate = steps[-2]
                 assert rates_of(faster) == {rate}
                 assert lines_of(faster) == [voice_text("voice_faster"), question]
-            last = index == len(forms) - 1 and position == len(FORMS[form]) - 1
+            last = index == len(forms) - 1 and position == len(form_steps) - 1
             if last:
                 goodbye = call.answer("thank you goodbye")
                 assert gather(goodbye) is None and goodbye.find("Hangup") is not None
                 assert lines_of(goodbye) == [variation("utter_goodbye_in_form", "voice")]
                 assert rates_of(goodbye) == {rate}
                 break
-            if slot in YES_NO_SLOTS:
+            if slot in YES_NO_SLOTS and slot not in route.either_answer:
                 declined = call.answer("no")
                 assert pattern(route.declined, "voice").fullmatch(lines_of(declined)[-1])
                 break
-            heard = call.answer(route.voice_answers.get(slot, route.answers[slot]))
+            if slot in route.voice_keys:
+                heard = call.answer(digits=route.voice_keys[slot])
+            else:
+                heard = call.answer(route.voice_answers.get(slot, route.answers[slot]))
             assert rates_of(heard) == {rate}
     assert snapshot(stack) == before, "something moved"
+    undo_setups(stack)

@@ -10,6 +10,7 @@
 - ``helper_invitations`` and ``helper_codes``: invitations and one-time codes (hashed).
 - ``web_sessions.helper_id``: the helper portal's sessions belong to a helper.
 - ``outbox_messages``: texts and calls the worker delivers; ``worker_heartbeats``.
+- ``conversations.offer``/``offers_made``: a question the gateway asks itself at a pause.
 
 Revision ID: 0009
 Revises: 0008
@@ -148,6 +149,9 @@ def upgrade() -> None:
         )
     _upgrade_link_permissions()
 
+    op.add_column("conversations", sa.Column("offer", sa.String(64), nullable=True))
+    op.add_column("conversations", sa.Column("offers_made", sa.JSON(), nullable=True))
+
     with op.batch_alter_table("web_sessions") as batch:
         batch.add_column(sa.Column("helper_id", sa.Integer(), nullable=True))
         batch.create_foreign_key("fk_web_sessions_helper_id", "helpers", ["helper_id"], ["id"])
@@ -226,6 +230,9 @@ def downgrade() -> None:
         batch.drop_index("ix_web_sessions_helper_id")
         batch.drop_constraint("fk_web_sessions_helper_id", type_="foreignkey")
         batch.drop_column("helper_id")
+    with op.batch_alter_table("conversations") as batch:
+        batch.drop_column("offers_made")
+        batch.drop_column("offer")
     with op.batch_alter_table("helper_links") as batch:
         batch.drop_constraint("status", type_="check")
         batch.drop_constraint("fk_helper_links_invitation_id", type_="foreignkey")
