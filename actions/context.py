@@ -7,7 +7,7 @@ gateway) says who the caller claims to be and whether they gave their PIN in thi
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Optional
+from typing import Callable, Optional
 
 from rasa_sdk import Tracker
 
@@ -23,10 +23,22 @@ def banking() -> BankingService:
     return banking_service()
 
 
+_wake: Optional[Callable[[int], None]] = None
+
+
+def hand_texts_to(wake: Optional[Callable[[int], None]]) -> None:
+    """After a family-helper service commits a text to the outbox, hand its id to ``wake``
+    (the action server's process gives the worker's queue); without it the worker's sweep
+    sends it within a minute."""
+    global _wake
+    _wake = wake
+    family.cache_clear()
+
+
 @lru_cache
 def family() -> FamilyLinks:
     """The family-helper services; their texts go into the outbox, which the worker sends."""
-    return FamilyLinks(session_factory(), banking=banking())
+    return FamilyLinks(session_factory(), wake=_wake, banking=banking())
 
 
 @lru_cache

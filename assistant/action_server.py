@@ -36,8 +36,10 @@ from sanic.handlers import ErrorHandler
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from actions.context import hand_texts_to
 from assistant.rasa_env import ACTION_TOKEN_HEADER
 from assistant.settings import get_settings
+from assistant.worker.wiring import build_worker
 
 logger = logging.getLogger(__name__)
 
@@ -132,6 +134,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     settings = get_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app = create_app(settings.action_token(), args.actions)
+    # A text an action writes (an invitation's code) is handed to the worker at once.
+    hand_texts_to(build_worker(settings).deliver_soon)
     logger.info("action server on http://%s:%s", settings.action_host, args.port)
     app.run(
         settings.action_host,

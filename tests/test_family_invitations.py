@@ -191,7 +191,8 @@ def test_the_portal_address_is_the_public_one_else_the_gateway(tmp_path) -> None
     assert Settings(home=tmp_path, public_base_url="https://b.example/").helper_portal_url == (
         "https://b.example/helper"
     )
-    assert Settings(home=tmp_path).helper_portal_url == "http://127.0.0.1:8000/helper"
+    local = Settings(home=tmp_path, public_base_url="", gateway_port=8000)
+    assert local.helper_portal_url == "http://127.0.0.1:8000/helper"
 
 
 def test_a_cancelled_invitation_code_no_longer_works(family: Family, margaret_id: int) -> None:

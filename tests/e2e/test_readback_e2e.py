@@ -27,6 +27,13 @@ def balances(stack, phone: str) -> dict:  # noqa: ANN001
     return {a.kind: a.balance.minor for a in bank.list_accounts(customer.id)}
 
 
+def held(stack, phone: str) -> int:  # noqa: ANN001
+    """Money of the customer's kept aside for payments that wait."""
+    bank = LedgerBankingService(session_factory(stack.settings.bank_database_url))
+    customer = bank.find_customer_by_phone(phone)
+    return sum(a.held.minor for a in bank.list_accounts(customer.id))
+
+
 def verified_chat(gateway, phone: str = MARGARET, pin: str = MARGARET_PIN) -> Chat:  # noqa: ANN001
     chat = Chat(gateway, phone)
     chat.say("what is my balance")
@@ -37,7 +44,7 @@ def verified_chat(gateway, phone: str = MARGARET, pin: str = MARGARET_PIN) -> Ch
 @pytest.mark.parametrize(
     ("change", "read_back_again"),
     [
-        # Below Margaret's co-sign amount, so it moves (above it waits: test_helpers_e2e.py).
+        ("yes 300 dollars", "Send $300.00 to Tom from checking"),
         ("yes 150 dollars", "Send $150.00 to Tom from checking"),
         ("yes but to linda", "Send $5.00 to Linda from checking"),
         ("yes from savings", "Send $5.00 to Tom from savings"),
@@ -61,6 +68,15 @@ def test_an_answer_that_carries_a_change_is_read_back_and_moves_nothing(
     assert "Done" not in answer
     assert balances(stack, MARGARET) == before
     done = chat.text("yes")
+    if "300" in change:
+        # Above Margaret's co-sign amount ($200): the plain yes makes it wait for Linda.
+        assert "waits for Linda Chen to approve it" in done, done
+        assert held(stack, MARGARET) == 30000
+        cancelled = chat.text("cancel the waiting payment")
+        assert "Cancel the payment of $300.00 to Tom?" in cancelled, cancelled
+        chat.text("yes")
+        assert held(stack, MARGARET) == 0
+        return
     assert "Done" in done, done
     assert balances(stack, MARGARET) != before
 
