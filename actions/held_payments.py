@@ -55,7 +55,9 @@ def hold_values(hold: HeldPaymentView, tracker: Tracker) -> Dict[str, str]:
 def say_held(
     dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int, receipt: Receipt
 ) -> None:
-    """The payment waits: for whom, until when, and that it can be cancelled. Never "sent"."""
+    """The payment waits: for whom, until when, and that it can be cancelled. Never "sent".
+    Its approvers are texted now (the worker's sweep would, within a minute)."""
+    family().announce_holds(customer_id=customer_id)
     deadline = deadline_values(receipt.hold_deadline, tracker)
     approvers = [
         h

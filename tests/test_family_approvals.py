@@ -172,3 +172,12 @@ def test_an_approval_after_the_deadline_is_too_late(
     answer = family.links.answer_approval(linda.helper_id, hold.id, True, now=late)
     assert answer.outcome.hold.status == "expired"
     assert _payments(family, margaret_id) == 0
+
+
+def test_announcing_one_customers_holds_texts_only_their_approvers(
+    family: Family, margaret_id: int, ravi_id: int, linda
+) -> None:
+    _hold(family, margaret_id)
+    assert family.links.announce_holds(customer_id=ravi_id) == 0
+    assert family.links.announce_holds(customer_id=margaret_id) == 1
+    assert len(family.outbox(LINDA_PHONE)) == 1

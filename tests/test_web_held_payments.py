@@ -10,7 +10,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from assistant.demo import RAVI_PHONE
+from assistant.demo import LINDA_PHONE, RAVI_PHONE
+from assistant.messaging.models import OutboxMessage
 from assistant.models import HeldPayment, LedgerTransaction
 from assistant.web.moments import deadline_words
 from assistant.webkit.i18n import Catalogues
@@ -64,6 +65,17 @@ def held(web: WebApp, margaret: Browser) -> str:
 
 
 # ---- the receipt ------------------------------------------------------------------------------
+
+
+def test_the_approver_is_texted_as_soon_as_a_payment_waits(web: WebApp, held: str) -> None:
+    with web.sessions() as session:
+        bodies = [
+            m.body
+            for m in session.execute(
+                select(OutboxMessage).where(OutboxMessage.to_phone == LINDA_PHONE)
+            ).scalars()
+        ]
+    assert len(bodies) == 1 and "$300.00 to Tom" in bodies[0]
 
 
 def test_a_300_dollar_payment_waits_for_linda_and_is_not_called_sent(

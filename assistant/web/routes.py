@@ -331,7 +331,10 @@ def _flow_routes(flow: Flow) -> None:
         )
 
     def confirm(
-        banking: Banking, page: Page = Depends(signed_in_csrf_page), payment_key: str = Form("")
+        banking: Banking,
+        family: Family,
+        page: Page = Depends(signed_in_csrf_page),
+        payment_key: str = Form(""),
     ) -> Response:
         """Move the money once per key; a repeated post replays the same receipt."""
         draft = _draft(page, flow, banking)
@@ -358,6 +361,8 @@ def _flow_routes(flow: Flow) -> None:
             )
             return page.render("problem.html", status_code=409, kind="payment")
         draft.finish(payment, payment_key, receipt)
+        if receipt.held:
+            family.announce_holds(customer_id=page.customer_id)  # its approvers texted now
         return page.redirect(f"{flow.path}/done/{receipt.reference}")
 
     def done_page(

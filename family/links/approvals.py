@@ -215,9 +215,11 @@ class Approvals:
 
     # ---- texts the worker's sweep sends --------------------------------------------------
 
-    def announce_holds(self, now: datetime | None = None) -> int:
+    def announce_holds(self, now: datetime | None = None, customer_id: int | None = None) -> int:
         """Text each helper who may approve (or is only alerted) about each held payment
-        waiting for a co-sign, once (the outbox's dedupe key); how many texts were queued."""
+        waiting for a co-sign, once (the outbox's dedupe key); how many texts were queued.
+        The channel that held a payment calls it for that customer at once; the worker's
+        sweep calls it for everyone, in case that call did not happen."""
         now = self._ctx.now(now)
         settings = self._ctx.settings
         queued = 0
@@ -231,6 +233,7 @@ class Approvals:
                     HoldCondition.kind == COSIGN,
                     HoldCondition.status == "pending",
                     HoldCondition.deadline > now,
+                    *([HeldPayment.customer_id == customer_id] if customer_id is not None else []),
                 )
             ).all()
             for hold, condition in rows:

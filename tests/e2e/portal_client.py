@@ -40,6 +40,19 @@ def texted_code(settings: Settings, phone: str, after: int = 0, timeout: float =
         time.sleep(0.25)
 
 
+def texted(settings: Settings, phone: str, containing: str, timeout: float = 20.0) -> str:
+    """The newest text to ``phone`` with ``containing`` in it, waiting up to ``timeout``."""
+    deadline = time.monotonic() + timeout
+    base = settings.shared_loopback_twilio or settings.twilio_api_base
+    while True:
+        items = read_inbox(base, account_sid(settings), settings.twilio_token(), phone)
+        bodies = [item["body"] for item in items if containing in item["body"]]
+        if bodies:
+            return bodies[-1]
+        assert time.monotonic() < deadline, f"nothing with {containing!r} texted to {phone}"
+        time.sleep(0.2)
+
+
 def last_seq(settings: Settings, phone: str) -> int:
     base = settings.shared_loopback_twilio or settings.twilio_api_base
     items = read_inbox(base, account_sid(settings), settings.twilio_token(), phone)

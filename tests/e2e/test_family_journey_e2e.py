@@ -18,7 +18,7 @@ import pytest
 from assistant.bank import banking_service
 from assistant.db import session_factory
 from assistant.worker.wiring import build_worker
-from tests.e2e.portal_client import Portal, texted_code, words
+from tests.e2e.portal_client import Portal, texted, texted_code, words
 from tests.e2e.test_helpers_e2e import MARGARET, PIN, margaret_id, sms
 from tests.e2e.test_sms_e2e import fresh_sms_state
 
@@ -96,6 +96,10 @@ def test_a_relative_invited_by_text_accepts_in_the_portal_and_helps_within_what_
         assert "Linda" in held and "sent" not in held.lower(), held
         assert checking(stack) == (before, 30000)
         hold = waiting_hold(stack, 300)
+        # Linda is texted at once (not at the worker's next sweep), Sam (alerts only) without
+        # the amount or the payee.
+        assert "Tom" in texted(stack.settings, LINDA, "$300.00")
+        assert "300" not in texted(stack.settings, SAM, "waiting for approval")
         linda.sign_in(LINDA)
         approvals = linda.get(f"/helper/customers/{customer}/approvals")
         assert "$300.00" in words(approvals.text) and "Tom" in words(approvals.text)
