@@ -11,6 +11,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from assistant.bank import banking_service
+from assistant.money import Money
 from family.links.models import HelperInvitation, HelperLink
 from family.links.permissions import (
     JOIN_CALLS,
@@ -306,3 +308,25 @@ def test_two_accepts_of_one_code_at_the_same_moment_make_one_link(
     assert links == 2  # Linda's and Sam's
     assert len(family.audits("helper_accepted")) == 1
     assert len(family.links.pending_confirmations(margaret_id)) == 1
+
+
+def test_news_at_a_pause_is_a_relative_who_accepted_a_review_due_or_an_untold_ending(
+    family: Family, margaret_id: int
+) -> None:
+    links = family.links
+    assert not links.has_news(margaret_id)
+    sam = family.accept(margaret_id)
+    assert links.has_news(margaret_id)
+    links.confirm_helper(margaret_id, sam.accepted.link_id, True, "sms")
+    assert not links.has_news(margaret_id)
+    (linda,) = links.find_helpers(margaret_id, "Linda")
+    assert links.has_news(margaret_id, now=linda.review_due_at + timedelta(minutes=1))
+    bank = banking_service(family.sessions, family.settings)
+    (tom,) = bank.resolve_payee(margaret_id, "Tom")
+    receipt = bank.pay_payee(margaret_id, "checking", tom.id, Money(30000, "USD"), "news-1")
+    assert not links.has_news(margaret_id)  # waiting is no news yet
+    (hold,) = [h for h in bank.list_holds(margaret_id) if h.reference == receipt.reference]
+    links.answer_approval(linda.helper_id, hold.id, True)
+    assert links.has_news(margaret_id)
+    bank.mark_hold_outcome_told(hold.id)
+    assert not links.has_news(margaret_id)

@@ -90,6 +90,10 @@ class Offers:
 
     # ---- at a pause --------------------------------------------------------------------
 
+    def has_news(self, customer_id: int) -> bool:
+        """Whether :meth:`at_pause` could have anything to say (one cheap query)."""
+        return self.family.has_news(customer_id)
+
     def at_pause(
         self, conversation_id: str, customer_id: int, language: str, locale: str, say: Say
     ) -> List[Spoken]:

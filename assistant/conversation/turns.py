@@ -416,6 +416,8 @@ class TurnHandler:
         """How held payments ended (once), then one question not yet asked here."""
         if self.offers is None or customer_id is None:
             return
+        if not self.offers.has_news(customer_id):
+            return
         locale = self.customer_locale(customer_id)
         spoken = self.offers.at_pause(
             conversation.id,

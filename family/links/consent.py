@@ -8,12 +8,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from rapidfuzz import fuzz
-from sqlalchemy import select, update
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from assistant.banking.audit import add_audit
 from assistant.banking.payees import AMBIGUITY_MARGIN, MATCH_THRESHOLD, words
-from assistant.models import Customer
+from assistant.models import Customer, HeldPayment
 from family.links import permissions as perms
 from family.links.context import Context, helper_name, tell_customer, tell_helper
 from family.links.invitations import LINKED
@@ -93,6 +93,26 @@ class Consent:
         top = scored[0][0]
         floor = 100.0 if top >= 100.0 else top - AMBIGUITY_MARGIN
         return [info for score, info in scored if score >= floor]
+
+    def has_news(self, customer_id: int, now: datetime | None = None) -> bool:
+        """Whether the customer has anything to hear at a pause: a held payment's ending not
+        told yet, a relative who accepted, or a helper's review due. One query: the
+        conversation asks it every turn, and nearly always the answer is no."""
+        now = self._ctx.now(now)
+        untold = exists().where(
+            HeldPayment.customer_id == customer_id,
+            HeldPayment.status != "held",
+            HeldPayment.outcome_told.is_(False),
+        )
+        waiting = exists().where(
+            HelperLink.customer_id == customer_id,
+            or_(
+                HelperLink.status == "awaiting_customer",
+                and_(HelperLink.status == "active", HelperLink.review_due_at <= now),
+            ),
+        )
+        with self._ctx.readers() as session:
+            return bool(session.execute(select(or_(untold, waiting))).scalar())
 
     def pending_confirmations(self, customer_id: int) -> list[PendingHelper]:
         """Relatives who accepted and wait for the customer's yes or no (asked after the PIN
