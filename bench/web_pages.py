@@ -194,6 +194,10 @@ def main() -> None:
             "ask": "/ask",
             "settings": "/settings",
             "help": "/help",
+            "helpers": "/helpers",
+            "invite a helper": "/helpers/invite",
+            "who looked": "/helpers/who-looked",
+            "waiting payments": "/waiting",
         }
         for name, url in pages.items():
             took, html = time_page(http, url, args.requests)
