@@ -40,7 +40,10 @@ from babel.dates import format_date
 from assistant.banking.service import LedgerBankingService
 from assistant.db import session_factory
 from assistant.texts import text as voice_text
+from assistant.worker.wiring import build_worker
+from family.links.service import FamilyLinks
 from tests.e2e.chat import Chat
+from tests.e2e.portal_client import last_seq, texted_code
 from tests.e2e.test_sms_e2e import fresh_sms_state
 from tests.e2e.test_sms_e2e import text as sms
 from tests.e2e.test_voice_e2e import Call, gather
@@ -81,16 +84,16 @@ class Route:
 
 def second_helper(stack) -> None:  # noqa: ANN001
     """Margaret gets a second helper, Rosa (only alerts), so "Which helper?" is asked."""
-    from family.links.service import FamilyLinks
-
     settings = stack.settings
-    links = FamilyLinks(session_factory(settings.bank_database_url), settings)
+    sessions = session_factory(settings.bank_database_url)
+    links = FamilyLinks(sessions, settings, wake=build_worker(settings, sessions).deliver_soon)
     customer = bank(stack).find_customer_by_phone(MARGARET).id
     if any(h.name == "Rosa" for h in links.list_helpers(customer)):
         return
+    before = last_seq(settings, ROSA)
     result = links.invite(customer, "Rosa", ROSA, channel="chat")
     assert result.sent, result
-    (code,) = re.findall(r"\b(\d{6})\b", outbox_bodies(stack, ROSA)[-1])
+    code, _ = texted_code(settings, ROSA, after=before)
     helper = links.sign_in(ROSA, code, "203.0.113.7")
     assert helper is not None and helper.accepted is not None
     assert links.confirm_helper(customer, helper.accepted.link_id, True, "chat")
@@ -108,16 +111,6 @@ def two_waiting_payments(stack) -> None:  # noqa: ANN001
         key = f"off-script-matrix:{name}"
         receipt = service.pay_payee(customer, "checking", payee.id, Money(minor, "USD"), key)
         assert receipt.held, receipt
-
-
-def outbox_bodies(stack, phone: str) -> List[str]:  # noqa: ANN001
-    from sqlalchemy import select
-
-    from assistant.messaging.models import OutboxMessage
-
-    with session_factory(stack.settings.bank_database_url)() as session:
-        query = select(OutboxMessage.body).where(OutboxMessage.to_phone == phone)
-        return list(session.execute(query.order_by(OutboxMessage.id)).scalars())
 
 
 ROSA = "+15550100088"
@@ -408,7 +401,6 @@ def walker(gateway: httpx.Client, stack) -> Iterator[Walker]:  # noqa: ANN001
 def undo_setups(stack) -> None:  # noqa: ANN001
     """What the routes' setups added goes again: Rosa, and the payments waiting for Linda."""
     from assistant.bank import banking_service
-    from family.links.service import FamilyLinks
 
     settings = stack.settings
     sessions = session_factory(settings.bank_database_url)

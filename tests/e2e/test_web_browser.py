@@ -15,17 +15,17 @@ from typing import Callable, Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
-from sqlalchemy import select
 
 from assistant.banking.service import LedgerBankingService
 from assistant.db import migrate, session_factory, utcnow
 from assistant.demo import seed_demo_bank
-from assistant.messaging.models import OutboxMessage
 from assistant.processes import Stack, isolated_environment
 from assistant.settings import Settings
 from assistant.training import train
+from assistant.worker.wiring import build_worker
 from family.links.service import FamilyLinks
 from tests.e2e import browser as web
+from tests.e2e.portal_client import texted_code
 
 pytestmark = pytest.mark.e2e
 
@@ -330,21 +330,10 @@ def reports(chromium: Browser, web_stack: Stack) -> list[web.PageReport]:
 
 
 def invitation_code(stack: Stack, phone: str) -> str:
-    """The code in the invitation text just queued for ``phone`` (read before the worker
-    sends it and empties its body)."""
-    with session_factory(stack.settings.bank_database_url)() as session:
-        body = (
-            session.execute(
-                select(OutboxMessage.body)
-                .where(OutboxMessage.to_phone == phone)
-                .order_by(OutboxMessage.id.desc())
-            )
-            .scalars()
-            .first()
-        )
-    match = re.search(r"\b(\d{6})\b", body or "")
-    assert match, "the invitation text was sent before its code could be read"
-    return match.group(1)
+    """The code in the newest text to ``phone``, as the phone got it from the stack's
+    loopback Twilio once the worker delivered it."""
+    code, _ = texted_code(stack.settings, phone)
+    return code
 
 
 @pytest.fixture(scope="module")
@@ -353,8 +342,9 @@ def family_reports(chromium: Browser, web_stack: Stack) -> list[web.PageReport]:
     examine each. Margaret's $300 to Tom waits for Linda and is cancelled at the end, so no
     money moves; Linda stays her helper."""
     settings = web_stack.settings
-    family = FamilyLinks(session_factory(settings.bank_database_url), settings)
-    bank = LedgerBankingService(session_factory(settings.bank_database_url))
+    sessions = session_factory(settings.bank_database_url)
+    family = FamilyLinks(sessions, settings, wake=build_worker(settings, sessions).deliver_soon)
+    bank = LedgerBankingService(sessions)
     margaret = bank.find_customer_by_phone(MARGARET).id
     linda = next(h for h in family.list_helpers(margaret) if h.name == "Linda Chen")
     # Linda looked at the balance, her six-monthly question is due, and Sam accepted.
