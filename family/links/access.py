@@ -17,7 +17,7 @@ from assistant.banking.audit import add_audit
 from assistant.banking.views import AccountView, TransactionView
 from assistant.models import Customer, HeldPayment
 from family.links import permissions as perms
-from family.links.context import Context
+from family.links.context import Context, active_link
 from family.links.models import HelperLink
 from family.links.views import HelperAlert, LinkedCustomer
 
@@ -66,16 +66,8 @@ class HelperAccess:
         """The helper's active link to this customer, None otherwise (check it on every
         request)."""
         with self._ctx.readers() as session:
-            row = session.execute(
-                select(HelperLink, Customer.name)
-                .join(Customer, Customer.id == HelperLink.customer_id)
-                .where(
-                    HelperLink.helper_id == helper_id,
-                    HelperLink.customer_id == customer_id,
-                    HelperLink.status == "active",
-                )
-            ).first()
-            return _linked(*row) if row is not None else None
+            found = active_link(session, helper_id, customer_id)
+            return _linked(*found) if found is not None else None
 
     def check_link(
         self,
@@ -91,19 +83,9 @@ class HelperAccess:
         an approval), checked on every request."""
         with self._ctx.write() as writer:
             session = writer.session
-            row = session.execute(
-                select(HelperLink, Customer.name)
-                .join(Customer, Customer.id == HelperLink.customer_id)
-                .where(
-                    HelperLink.helper_id == helper_id,
-                    HelperLink.customer_id == customer_id,
-                    HelperLink.status == "active",
-                )
-            ).first()
-            if row is not None and (
-                permission is None or (row[0].permissions or {}).get(permission) is True
-            ):
-                return _linked(*row)
+            found = active_link(session, helper_id, customer_id, permission)
+            if found is not None:
+                return _linked(*found)
             known = session.get(Customer, customer_id) is not None
             add_audit(
                 session,
@@ -142,14 +124,7 @@ class HelperAccess:
         """Whether the helper may see ``what`` of this customer now; audited either way."""
         with self._ctx.write() as writer:
             session = writer.session
-            link = session.execute(
-                select(HelperLink).where(
-                    HelperLink.helper_id == helper_id,
-                    HelperLink.customer_id == customer_id,
-                    HelperLink.status == "active",
-                )
-            ).scalar_one_or_none()
-            allowed = link is not None and (link.permissions or {}).get(permission) is True
+            allowed = active_link(session, helper_id, customer_id, permission) is not None
             known = allowed or session.get(Customer, customer_id) is not None
             add_audit(
                 session,

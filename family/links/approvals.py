@@ -27,7 +27,7 @@ from assistant.models import Customer, HeldPayment, HoldCondition
 from assistant.money import Money, format_money
 from assistant.texts import local_time, text
 from family.links import permissions as perms
-from family.links.context import Context, customer_language, helper_name
+from family.links.context import Context, active_link, customer_language, helper_name
 from family.links.models import Helper, HelperLink
 
 log = logging.getLogger(__name__)
@@ -70,20 +70,6 @@ class ApprovalAnswer:
 
 class Approvals:
     _ctx: Context
-
-    def _approver_link(
-        self, session: Session, helper_id: int, customer_id: int
-    ) -> HelperLink | None:
-        link = session.execute(
-            select(HelperLink).where(
-                HelperLink.helper_id == helper_id,
-                HelperLink.customer_id == customer_id,
-                HelperLink.status == "active",
-            )
-        ).scalar_one_or_none()
-        if link is None or (link.permissions or {}).get(perms.APPROVE_PAYMENTS) is not True:
-            return None
-        return link
 
     def pending_approvals(
         self, helper_id: int, customer_id: int | None = None, channel: str = "portal"
@@ -133,7 +119,7 @@ class Approvals:
         hold = self._ctx.banking.get_hold(hold_id)
         with self._ctx.write() as writer:
             session = writer.session
-            link = self._approver_link(session, helper_id, customer_id)
+            link = active_link(session, helper_id, customer_id, perms.APPROVE_PAYMENTS)
             if (
                 link is None
                 or hold is None
@@ -181,7 +167,7 @@ class Approvals:
             session = writer.session
             customer_id = hold.customer_id if hold is not None else None
             link = (
-                self._approver_link(session, helper_id, customer_id)
+                active_link(session, helper_id, customer_id, perms.APPROVE_PAYMENTS)
                 if customer_id is not None
                 else None
             )

@@ -79,6 +79,29 @@ class Context:
             log.warning("outbox message %s not handed over: %s", outbox_id, type(error).__name__)
 
 
+def active_link(
+    session: Session, helper_id: int, customer_id: int, permission: str | None = None
+) -> tuple[HelperLink, str] | None:
+    """The helper's active link to this customer, with the customer's name, when it grants
+    ``permission`` (if one is named); None otherwise. Every helper request checks it anew, so
+    a removed helper or a withdrawn permission loses access at once."""
+    row = session.execute(
+        select(HelperLink, Customer.name)
+        .join(Customer, Customer.id == HelperLink.customer_id)
+        .where(
+            HelperLink.helper_id == helper_id,
+            HelperLink.customer_id == customer_id,
+            HelperLink.status == "active",
+        )
+    ).first()
+    if row is None:
+        return None
+    link, name = row
+    if permission is not None and (link.permissions or {}).get(permission) is not True:
+        return None
+    return link, name
+
+
 def lock_customer(session: Session, customer_id: int) -> Customer | None:
     """The customer's row, locked for this transaction (serialises their helper changes)."""
     return session.execute(
