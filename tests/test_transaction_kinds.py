@@ -4,7 +4,7 @@ documented and worded in every catalogue that shows transactions."""
 from __future__ import annotations
 
 from assistant.banking import TRANSACTION_KINDS, TransactionKind, TransactionView
-from assistant.web.routes import TRANSACTION_WORDS
+from assistant.webkit.bank_words import TRANSACTION_WORDS
 
 
 def test_the_view_exposes_the_ledgers_kinds() -> None:

@@ -18,6 +18,7 @@ from babel.numbers import get_currency_symbol, get_decimal_symbol, get_group_sym
 
 from assistant.banking import AccountView, BankingService, PayeeView
 from assistant.money import Money, currency_exponent, format_money
+from assistant.webkit.bank_words import ACCOUNT_TITLES
 from assistant.webkit.i18n import N_, Words
 from assistant.webkit.sessions import WebSessionState
 
@@ -26,7 +27,6 @@ KEEP_COMPLETED = 10
 MAX_WHOLE_DIGITS = 9
 
 # An account's kind as a title ("Checking") and inside a sentence ("your checking account").
-ACCOUNT_TITLES = {"checking": N_("Checking"), "savings": N_("Savings")}
 ACCOUNT_WORDS = {"checking": N_("checking"), "savings": N_("savings")}
 OWN_ACCOUNT_CHOICES = {"checking": N_("My checking account"), "savings": N_("My savings account")}
 TO_OWN_ACCOUNT = {"checking": N_("your checking account"), "savings": N_("your savings account")}

@@ -35,8 +35,9 @@ from assistant.web.deps import (
     signed_in_csrf_page,
     signed_in_page,
 )
-from assistant.web.flows import ACCOUNT_TITLES, ACCOUNT_WORDS, FLOWS, Flow, PaymentDraft
+from assistant.web.flows import ACCOUNT_WORDS, FLOWS, Flow, PaymentDraft
 from assistant.web.pages import Page
+from assistant.webkit.bank_words import ACCOUNT_TITLES, transaction_words
 from assistant.webkit.i18n import N_
 from assistant.webkit.phones import phone_e164
 
@@ -195,7 +196,7 @@ def payments(banking: Banking, page: Page = Depends(signed_in_page)) -> Response
 def _payment_row(page: Page, item: TransactionView, money: Any) -> Dict[str, str]:
     """One movement for payments.html: ``kind`` and ``counterparty`` as stored, and their
     words (``description``, with the counterparty as ``detail`` when the words lack it)."""
-    words = _transaction_words(page, item)
+    words = transaction_words(page._, item)
     return {
         "date": page.date(item.created_at),
         "kind": item.kind,
@@ -208,30 +209,6 @@ def _payment_row(page: Page, item: TransactionView, money: Any) -> Dict[str, str
         ),
         "account": page._(ACCOUNT_TITLES[item.account_kind]),
     }
-
-
-# What each kind of movement was (assistant/banking/ledger.py TransactionKind): %(counterparty)s
-# is the payee, payer or shop; for a transfer the other account, %(account)s this one.
-TRANSACTION_WORDS = {
-    "opening_balance": N_("Balance brought forward"),
-    "deposit": N_("Payment from %(counterparty)s"),
-    "pension": N_("Pension payment"),
-    "interest": N_("Interest"),
-    "card_purchase": N_("Card purchase"),
-    "payment": N_("Payment to %(counterparty)s"),
-    "bill_payment": N_("Payment to %(counterparty)s"),
-    "transfer_out": N_("Transfer from %(account)s to %(counterparty)s"),
-    "transfer_in": N_("Transfer from %(counterparty)s to %(account)s"),
-}
-
-
-def _transaction_words(page: Page, item: TransactionView) -> str:
-    """What a movement was, by its kind ("Payment to Tom"); a kind without words: who with."""
-    direction = ("_out" if item.amount.is_negative else "_in") if item.kind == "transfer" else ""
-    message = TRANSACTION_WORDS.get(item.kind + direction)
-    if message is None:
-        return item.counterparty
-    return page._(message, counterparty=item.counterparty, account=item.account_name)
 
 
 def _money(page: Page) -> Any:

@@ -17,6 +17,7 @@ from fastapi.responses import Response
 
 from assistant.gateway.client_address import client_address
 from assistant.gateway.deps import Family
+from assistant.webkit.bank_words import ACCOUNT_TITLES, transaction_words
 from assistant.webkit.i18n import N_
 from assistant.webkit.pageset import PageKit
 from assistant.webkit.phones import phone_e164
@@ -316,7 +317,7 @@ def payments(
     rows = [
         {
             "date": page.date(item.created_at),
-            "description": words.transaction_words(page._, item),
+            "description": transaction_words(page._, item),
             "amount": page._(
                 N_("%(amount)s out") if item.amount.is_negative else N_("%(amount)s in"),
                 amount=page.money(abs(item.amount)),
@@ -374,8 +375,8 @@ def _approval(page: HelperPage, item: ApprovalItem) -> Dict[str, object]:
         "amount": page.money(hold.amount),
         "payee": hold.counterparty,
         "account": (
-            page._(words.ACCOUNT_TITLES[hold.from_account_kind])
-            if hold.from_account_kind in words.ACCOUNT_TITLES
+            page._(ACCOUNT_TITLES[hold.from_account_kind])
+            if hold.from_account_kind in ACCOUNT_TITLES
             else ""
         ),
         "asked": page.when(hold.created_at),

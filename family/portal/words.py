@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, List, Optional
 
-from assistant.banking.views import AccountView, TransactionView
+from assistant.banking.views import AccountView
+from assistant.webkit.bank_words import ACCOUNT_TITLES
 from assistant.webkit.i18n import N_
 from family.links.approvals import ApprovalItem
 from family.links.views import ActivityEntry
@@ -58,22 +59,6 @@ CHANNELS = {
     "voice": N_("By phone"),
 }
 
-ACCOUNT_TITLES = {"checking": N_("Checking"), "savings": N_("Savings")}
-
-# What each kind of movement was (assistant/banking/ledger.py TransactionKind): %(counterparty)s
-# is the payee, payer or shop; for a transfer the other account, %(account)s this one.
-TRANSACTION_WORDS = {
-    "opening_balance": N_("Balance brought forward"),
-    "deposit": N_("Payment from %(counterparty)s"),
-    "pension": N_("Pension payment"),
-    "interest": N_("Interest"),
-    "card_purchase": N_("Card purchase"),
-    "payment": N_("Payment to %(counterparty)s"),
-    "bill_payment": N_("Payment to %(counterparty)s"),
-    "transfer_out": N_("Transfer from %(account)s to %(counterparty)s"),
-    "transfer_in": N_("Transfer from %(counterparty)s to %(account)s"),
-}
-
 # Why a held payment waits (assistant.banking.holds condition kinds).
 REASONS = {
     "cosign": N_("%(customer)s asks a helper to approve payments over %(amount)s."),
@@ -87,15 +72,6 @@ def account_line(say: Say, account: AccountView) -> str:
     """ "Checking, ending 0012"."""
     title = say(ACCOUNT_TITLES.get(account.kind, account.name))
     return say(N_("%(account)s, ending %(last4)s"), account=title, last4=account.last4)
-
-
-def transaction_words(say: Say, item: TransactionView) -> str:
-    """What a movement was, by its kind ("Payment to Tom"); a kind without words: who with."""
-    direction = ("_out" if item.amount.is_negative else "_in") if item.kind == "transfer" else ""
-    message = TRANSACTION_WORDS.get(item.kind + direction)
-    if message is None:
-        return item.counterparty
-    return say(message, counterparty=item.counterparty, account=item.account_name)
 
 
 def activity_words(say: Say, entry: ActivityEntry) -> Optional[str]:
