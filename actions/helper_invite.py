@@ -34,7 +34,6 @@ from actions.phone_numbers import has_phone_digits, phone_values, read_phone
 from actions.readback import ReadBackFormValidation, readback_payload, readbacks, use_confirmation
 from actions.slots import HELPER_INVITE_SLOTS, HELPER_STEP, PERMISSION_NUMBERS
 from assistant.readbacks import HELPER_INVITE
-from assistant.settings import get_settings
 from assistant.texts import text
 from family.links import views
 
@@ -50,12 +49,6 @@ REFUSALS = {
 }
 
 
-def helper_count(customer_id: int) -> int:
-    """Helpers linked or waiting for the customer's yes, and invitations still open."""
-    service = family()
-    return len(service.list_helpers(customer_id)) + len(service.list_invitations(customer_id))
-
-
 class ActionStartAddHelper(Action):
     """A fresh invitation, unless the customer already has as many helpers as allowed."""
 
@@ -69,7 +62,7 @@ class ActionStartAddHelper(Action):
         if customer_id is None:
             dispatcher.utter_message(response="utter_ask_pin")
             return [SlotSet(HELPER_STEP, "done")]
-        if helper_count(customer_id) >= get_settings().helper_max_helpers:
+        if not family().has_room_for_helper(customer_id):
             dispatcher.utter_message(response="utter_helper_too_many")
             return [SlotSet(HELPER_STEP, "done")]
         events: List[EventType] = [

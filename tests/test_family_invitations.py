@@ -124,11 +124,13 @@ def test_a_sixth_helper_is_refused_counting_active_awaiting_and_invited(
     family.accept(margaret_id, "Sam", SON)
     for n in range(3):
         assert family.links.invite(margaret_id, f"Friend {n}", f"+1555010009{n}").sent
+    assert not family.links.has_room_for_helper(margaret_id)
     sixth = family.links.invite(margaret_id, "Nia", NIECE)
     assert (sixth.status, sixth.reason) == ("refused", views.TOO_MANY)
     # Removing one makes room again.
     (linda,) = family.links.find_helpers(margaret_id, "Linda")
     assert family.links.remove_helper(margaret_id, linda.link_id, "voice")
+    assert family.links.has_room_for_helper(margaret_id)
     assert family.links.invite(margaret_id, "Nia", NIECE).sent
 
 

@@ -223,17 +223,18 @@ class Invitations:
         open_invitations = _open_invitations(customer.id, now)
         if session.execute(open_invitations.where(HelperInvitation.phone == phone)).first():
             return ALREADY_INVITED
-        links = session.execute(
-            select(func.count(HelperLink.id)).where(
-                HelperLink.customer_id == customer.id, HelperLink.status.in_(LINKED)
-            )
-        ).scalar_one()
-        invited = session.execute(
-            select(func.count()).select_from(open_invitations.subquery())
-        ).scalar_one()
-        if links + invited >= self._ctx.settings.helper_max_helpers:
+        if _places_taken(session, customer.id, now) >= self._ctx.settings.helper_max_helpers:
             return TOO_MANY
         return None
+
+    def has_room_for_helper(self, customer_id: int, now: datetime | None = None) -> bool:
+        """Whether the customer may invite one more helper (helpers, those waiting for the
+        customer's yes and open invitations count), so a channel can say so before asking
+        for a name and a number."""
+        now = self._ctx.now(now)
+        with self._ctx.readers() as session:
+            taken = _places_taken(session, customer_id, now)
+        return taken < self._ctx.settings.helper_max_helpers
 
     def _send_invitation(
         self, writer: Writer, customer: Customer, invitation: HelperInvitation, now: datetime
@@ -421,6 +422,19 @@ def _move(session: Session, invitation_id: int, old: str, new: str, now: datetim
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
+
+
+def _places_taken(session: Session, customer_id: int, now: datetime) -> int:
+    """Helpers (active or waiting for the customer's yes) plus open invitations."""
+    links = session.execute(
+        select(func.count(HelperLink.id)).where(
+            HelperLink.customer_id == customer_id, HelperLink.status.in_(LINKED)
+        )
+    ).scalar_one()
+    invited = session.execute(
+        select(func.count()).select_from(_open_invitations(customer_id, now).subquery())
+    ).scalar_one()
+    return links + invited
 
 
 def _open_invitations(customer_id: int, now: datetime):  # noqa: ANN202 - a select
