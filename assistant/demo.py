@@ -6,7 +6,7 @@ balance is worked out so the final balances are exactly the documented figures.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -289,6 +289,9 @@ def _seed_margaret(session: Session) -> None:
     )
     # Margaret's co-sign amount: a payment above $200 waits for Linda's approval.
     margaret.cosign_above_minor = 20000
+    margaret.birth_date = date(1948, 3, 15)
+    margaret.region = "Riverside"
+    margaret.time_zone = "America/New_York"
 
 
 def _seed_ravi(session: Session) -> None:
@@ -302,6 +305,9 @@ def _seed_ravi(session: Session) -> None:
         )
     }
     _history(session, ravi, accounts, payees, RAVI_HISTORY, {"checking": 31000})
+    ravi.birth_date = date(1974, 8, 2)
+    ravi.region = "Hill Valley"
+    ravi.time_zone = "America/Chicago"
     session.add(
         Card(customer_id=ravi.id, account_id=accounts["checking"].id, last4="8765", status="active")
     )
@@ -335,7 +341,7 @@ def seed_demo_bank(session_factory: sessionmaker | None = None) -> bool:
                     StaffUser(
                         username="fraudops",
                         password_hash=hash_password("fraudops-demo"),
-                        role="admin",
+                        role="fraud",
                     ),
                 ]
             )

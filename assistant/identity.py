@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 _hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 # Verified against when a staff username is unknown, so timing does not reveal which exist.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
-STAFF_ROLES = ("agent", "admin")
+STAFF_ROLES = ("agent", "fraud", "admin")
 # What ``locked_until`` reports for a PIN held until staff unlock it (never shown as a time).
 HELD_UNTIL = datetime(9999, 1, 1, tzinfo=timezone.utc)
 LOCKOUT_WINDOW = timedelta(hours=24)

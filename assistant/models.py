@@ -8,6 +8,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -53,6 +54,20 @@ class Customer(Base):
     # Migration 0009. The co-sign amount ("always ask my helper above $X"): a payment above it
     # waits for a helper's approval; NULL means none.
     cosign_above_minor = Column(BigInteger, nullable=True)
+    # Migration 0010. The profile a warning's audience is chosen by (an age band comes from the
+    # birth date; None: not known, in no age band) and the time zone of quiet hours (None: the
+    # bank's zone).
+    birth_date = Column(Date, nullable=True)
+    region = Column(String(64), nullable=False, default="", server_default="")
+    time_zone = Column(String(64), nullable=True)
+    # The safety limits the customer sets (migration 0010): the most a day by each channel
+    # (0: no payments by that channel; NULL: no limit of their own) and a cooling-off for every
+    # new payee. A loosening waits in ``safety_limit_changes`` for its delay; the co-sign
+    # amount above is one of these limits.
+    daily_limit_sms_minor = Column(BigInteger, nullable=True)
+    daily_limit_voice_minor = Column(BigInteger, nullable=True)
+    daily_limit_web_minor = Column(BigInteger, nullable=True)
+    new_payee_cooling_off = Column(Boolean, nullable=False, default=False, server_default=false())
 
 
 class Account(Base):
@@ -165,7 +180,9 @@ class AuditEvent(Base):
 
 class StaffUser(Base):
     __tablename__ = "staff_users"
-    __table_args__ = (CheckConstraint("role IN ('agent', 'admin')", name="role"),)
+    # Roles (migration 0010 adds fraud): agent (the call centre), fraud (fraud operations:
+    # warnings, interventions, releasing held payments), admin (everything).
+    __table_args__ = (CheckConstraint("role IN ('agent', 'fraud', 'admin')", name="role"),)
 
     id = Column(Integer, primary_key=True)
     username = Column(String(64), nullable=False, unique=True)
@@ -352,3 +369,62 @@ class HoldCondition(Base):
     decided_at = Column(UTCDateTime, nullable=True)
     decided_by = Column(String(100), nullable=True)
     note = Column(String(500), nullable=True)
+
+
+class SafetyLimitChange(Base):
+    """A change to a safety limit (migration 0010). A tightening is applied at once; a loosening
+    waits until ``effective_at`` (state pending) and is then applied to the customer's row.
+    ``name``: daily_limit_sms | daily_limit_voice | daily_limit_web | new_payee_cooling_off |
+    cosign_above; ``value_minor`` NULL is "no limit" (for new_payee_cooling_off: 1 on, 0 off).
+    """
+
+    __tablename__ = "safety_limit_changes"
+    __table_args__ = (
+        CheckConstraint("state IN ('pending', 'applied', 'cancelled')", name="state"),
+        Index("ix_safety_limit_changes_due", "state", "effective_at"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=False, index=True)
+    name = Column(String(32), nullable=False)
+    value_minor = Column(BigInteger, nullable=True)
+    state = Column(String(12), nullable=False, default="pending")
+    requested_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    effective_at = Column(UTCDateTime, nullable=False)
+    actor = Column(String(100), nullable=False)
+    channel = Column(String(16), nullable=False, default="")
+    applied_at = Column(UTCDateTime, nullable=True)
+
+
+class CardAuthorisation(Base):
+    """One card authorisation request and its decision (migration 0010). There is no card
+    network feed: the demo injector calls the same ``authorise_card`` service a feed would.
+    ``request_key`` makes a retried request answer the same; an approval posts a card purchase.
+    """
+
+    __tablename__ = "card_authorisations"
+    __table_args__ = (CheckConstraint("decision IN ('approved', 'declined')", name="decision"),)
+
+    id = Column(Integer, primary_key=True)
+    request_key = Column(String(64), nullable=False, unique=True)
+    card_id = Column(Integer, ForeignKey("cards.id"), nullable=False, index=True)
+    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=False, index=True)
+    at = Column(UTCDateTime, nullable=False, default=utcnow)
+    merchant = Column(String(200), nullable=False)
+    amount_minor = Column(BigInteger, nullable=False)
+    currency = Column(String(3), nullable=False)
+    decision = Column(String(8), nullable=False)
+    reason = Column(String(32), nullable=False, default="")
+    transaction_id = Column(Integer, ForeignKey("ledger_transactions.id"), nullable=True)
+
+
+class JobCursor(Base):
+    """How far a job that reads a growing table in id order has got (migration 0010): the
+    notices and the unusual-activity rules over ``ledger_transactions`` and ``audit_events``.
+    """
+
+    __tablename__ = "job_cursors"
+
+    name = Column(String(64), primary_key=True)
+    position = Column(BigInteger, nullable=False, default=0)
+    updated_at = Column(UTCDateTime, nullable=False, default=utcnow)

@@ -15,6 +15,7 @@ import assistant.models  # noqa: F401
 import assistant.webkit.models  # noqa: F401
 import assistant.worker.models  # noqa: F401
 import family.links.models  # noqa: F401
+import fraud.models  # noqa: F401
 import voice.models  # noqa: F401
 from assistant.db import Base
 

@@ -81,7 +81,7 @@ def test_demo_pins_and_staff_passwords_work(demo_sessions, margaret_id, ravi_id)
     assert identity.verify_pin(margaret_id, "2468", "voice").ok
     assert identity.verify_pin(ravi_id, "1357", "sms").ok
     assert identity.verify_staff("agent1", "agent1-demo").role == "agent"
-    assert identity.verify_staff("fraudops", "fraudops-demo").role == "admin"
+    assert identity.verify_staff("fraudops", "fraudops-demo").role == "fraud"
 
 
 def test_linda_is_margarets_confirmed_helper_with_the_documented_permissions_and_cosign(

@@ -138,7 +138,7 @@ def test_failures_and_lockouts_are_audited_and_logged_without_the_pin(
 def test_staff_passwords_are_hashed_and_checked(identity) -> None:
     agent = identity.verify_staff("agent1", "agent1-demo")
     assert agent is not None and agent.role == "agent"
-    assert identity.verify_staff("fraudops", "fraudops-demo").role == "admin"
+    assert identity.verify_staff("fraudops", "fraudops-demo").role == "fraud"
     assert identity.verify_staff("agent1", "wrong") is None
     assert identity.verify_staff("nobody", "agent1-demo") is None
     new = identity.add_staff("agent2", "s3cret-pass", "agent")

@@ -4,6 +4,7 @@ outbox the worker delivers from."""
 from __future__ import annotations
 
 from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.sql.expression import false
 
 from assistant.db import Base, UTCDateTime, utcnow
 
@@ -44,17 +45,20 @@ class OutboxMessage(Base):
     ``dedupe_key`` makes writing it idempotent ("invitation:12"): one key, one message.
     ``status``: pending (waiting, or waiting for ``next_attempt_at`` after a failure), sending
     (claimed by a worker at ``claimed_at``; a claim older than the lease is taken back), sent,
-    failed (gave up), opted_out (the number texted STOP). ``body`` is emptied once the message
+    failed (gave up), opted_out (the number texted STOP), cancelled (its batch was cancelled, or
+    the customer heard it another way first). ``body`` is emptied once the message
     is finished, so a code it carried does not stay in the database.
     """
 
     __tablename__ = "outbox_messages"
     __table_args__ = (
         CheckConstraint(
-            "status IN ('pending', 'sending', 'sent', 'failed', 'opted_out')", name="status"
+            "status IN ('pending', 'sending', 'sent', 'failed', 'opted_out', 'cancelled')",
+            name="status",
         ),
         CheckConstraint("medium IN ('sms', 'call')", name="medium"),
         Index("ix_outbox_messages_status_next", "status", "next_attempt_at"),
+        Index("ix_outbox_messages_provider_sid", "provider_sid"),
     )
 
     id = Column(Integer, primary_key=True)
@@ -73,3 +77,14 @@ class OutboxMessage(Base):
     last_error = Column(String(200), nullable=True)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     finished_at = Column(UTCDateTime, nullable=True)
+    # Migration 0010. ``batch``: the send it belongs to ("broadcast:12"), for its progress and
+    # for cancelling what is not sent yet. ``claim_token``: the worker claim that took it in a
+    # batch claim. ``time_zone``: quiet hours apply in this zone (NULL: any hour); ``deferred``:
+    # held back until morning there. ``delivery_status``/``error_code``: the provider's last
+    # status callback for ``provider_sid`` (delivered, undelivered, completed, no-answer...).
+    batch = Column(String(40), nullable=True, index=True)
+    claim_token = Column(String(32), nullable=True, index=True)
+    time_zone = Column(String(64), nullable=True)
+    deferred = Column(Boolean, nullable=False, default=False, server_default=false())
+    delivery_status = Column(String(20), nullable=True)
+    error_code = Column(String(16), nullable=True)

@@ -26,6 +26,8 @@ class WebSession(Base):
     customer_id = Column(Integer, ForeignKey("customers.id"), nullable=True, index=True)
     # Migration 0009: the helper portal's sessions belong to a helper, not a customer.
     helper_id = Column(Integer, ForeignKey("helpers.id"), nullable=True, index=True)
+    # Migration 0010: the admin console's sessions belong to a staff user.
+    staff_id = Column(Integer, ForeignKey("staff_users.id"), nullable=True, index=True)
     conversation_id = Column(String(64), ForeignKey("conversations.id"), nullable=True)
     csrf_token = Column(String(64), nullable=False)
     data = Column(JSON, nullable=False, default=dict)

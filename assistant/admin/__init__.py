@@ -1,0 +1,1 @@
+"""The staff admin console (/admin): scam warnings, interventions and held payments."""
