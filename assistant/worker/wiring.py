@@ -16,6 +16,7 @@ from assistant.db import session_factory
 from assistant.settings import Settings, get_settings
 from assistant.worker.app import DueJob, Worker
 from family.links.service import FamilyLinks
+from fraud.account_watch import AccountWatch
 
 
 def due_jobs(
@@ -30,6 +31,7 @@ def due_jobs(
         family.expire_due_invitations,  # invitations past 72 hours, acceptances never confirmed
         family.announce_holds,  # each approver texted once about each payment waiting
         family.tell_hold_outcomes,  # a customer who prefers texts told how a hold ended
+        AccountWatch(sessions, settings, wake).scan,  # notices and unusual-activity alerts
     ]
 
 
