@@ -204,3 +204,21 @@ def test_the_demo_card_network_command_declines_a_frozen_card(
 
 def _settings_for(sessions: sessionmaker) -> Settings:
     return Settings(database_url=str(sessions.kw["bind"].url.render_as_string(False)))
+
+
+def test_an_upgraded_bank_is_not_told_about_its_past(tmp_path: Path) -> None:
+    """Migration 0010 starts the watch at the audit log's end."""
+    from alembic import command
+
+    from assistant.db import alembic_config, session_factory
+    from assistant.models import AuditEvent, JobCursor
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    config = alembic_config(url)
+    command.upgrade(config, "0009")
+    sessions = session_factory(url)
+    with sessions() as session, session.begin():
+        session.add_all(AuditEvent(actor="x", action="payment", detail={}) for _ in range(3))
+    command.upgrade(config, "head")
+    with sessions() as session:
+        assert session.get(JobCursor, "account_watch").position == 3
