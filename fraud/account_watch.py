@@ -301,9 +301,8 @@ def _cursor(session: Session) -> JobCursor:
     cursor = session.execute(
         select(JobCursor).where(JobCursor.name == CURSOR).with_for_update()
     ).scalar_one_or_none()
-    if cursor is None:  # (migration 0010 made it) from the log's end: no history is told
-        last = session.execute(select(func.max(AuditEvent.id))).scalar() or 0
-        cursor = JobCursor(name=CURSOR, position=int(last), updated_at=utcnow())
+    if cursor is None:  # a new bank (migration 0010 starts an upgraded one at the log's end)
+        cursor = JobCursor(name=CURSOR, position=0, updated_at=utcnow())
         session.add(cursor)
         session.flush()
     return cursor
