@@ -135,6 +135,17 @@ class Settings(BaseSettings):
     helper_codes_per_address_per_hour: int = 10
     helper_code_failures_per_address_per_hour: int = 20
 
+    # The staff admin console (assistant/admin, DESIGN.md section 8). A staff sign-in is refused,
+    # without checking the password, after ``staff_sign_in_failures_per_user`` failed sign-ins
+    # for one username (known or not: the answer never tells which) or
+    # ``staff_sign_in_failures_per_address`` from one client address, within
+    # ``staff_sign_in_window_minutes``. A warning's status page asks for its progress every
+    # ``admin_status_poll_seconds`` (with JavaScript; without it, a refresh link).
+    staff_sign_in_failures_per_user: int = 5
+    staff_sign_in_failures_per_address: int = 20
+    staff_sign_in_window_minutes: int = 15
+    admin_status_poll_seconds: float = 3.0
+
     # The worker (assistant/worker): background jobs on huey, its own process. ``queue_url`` ""
     # keeps the queue in SQLite at ``home/queue.db`` (one machine); ``redis://...`` puts it on
     # Redis, shared by several consumers on several machines. Each running worker beats every

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from assistant import web
+from assistant import admin, web
 from assistant.bank import banking_service
 from assistant.conversation.rasa_client import RasaClient
 from assistant.conversation.turns import TurnHandler
@@ -27,6 +27,7 @@ from assistant.settings import Settings, get_settings
 from assistant.worker.wiring import build_worker
 from family import portal
 from family.links.service import FamilyLinks
+from fraud.interventions_view import Interventions
 from voice import sms_routes, voice_routes
 
 
@@ -68,6 +69,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.state.family = FamilyLinks(
         sessions, settings, wake=app.state.worker.deliver_soon, banking=app.state.banking
     )
+    app.state.interventions = Interventions(sessions)  # scam interventions, for staff review
     app.state.turns = TurnHandler(
         settings,
         rasa,
@@ -82,6 +84,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.include_router(sms_routes.router)
     web.install(app, sessions)  # the large-text web pages at /
     portal.install(app, sessions)  # the helper portal at /helper
+    admin.install(app, sessions)  # the staff admin console at /admin
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict:

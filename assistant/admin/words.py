@@ -1,0 +1,105 @@
+"""The console's words for what the services return (roles, channels, why a payment waits, how
+it ended, scam signals and the scams named), as English source texts marked for the catalogue
+with ``N_``; the pages translate them when they show them. A code the console has no words for
+yet is shown as it is stored, so nothing recorded is ever hidden from review."""
+
+from __future__ import annotations
+
+from typing import Callable, Dict, Iterable, List
+
+from assistant.webkit.i18n import N_
+
+Say = Callable[..., str]
+
+ROLES = {
+    "agent": N_("call-centre agent"),
+    "fraud": N_("fraud operations"),
+    "admin": N_("administrator"),
+}
+
+CHANNELS = {
+    "voice": N_("Phone call"),
+    "sms": N_("Text message"),
+    "web": N_("Website"),
+    "chat": N_("Chat"),
+    "portal": N_("Helper website"),
+}
+
+# Why a held payment waits (assistant.banking.holds condition kinds).
+CONDITIONS = {
+    "cosign": N_("A helper's approval"),
+    "cooling_off": N_("A pause to protect the customer from a scam"),
+    "agent_check": N_("A check by the bank's staff"),
+}
+
+# A held payment's status (assistant.banking.held_payments).
+HOLD_STATUSES = {
+    "held": N_("Waiting"),
+    "released": N_("Released: the money has gone"),
+    "declined": N_("Declined: no money moved"),
+    "expired": N_("Expired: no money moved"),
+    "cancelled": N_("Cancelled by the customer: no money moved"),
+}
+
+# What a staff member's release did (assistant.banking.views.HoldOutcome.result).
+RELEASE_RESULTS = {
+    "released": N_("You released the payment. The money has gone to %(payee)s."),
+    "expired": N_(
+        "Nobody answered in time, so this payment had already expired. No money moved and "
+        "nothing changed."
+    ),
+    "already": N_("This payment had already ended before your release, so nothing changed."),
+    "waiting": N_("Your release is recorded, but the payment still waits."),
+}
+
+# Scam signals (fraud's scam checks): from the customer's words and from the payment.
+SIGNALS = {
+    "told_to_move_money": N_("Someone on the phone told them to move money"),
+    "safe_account": N_("A \u201csafe account\u201d"),
+    "gift_cards": N_("Gift cards or vouchers"),
+    "crypto": N_("Cryptocurrency"),
+    "relative_in_trouble": N_("A grandchild or relative in trouble, needing bail or fees"),
+    "impersonation": N_("A caller claiming to be the police, the bank or the tax office"),
+    "remote_access": N_("A remote-access app"),
+    "secrecy": N_("Told to keep it secret"),
+    "pressure": N_("Pressure to hurry"),
+    "new_payee": N_("A new payee"),
+    "unusual_amount": N_("An amount far above their usual"),
+    "payee_added_recently": N_("First payment to a payee added in the last 24 hours"),
+    "rapid_payments": N_("Several payments in a short time"),
+}
+
+SCAMS = {
+    "safe_account": N_("Safe account scam"),
+    "impersonation": N_("Police, bank or tax office impersonation"),
+    "relative_in_trouble": N_("Relative in trouble scam"),
+    "gift_cards": N_("Gift card scam"),
+    "crypto": N_("Cryptocurrency scam"),
+    "remote_access": N_("Remote-access scam"),
+    "unusual_payment": N_("Unusual payment"),
+}
+
+ACTIONS = {
+    "warned": N_("Warned the customer"),
+    "held": N_("Warned the customer and held the payment"),
+}
+
+OUTCOMES = {
+    "pending": N_("The payment is still waiting"),
+    "released": N_("The payment was released"),
+    "declined": N_("The payment was declined"),
+    "expired": N_("The payment expired"),
+    "cancelled": N_("The customer cancelled the payment"),
+}
+
+
+def word(say: Say, words: Dict[str, str], code: str) -> str:
+    """The words for ``code`` in this request's language, else the code as stored."""
+    return say(words[code]) if code in words else code
+
+
+def words_for(say: Say, words: Dict[str, str], codes: Iterable[str]) -> List[str]:
+    return [word(say, words, code) for code in codes]
+
+
+REVIEW_SAVED = N_("Your review note is saved.")
