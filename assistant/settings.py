@@ -162,6 +162,18 @@ class Settings(BaseSettings):
     outbox_backoff_seconds: float = 5.0
     outbox_lease_seconds: float = 120.0
 
+    # Warning broadcasts (fraud/broadcasts). Publishing fans a warning out to its audience in
+    # customer-id order, ``broadcast_batch_size`` customers per transaction (short ones: on
+    # SQLite a fan-out never holds the write lock against customers' payments for long), for
+    # at most ``broadcast_fanout_seconds`` per sweep of the worker (the next sweep goes on
+    # from where it stopped). A warning written without an expiry lasts
+    # ``broadcast_default_days``.
+    broadcast_batch_size: int = Field(200, description="Customers per fan-out transaction.")
+    broadcast_fanout_seconds: float = Field(
+        45.0, description="The longest one sweep spends fanning warnings out."
+    )
+    broadcast_default_days: int = Field(14, description="How long a warning lasts by default.")
+
     class Config:
         env_prefix = "ASSISTANT_"
 
