@@ -3,7 +3,8 @@
 Server-rendered pages (Jinja, autoescaped, JavaScript optional) with the kit's own session
 cookie for staff (``kb_staff``: a customer's or helper's cookie is never accepted here), CSRF on
 every form and the strict security headers. Staff sign in with a username and a password
-(throttled, audited); the fraud and admin roles use the scam interventions
+(:mod:`~assistant.admin.signin`: throttled, audited); the fraud and admin roles use the scam
+warnings (:mod:`~assistant.admin.warnings`, on :mod:`fraud.broadcasts`), the scam interventions
 (:mod:`~assistant.admin.interventions`) and the held payments waiting, which they may release
 (:mod:`~assistant.admin.held`); an agent signs in but gets a kind 403 page there. Every change
 is audited as "staff:<username>". The routes take the services from ``app.state`` and never
@@ -16,7 +17,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import sessionmaker
 
-from assistant.admin import held, interventions, signin
+from assistant.admin import held, interventions, signin, warnings
 from assistant.admin.deps import get_kit
 from assistant.admin.pages import AdminPage, RoleRefused, admin_page_set, is_admin_path
 from assistant.gateway.deps import get_identity
@@ -25,7 +26,7 @@ from assistant.webkit.install import install_page_set, make_kit
 __all__ = ["install", "is_admin_path"]
 
 router = APIRouter(include_in_schema=False)
-for _pages in (signin, held, interventions):
+for _pages in (signin, warnings, interventions, held):
     router.include_router(_pages.router)
 
 

@@ -103,3 +103,74 @@ def words_for(say: Say, words: Dict[str, str], codes: Iterable[str]) -> List[str
 
 
 REVIEW_SAVED = N_("Your review note is saved.")
+
+# ---- warnings (fraud.broadcasts) --------------------------------------------------------------
+
+STATES = {
+    "draft": N_("Draft"),
+    "published": N_("Published"),
+    "cancelled": N_("Cancelled"),
+}
+
+URGENCIES = {
+    "normal": N_("Normal"),
+    "high": N_("High"),
+    "urgent": N_("Urgent"),
+}
+
+AGE_BANDS = {
+    "under_60": N_("Under 60"),
+    "60_to_74": N_("60 to 74"),
+    "75_and_over": N_("75 and over"),
+}
+
+PREFERRED_CHANNELS = {
+    "voice": N_("Phone calls"),
+    "sms": N_("Text messages"),
+    "web": N_("The website"),
+}
+
+HAS_HELPER = {
+    "any": N_("With or without a helper"),
+    "yes": N_("Only customers with a family helper"),
+    "no": N_("Only customers without a family helper"),
+}
+
+MEDIA = {
+    "voice_text": N_("Automated call script"),
+    "sms_text": N_("Text message"),
+    "banner_text": N_("Web banner"),
+    "opener_text": N_("Conversation opener"),
+    "opener_sms": N_("Conversation opener, by text"),
+}
+
+# How far a warning got (fraud.broadcasts.views.BroadcastStatus), each customer in one count.
+COUNTS = {
+    "queued": N_("Waiting to send"),
+    "deferred": N_("Held back for quiet hours"),
+    "sent": N_("Sent, no report yet"),
+    "delivered": N_("Delivered"),
+    "failed": N_("Failed"),
+    "opted_out": N_("Opted out"),
+    "cancelled": N_("Not sent: cancelled or heard first"),
+    "web": N_("Web and conversations only"),
+    "heard": N_("Heard it in a conversation"),
+}
+
+PROGRESS = {
+    "draft": N_("Not published yet."),
+    "going": N_("Sending: the numbers update as it goes."),
+    "done": N_("Finished: nothing more will be sent."),
+    "cancelled_going": N_("Cancelled: stopping what had not been sent."),
+    "cancelled": N_("Cancelled: nothing more will be sent."),
+}
+
+SAVED = N_("The warning is saved as a draft. Check it below before you publish it.")
+PUBLISHED = N_("The warning is published. Its delivery is below.")
+CANCELLED = N_("The warning is cancelled. Nothing more will be sent.")
+ALREADY_PUBLISHED = N_(
+    "This warning was already published by %(by)s on %(when)s. Nothing has changed."
+)
+ALREADY_CANCELLED = N_("This warning was already cancelled. Nothing has changed.")
+CANCELLED_NOT_PUBLISHED = N_("This warning was cancelled, so it cannot be published.")
+NOT_A_DRAFT = N_("This warning is no longer a draft, so it cannot be changed.")

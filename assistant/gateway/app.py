@@ -27,6 +27,7 @@ from assistant.settings import Settings, get_settings
 from assistant.worker.wiring import build_worker
 from family import portal
 from family.links.service import FamilyLinks
+from fraud.broadcasts.service import Broadcasts
 from fraud.interventions_view import Interventions
 from voice import sms_routes, voice_routes
 
@@ -69,6 +70,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.state.family = FamilyLinks(
         sessions, settings, wake=app.state.worker.deliver_soon, banking=app.state.banking
     )
+    app.state.broadcasts = Broadcasts(sessions, settings, wake=app.state.worker.deliver_soon)
     app.state.interventions = Interventions(sessions)  # scam interventions, for staff review
     app.state.turns = TurnHandler(
         settings,
