@@ -25,7 +25,7 @@ REVIEW_NOTE_CHARS = 2000
 
 
 @dataclass(frozen=True)
-class InterventionView:
+class ReviewItem:
     """One intervention. ``signals``: the signal names seen (from the words and the payment);
     ``action``: warned or held; ``outcome``: pending, released, declined, expired, cancelled,
     or None when nothing was held."""
@@ -62,8 +62,9 @@ def _outcome(row: ScamIntervention, hold_status: Optional[str]) -> Optional[str]
     return "pending" if hold_status == "held" else hold_status
 
 
-class Interventions:
-    """Staff's view of the scam interventions; one short transaction per call."""
+class InterventionReview:
+    """Staff's view of the scam interventions and their review notes; one short transaction
+    per call. (The channels' own reading of an intervention is :mod:`fraud.interventions`.)"""
 
     def __init__(self, session_factory: sessionmaker) -> None:
         self._sessions = session_factory
@@ -76,20 +77,20 @@ class Interventions:
             .outerjoin(HeldPayment, HeldPayment.id == ScamIntervention.held_payment_id)
         )
 
-    def recent(self, limit: int = 100) -> list[InterventionView]:
+    def recent(self, limit: int = 100) -> list[ReviewItem]:
         """The newest interventions first."""
         query = self._query().order_by(ScamIntervention.at.desc(), ScamIntervention.id.desc())
         with self._readers() as session:
             rows = session.execute(query.limit(max(limit, 0))).all()
             return [_view(*row) for row in rows]
 
-    def get(self, intervention_id: int) -> Optional[InterventionView]:
+    def get(self, intervention_id: int) -> Optional[ReviewItem]:
         query = self._query().where(ScamIntervention.id == intervention_id)
         with self._readers() as session:
             row = session.execute(query).first()
             return _view(*row) if row is not None else None
 
-    def review(self, intervention_id: int, actor: str, note: str) -> Optional[InterventionView]:
+    def review(self, intervention_id: int, actor: str, note: str) -> Optional[ReviewItem]:
         """Keep a staff member's review note (``actor`` "staff:<username>"; audited); a later
         review replaces it. None when there is no such intervention."""
         note = note.strip()[:REVIEW_NOTE_CHARS]
@@ -111,14 +112,14 @@ class Interventions:
 
 def _view(
     row: ScamIntervention, name: str, hold_status: Optional[str], reference: Optional[str]
-) -> InterventionView:
+) -> ReviewItem:
     amount = (
         Money(int(row.amount_minor), row.currency or "USD")
         if row.amount_minor is not None
         else None
     )
     signals = tuple(s for s in (_signal_name(x) for x in (row.signals or [])) if s)
-    return InterventionView(
+    return ReviewItem(
         id=row.id,
         customer_id=row.customer_id,
         customer_name=name,

@@ -12,7 +12,7 @@ from assistant.admin.pages import AdminPage
 from assistant.gateway.client_address import client_address
 from assistant.gateway.deps import Identity
 from assistant.webkit.pageset import PageKit
-from fraud.interventions_view import Interventions
+from fraud.interventions_view import InterventionReview
 
 
 def get_kit(request: Request) -> PageKit:
@@ -49,12 +49,12 @@ def fraud_form(page: AdminPage = Depends(fraud_page), csrf_token: str = Form("")
     return page
 
 
-def get_interventions(request: Request) -> Interventions:
-    """Staff's view of the scam interventions (``app.state.interventions``)."""
-    return request.app.state.interventions
+def get_intervention_review(request: Request) -> InterventionReview:
+    """Staff's view of the scam interventions (``app.state.intervention_review``)."""
+    return request.app.state.intervention_review
 
 
-InterventionsDep = Annotated[Interventions, Depends(get_interventions)]
+Reviews = Annotated[InterventionReview, Depends(get_intervention_review)]
 
 
 def address_of(page: AdminPage) -> str:

@@ -7,16 +7,16 @@ from fastapi import APIRouter, Depends, Form
 from fastapi.responses import Response
 
 from assistant.admin import words
-from assistant.admin.deps import InterventionsDep, fraud_form, fraud_page, not_found
+from assistant.admin.deps import Reviews, fraud_form, fraud_page, not_found
 from assistant.admin.pages import HELD_PAYMENTS, INTERVENTIONS, AdminPage
-from fraud.interventions_view import REVIEW_NOTE_CHARS, InterventionView
+from fraud.interventions_view import REVIEW_NOTE_CHARS, ReviewItem
 
 router = APIRouter(include_in_schema=False)
 
 LIST_LIMIT = 200
 
 
-def _row(page: AdminPage, item: InterventionView) -> dict:
+def _row(page: AdminPage, item: ReviewItem) -> dict:
     say = page._
     return {
         "id": item.id,
@@ -37,14 +37,14 @@ def _row(page: AdminPage, item: InterventionView) -> dict:
 
 
 @router.get(INTERVENTIONS)
-def interventions(found: InterventionsDep, page: AdminPage = Depends(fraud_page)) -> Response:
+def interventions(found: Reviews, page: AdminPage = Depends(fraud_page)) -> Response:
     rows = [_row(page, item) for item in found.recent(LIST_LIMIT)]
     return page.render("interventions.html", rows=rows)
 
 
 @router.get(INTERVENTIONS + "/{intervention_id:int}")
 def intervention(
-    found: InterventionsDep, intervention_id: int, page: AdminPage = Depends(fraud_page)
+    found: Reviews, intervention_id: int, page: AdminPage = Depends(fraud_page)
 ) -> Response:
     item = found.get(intervention_id)
     if item is None:
@@ -54,7 +54,7 @@ def intervention(
 
 @router.post(INTERVENTIONS + "/{intervention_id:int}/review")
 def review(
-    found: InterventionsDep,
+    found: Reviews,
     intervention_id: int,
     page: AdminPage = Depends(fraud_form),
     note: str = Form(""),

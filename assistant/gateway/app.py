@@ -28,7 +28,7 @@ from assistant.worker.wiring import build_worker
 from family import portal
 from family.links.service import FamilyLinks
 from fraud.broadcasts.service import Broadcasts
-from fraud.interventions_view import Interventions
+from fraud.interventions_view import InterventionReview
 from voice import sms_routes, voice_routes
 
 
@@ -71,7 +71,8 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         sessions, settings, wake=app.state.worker.deliver_soon, banking=app.state.banking
     )
     app.state.broadcasts = Broadcasts(sessions, settings, wake=app.state.worker.deliver_soon)
-    app.state.interventions = Interventions(sessions)  # scam interventions, for staff review
+    # Scam interventions as staff review them (the admin console).
+    app.state.intervention_review = InterventionReview(sessions)
     app.state.turns = TurnHandler(
         settings,
         rasa,
