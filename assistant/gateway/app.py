@@ -27,6 +27,7 @@ from assistant.settings import Settings, get_settings
 from assistant.worker.wiring import build_worker
 from family import portal
 from family.links.service import FamilyLinks
+from fraud.broadcasts.service import Broadcasts
 from voice import sms_routes, voice_routes
 
 
@@ -68,6 +69,9 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.state.family = FamilyLinks(
         sessions, settings, wake=app.state.worker.deliver_soon, banking=app.state.banking
     )
+    # Scam warnings: staff publish them (admin console, command line); conversations open
+    # with them and the web pages show them.
+    app.state.broadcasts = Broadcasts(sessions, settings, wake=app.state.worker.deliver_soon)
     app.state.turns = TurnHandler(
         settings,
         rasa,
@@ -76,6 +80,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         app.state.banking,
         security_texts=app.state.pin_alerts,
         family=app.state.family,
+        broadcasts=app.state.broadcasts,
     )
     app.include_router(text_api.router)
     app.include_router(voice_routes.router)
