@@ -4,10 +4,12 @@ The next conversation opens with the newest warning the customer has not met ("B
 start, a warning about a scam: ..."). Before the PIN nobody is told apart: a warning for
 everyone opens the conversation of every caller alike, once per conversation, whatever the
 number (so a caller learns nothing about who banks here); a warning for a group waits until the
-PIN (so nobody learns who is in which group). Once the PIN is given, the warnings said before
-it count as heard by that customer, and the newest one they have not met is said; every warning
-heard is recorded (``Broadcasts.mark_heard``), which cancels their text or call of it not sent
-yet, so nobody gets the same warning twice. A plain "skip" right after it skips it.
+PIN (so nobody learns who is in which group). By text a reply goes to the number itself, so
+there a customer who met the warning already is not sent it again. Once the PIN is given, the
+warnings said before it count as heard by that customer, and the newest one they have not met
+is said; every warning heard is recorded (``Broadcasts.mark_heard``), which cancels their text
+or call of it not sent yet, so nobody gets the same warning twice. A plain "skip" right after
+it skips it.
 
 What a conversation said is kept in its ``offers_made``: "warnings:open" (looked for before
 the PIN), "warnings:verified" (looked for after it), "warning:<id>" (said); its ``offer`` is
@@ -27,6 +29,7 @@ from fraud.broadcasts.service import Broadcasts
 #: The key of a turn message that is a warning (its broadcast id).
 WARNING_KEY = "warning"
 OPENED, VERIFIED, SAID = "warnings:open", "warnings:verified", "warning:"
+TEXTS = "sms"  # the channel whose replies go to the number they came from
 
 
 def warning_message(words: str, broadcast_id: int) -> Dict[str, Any]:
@@ -58,16 +61,25 @@ class WarningOpeners:
         self.conversations = conversations
 
     def before_pin(self, conversation: Any) -> Optional[Any]:
-        """The warning for everyone to open this conversation with, once per conversation
-        (the same for every caller); None when there is none, or it was looked for already."""
+        """The warning for everyone to open this conversation with, once per conversation;
+        None when there is none, or it was looked for already. Every caller hears the same
+        (a number's own record would tell a stranger that it banks here), except by text:
+        a reply goes to the number itself, so a customer's own phone is not sent a warning
+        they met already, and one sent there counts as heard."""
         if OPENED in (conversation.offers_made or ()):
             return None
         if not self.conversations.note(conversation.id, OPENED):
             return None
-        warning = self.broadcasts.newest_unheard(None)
+        own_phone = conversation.customer_id if conversation.channel == TEXTS else None
+        if own_phone is None:
+            warning = self.broadcasts.newest_unheard(None)
+        else:
+            warning = self.broadcasts.newest_unheard(own_phone, everyone_only=True)
         if warning is None:
             return None
         self.conversations.make_offer(conversation.id, f"{SAID}{warning.id}")
+        if own_phone is not None:
+            self.broadcasts.mark_heard(warning.id, own_phone, "opener")
         return warning
 
     def after_pin(self, conversation: Any, customer_id: int) -> Optional[Any]:
