@@ -12,13 +12,14 @@ from typing import Any, Dict, List, NoReturn
 
 from babel.core import Locale, UnknownLocaleError
 from babel.numbers import format_number
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import JSONResponse, Response
 
 from assistant.admin import words
 from assistant.admin.deps import fraud_form, fraud_page
 from assistant.admin.pages import WARNINGS, AdminPage
 from assistant.admin.warning_form import WarningForm, merged_errors, read, values_of, warning_form
+from assistant.gateway.deps import Warnings
 from fraud.broadcasts.errors import Invalid, NotFound, WrongState
 from fraud.broadcasts.service import Broadcasts
 from fraud.broadcasts.views import BroadcastStatus, BroadcastView, Preview
@@ -27,11 +28,6 @@ router = APIRouter(include_in_schema=False)
 
 LIST_LIMIT = 50
 WARNING = WARNINGS + "/{broadcast_id:int}"
-
-
-def get_broadcasts(request: Request) -> Broadcasts:
-    """The warning broadcasts service (``app.state.broadcasts``)."""
-    return request.app.state.broadcasts
 
 
 def _not_found() -> NoReturn:
@@ -150,9 +146,8 @@ def _medium(page: AdminPage, preview: Preview) -> List[Dict[str, Any]]:
 
 
 @router.get(WARNINGS)
-def warnings(request: Request, page: AdminPage = Depends(fraud_page)) -> Response:
+def warnings(broadcasts: Warnings, page: AdminPage = Depends(fraud_page)) -> Response:
     """Every warning, newest first, with its state and (once published) its progress."""
-    broadcasts = get_broadcasts(request)
     rows = []
     for view in broadcasts.list(limit=LIST_LIMIT):
         row = _summary(page, view)
@@ -202,18 +197,17 @@ def _render_form(
 
 
 @router.get(WARNINGS + "/new")
-def new_warning(request: Request, page: AdminPage = Depends(fraud_page)) -> Response:
-    return _render_form(page, get_broadcasts(request), WarningForm().values(), {})
+def new_warning(broadcasts: Warnings, page: AdminPage = Depends(fraud_page)) -> Response:
+    return _render_form(page, broadcasts, WarningForm().values(), {})
 
 
 @router.post(WARNINGS + "/new")
 def create_warning(
-    request: Request,
+    broadcasts: Warnings,
     page: AdminPage = Depends(fraud_form),
     form: WarningForm = Depends(warning_form),
 ) -> Response:
     """Save the warning as a draft; the preview comes next."""
-    broadcasts = get_broadcasts(request)
     draft, errors = read(form, page.settings.timezone, page._)
     if not errors:
         try:
@@ -230,9 +224,8 @@ def create_warning(
 
 @router.get(WARNING + "/edit")
 def edit_warning(
-    request: Request, broadcast_id: int, page: AdminPage = Depends(fraud_page)
+    broadcasts: Warnings, broadcast_id: int, page: AdminPage = Depends(fraud_page)
 ) -> Response:
-    broadcasts = get_broadcasts(request)
     view = _warning(broadcasts, broadcast_id)
     if view.state != "draft":
         page.flash(words.NOT_A_DRAFT)
@@ -242,12 +235,11 @@ def edit_warning(
 
 @router.post(WARNING + "/edit")
 def update_warning(
-    request: Request,
+    broadcasts: Warnings,
     broadcast_id: int,
     page: AdminPage = Depends(fraud_form),
     form: WarningForm = Depends(warning_form),
 ) -> Response:
-    broadcasts = get_broadcasts(request)
     view = _warning(broadcasts, broadcast_id)
     draft, errors = read(form, page.settings.timezone, page._)
     if not errors:
@@ -299,19 +291,19 @@ def _preview(broadcasts: Broadcasts, broadcast_id: int) -> Preview:
 
 @router.get(WARNING)
 def preview_warning(
-    request: Request, broadcast_id: int, page: AdminPage = Depends(fraud_page)
+    broadcasts: Warnings, broadcast_id: int, page: AdminPage = Depends(fraud_page)
 ) -> Response:
     """Every medium's text as it goes out, with what it costs by text, and who it reaches."""
-    preview = _preview(get_broadcasts(request), broadcast_id)
+    preview = _preview(broadcasts, broadcast_id)
     return _render_preview(page, preview, "warning.html")
 
 
 @router.get(WARNING + "/publish")
 def confirm_publish(
-    request: Request, broadcast_id: int, page: AdminPage = Depends(fraud_page)
+    broadcasts: Warnings, broadcast_id: int, page: AdminPage = Depends(fraud_page)
 ) -> Response:
     """Ask before publishing (a published warning is never asked again)."""
-    preview = _preview(get_broadcasts(request), broadcast_id)
+    preview = _preview(broadcasts, broadcast_id)
     if preview.broadcast.state != "draft":
         return page.redirect(_href(broadcast_id, "status"))
     return _render_preview(page, preview, "warning_publish.html")
@@ -319,10 +311,9 @@ def confirm_publish(
 
 @router.post(WARNING + "/publish")
 def publish_warning(
-    request: Request, broadcast_id: int, page: AdminPage = Depends(fraud_form)
+    broadcasts: Warnings, broadcast_id: int, page: AdminPage = Depends(fraud_form)
 ) -> Response:
     """Publish: the fan-out starts at once; the status page follows it."""
-    broadcasts = get_broadcasts(request)
     try:
         broadcasts.publish(page.signed_in_staff, broadcast_id)
     except NotFound:
@@ -347,9 +338,8 @@ def publish_warning(
 
 @router.get(WARNING + "/cancel")
 def confirm_cancel(
-    request: Request, broadcast_id: int, page: AdminPage = Depends(fraud_page)
+    broadcasts: Warnings, broadcast_id: int, page: AdminPage = Depends(fraud_page)
 ) -> Response:
-    broadcasts = get_broadcasts(request)
     view = _warning(broadcasts, broadcast_id)
     if view.state == "cancelled":
         return page.redirect(_href(broadcast_id, "status"))
@@ -359,10 +349,9 @@ def confirm_cancel(
 
 @router.post(WARNING + "/cancel")
 def cancel_warning(
-    request: Request, broadcast_id: int, page: AdminPage = Depends(fraud_form)
+    broadcasts: Warnings, broadcast_id: int, page: AdminPage = Depends(fraud_form)
 ) -> Response:
     """Cancel: nothing not yet sent will be sent; it leaves the web pages and conversations."""
-    broadcasts = get_broadcasts(request)
     try:
         broadcasts.cancel(page.signed_in_staff, broadcast_id)
     except NotFound:
@@ -379,10 +368,9 @@ def cancel_warning(
 
 @router.get(WARNING + "/status")
 def warning_status(
-    request: Request, broadcast_id: int, page: AdminPage = Depends(fraud_page)
+    broadcasts: Warnings, broadcast_id: int, page: AdminPage = Depends(fraud_page)
 ) -> Response:
     """How far the warning got; the counts update while the page is open (with JavaScript)."""
-    broadcasts = get_broadcasts(request)
     view = _warning(broadcasts, broadcast_id)
     return page.render(
         "warning_status.html",
@@ -395,10 +383,9 @@ def warning_status(
 
 @router.get(WARNING + "/status.json")
 def warning_status_json(
-    request: Request, broadcast_id: int, page: AdminPage = Depends(fraud_page)
+    broadcasts: Warnings, broadcast_id: int, page: AdminPage = Depends(fraud_page)
 ) -> Response:
     """The status page's numbers, for its script."""
-    broadcasts = get_broadcasts(request)
     try:
         status = broadcasts.status(broadcast_id)
     except NotFound:

@@ -70,6 +70,8 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.state.family = FamilyLinks(
         sessions, settings, wake=app.state.worker.deliver_soon, banking=app.state.banking
     )
+    # Scam warnings: staff publish them (admin console, command line); conversations open
+    # with them and the web pages show them.
     app.state.broadcasts = Broadcasts(sessions, settings, wake=app.state.worker.deliver_soon)
     # Scam interventions as staff review them (the admin console).
     app.state.intervention_review = InterventionReview(sessions)
@@ -81,6 +83,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         app.state.banking,
         security_texts=app.state.pin_alerts,
         family=app.state.family,
+        broadcasts=app.state.broadcasts,
     )
     app.include_router(text_api.router)
     app.include_router(voice_routes.router)

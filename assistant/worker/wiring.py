@@ -16,6 +16,7 @@ from assistant.db import session_factory
 from assistant.settings import Settings, get_settings
 from assistant.worker.app import DueJob, Worker
 from family.links.service import FamilyLinks
+from fraud.broadcasts.service import Broadcasts
 
 
 def due_jobs(
@@ -25,11 +26,13 @@ def due_jobs(
     part, in :class:`Worker`), one line each."""
     banking = banking_service(sessions, settings)
     family = FamilyLinks(sessions, settings, wake=wake, banking=banking)
+    broadcasts = Broadcasts(sessions, settings, wake=wake)
     return [
         banking.expire_due_holds,  # a co-sign nobody gave in time expires the payment
         family.expire_due_invitations,  # invitations past 72 hours, acceptances never confirmed
         family.announce_holds,  # each approver texted once about each payment waiting
         family.tell_hold_outcomes,  # a customer who prefers texts told how a hold ended
+        broadcasts.fan_out_due,  # published scam warnings: each customer's text or call queued
     ]
 
 

@@ -28,8 +28,8 @@ The worker: ``fan_out_due(now) -> int`` (a due job; resumable after a kill).
 Customers (the conversation opener, the web banner, "any scam warnings?"):
 - ``current(customer_id | None) -> [WarningView]``: published, started, not expired, newest
   first; None (before the PIN, or signed out) gives the warnings for everyone only.
-- ``newest_unheard(customer_id | None) -> WarningView | None``: the one to open a conversation
-  with (not heard in a conversation, not had as a text or call).
+- ``newest_unheard(customer_id | None, everyone_only=False) -> WarningView | None``: the one
+  to open a conversation with (not heard in a conversation, not had as a text or call).
 - ``mark_heard(broadcast_id, customer_id, how) -> bool``: how is opener, skipped or asked; the
   customer's text or call of it not sent yet is cancelled.
 - ``banner(customer_id | None) -> WarningView | None``: the newest current warning.
@@ -418,14 +418,21 @@ class Broadcasts:
             return self._current(session, customer_id, now)
 
     def newest_unheard(
-        self, customer_id: Optional[int], now: Optional[datetime] = None
+        self,
+        customer_id: Optional[int],
+        now: Optional[datetime] = None,
+        *,
+        everyone_only: bool = False,
     ) -> Optional[WarningView]:
         """The newest warning in force that the customer has not met: not heard (or skipped)
-        in a conversation, not had as a text or call. For None: the newest for everyone (the
-        conversation remembers that it said it)."""
+        in a conversation, not had as a text or call (``everyone_only``: of the warnings for
+        everyone). For None: the newest for everyone (the conversation remembers that it said
+        it)."""
         now = now or utcnow()
         with self.readers() as session:
             found = self._current(session, customer_id, now)
+            if everyone_only:
+                found = [warning for warning in found if warning.everyone]
             if customer_id is None or not found:
                 return found[0] if found else None
             ids = [warning.id for warning in found]
