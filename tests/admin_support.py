@@ -72,7 +72,7 @@ def record_intervention(web: WebApp, customer_id: int, **fields: Any) -> int:
         customer_id=customer_id,
         at=fields.pop("at", utcnow()),
         channel=fields.pop("channel", "voice"),
-        signals=fields.pop("signals", ["safe_account", "told_to_move_money", "new_payee"]),
+        signals=fields.pop("signals", ["safe_account", "told_by_caller", "new_payee"]),
         scam=fields.pop("scam", "safe_account"),
         action=fields.pop("action", "held"),
         **fields,

@@ -52,9 +52,10 @@ RELEASE_RESULTS = {
     "waiting": N_("Your release is recorded, but the payment still waits."),
 }
 
-# Scam signals (fraud's scam checks): from the customer's words and from the payment.
+# Scam signals (fraud.scams: WORD_SIGNALS heard in the customer's words, PAYMENT_SIGNALS seen
+# in the payment).
 SIGNALS = {
-    "told_to_move_money": N_("Someone on the phone told them to move money"),
+    "told_by_caller": N_("Someone on the phone told them to move money"),
     "safe_account": N_("A \u201csafe account\u201d"),
     "gift_cards": N_("Gift cards or vouchers"),
     "crypto": N_("Cryptocurrency"),
@@ -62,21 +63,27 @@ SIGNALS = {
     "impersonation": N_("A caller claiming to be the police, the bank or the tax office"),
     "remote_access": N_("A remote-access app"),
     "secrecy": N_("Told to keep it secret"),
-    "pressure": N_("Pressure to hurry"),
-    "new_payee": N_("A new payee"),
+    "urgency": N_("Pressure to hurry"),
+    "new_payee": N_("The first payment to this payee"),
+    "recent_payee": N_("A payee added in the last 24 hours"),
     "unusual_amount": N_("An amount far above their usual"),
-    "payee_added_recently": N_("First payment to a payee added in the last 24 hours"),
     "rapid_payments": N_("Several payments in a short time"),
+    "customer_choice": N_("The customer asked for a pause on every new payee"),
 }
 
+# The scam a warning named (fraud.scams.SCAMS).
 SCAMS = {
     "safe_account": N_("Safe account scam"),
-    "impersonation": N_("Police, bank or tax office impersonation"),
     "relative_in_trouble": N_("Relative in trouble scam"),
     "gift_cards": N_("Gift card scam"),
     "crypto": N_("Cryptocurrency scam"),
     "remote_access": N_("Remote-access scam"),
+    "impersonation": N_("Police, bank or tax office impersonation"),
+    "told_by_caller": N_("A caller telling them to move money"),
+    "secrecy": N_("Someone telling them to keep it secret"),
+    "urgency": N_("Someone rushing them"),
     "unusual_payment": N_("Unusual payment"),
+    "new_payee_pause": N_("The customer's own pause on new payees"),
 }
 
 ACTIONS = {
