@@ -1,4 +1,5 @@
-"""What every action needs: the banking and family-helper services and who is on the other end.
+"""What every action needs: the banking, family-helper and scam-warning services and who is on
+the other end.
 
 Actions never touch tables: they call the services. The conversation record (kept by the
 gateway) says who the caller claims to be and whether they gave their PIN in this conversation.
@@ -15,7 +16,9 @@ from assistant.bank import banking_service
 from assistant.banking.service import BankingService
 from assistant.conversations import ConversationStore
 from assistant.db import session_factory
+from assistant.settings import get_settings
 from family.links.service import FamilyLinks
+from fraud.broadcasts.service import Broadcasts
 
 
 @lru_cache
@@ -39,6 +42,12 @@ def hand_texts_to(wake: Optional[Callable[[int], None]]) -> None:
 def family() -> FamilyLinks:
     """The family-helper services; their texts go into the outbox, which the worker sends."""
     return FamilyLinks(session_factory(), wake=_wake, banking=banking())
+
+
+@lru_cache
+def broadcasts() -> Broadcasts:
+    """The scam warnings fraud-operations staff published."""
+    return Broadcasts(session_factory(), get_settings())
 
 
 @lru_cache

@@ -353,5 +353,13 @@ def _read_line(interactive: bool, secret: bool, prompt: str = "you: ") -> str | 
         return None
 
 
+def _add_commands() -> None:
+    from assistant.broadcast_cli import broadcast
+
+    main.add_command(broadcast)
+
+
+_add_commands()
+
 if __name__ == "__main__":
     main()

@@ -79,6 +79,13 @@ WORST_CASE: Dict[str, str] = {
         "To see more, look on the Helpers page of our website."
     ),
     "held": "$8,400.00",
+    # scam warnings staff wrote (a text message is 3 segments at most, checked when written)
+    "title": "Safe account calls",
+    "warning": "We will never ask you to move money to a safe account.",
+    "sms_warning": (
+        "Kindly Bank: scammers are calling about a 'safe account'. We never ask you to move "
+        "money. Call 1-800-555-0199 if unsure."
+    ),
 }
 
 # What the customer is told most often: one segment, even with the values above.
@@ -116,7 +123,7 @@ ONE_SEGMENT = {
     "utter_card_reported_lost",
     "utter_report_fraud",
     "utter_talk_to_human",
-    "utter_latest_warnings",
+    "utter_no_current_warnings",
     "utter_help",
     "utter_help_in_form",
     "utter_default",

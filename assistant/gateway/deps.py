@@ -22,6 +22,7 @@ from assistant.messaging.transport import OutboundTransport
 from assistant.preferences import PreferenceService
 from assistant.settings import Settings
 from family.links.service import FamilyLinks
+from fraud.broadcasts.service import Broadcasts
 
 
 def get_settings(request: Request) -> Settings:
@@ -66,6 +67,11 @@ def get_family(request: Request) -> FamilyLinks:
     return request.app.state.family
 
 
+def get_broadcasts(request: Request) -> Broadcasts:
+    """The scam-warning broadcasts (what staff publish, what customers meet)."""
+    return request.app.state.broadcasts
+
+
 def get_transport(request: Request) -> Callable[[], OutboundTransport]:
     """The outbound transport, built on first use (``transport()``): a route that sends
     nothing never starts it."""
@@ -83,3 +89,4 @@ SmsLog = Annotated[SmsRecords, Depends(get_sms_records)]
 Transport = Annotated[Callable[[], OutboundTransport], Depends(get_transport)]
 CustomerPreferences = Annotated[PreferenceService, Depends(get_preferences)]
 Family = Annotated[FamilyLinks, Depends(get_family)]
+Warnings = Annotated[Broadcasts, Depends(get_broadcasts)]

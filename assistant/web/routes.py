@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from assistant.banking import BankingError, InsufficientFunds, TransactionView
 from assistant.banking.service import BankingService
 from assistant.conversation.turns import MAX_MESSAGE_CHARS, TurnHandler
+from assistant.conversation.warnings import is_warning
 from assistant.conversations import ConversationStore
 from assistant.gateway.deps import (
     Banking,
@@ -476,7 +477,8 @@ def ask(
     messages.append({"who": "you", "text": shown})
     suggestions: List[Dict[str, str]] = []
     for reply in turn.messages:
-        messages.append({"who": "bank", "text": str(reply.get("text", ""))})
+        said = {"who": "bank", "text": str(reply.get("text", ""))}
+        messages.append({**said, "warning": True} if is_warning(reply) else said)
         for button in reply.get("buttons") or []:
             suggestions.append(
                 {"title": str(button.get("title", "")), "payload": str(button.get("payload", ""))}

@@ -17,6 +17,7 @@ from assistant.settings import Settings, get_settings
 from assistant.worker.app import DueJob, Worker
 from family.links.service import FamilyLinks
 from fraud.account_watch import AccountWatch
+from fraud.broadcasts.service import Broadcasts
 
 
 def due_jobs(
@@ -26,12 +27,14 @@ def due_jobs(
     part, in :class:`Worker`), one line each."""
     banking = banking_service(sessions, settings)
     family = FamilyLinks(sessions, settings, wake=wake, banking=banking)
+    broadcasts = Broadcasts(sessions, settings, wake=wake)
     return [
         banking.expire_due_holds,  # a co-sign nobody gave in time expires the payment
         family.expire_due_invitations,  # invitations past 72 hours, acceptances never confirmed
         family.announce_holds,  # each approver texted once about each payment waiting
         family.tell_hold_outcomes,  # a customer who prefers texts told how a hold ended
         AccountWatch(sessions, settings, wake).scan,  # notices and unusual-activity alerts
+        broadcasts.fan_out_due,  # published scam warnings: each customer's text or call queued
     ]
 
 
