@@ -10,7 +10,7 @@ is released only after that (DESIGN.md section 8, issue 10 item 3).
   released by time: the payment waits until they cancel it, a helper approves it or staff
   release it.
 - :meth:`CoolingOff.cancel_by_text` is the SMS keyword CANCEL: the customer's own number
-  cancels the payments it was told about (nothing moves, so no PIN is asked).
+  cancels their payments waiting in a cooling-off (nothing moves, so no PIN is asked).
 - :meth:`CoolingOff.alert_helpers` texts each active helper who receives alerts (or approves
   payments) once per cooling-off: that a payment was paused as a possible scam, never its
   amount or payee.
@@ -158,8 +158,9 @@ class CoolingOff:
     # ---- CANCEL by text ---------------------------------------------------------------------
 
     def cancel_by_text(self, phone: str, now: datetime | None = None) -> list[HeldPaymentView]:
-        """The customer at ``phone`` texted CANCEL: cancel each cooling-off payment they were
-        texted about (still waiting); the ones cancelled ([]: nothing to cancel here)."""
+        """The customer at ``phone`` texted CANCEL: cancel each of their payments still waiting
+        in a cooling-off (the hold's answer and the notice both say "reply CANCEL"); the ones
+        cancelled ([]: nothing to cancel here)."""
         customer = self.banking.find_customer_by_phone(normalize_phone(phone))
         if customer is None:
             return []
@@ -167,7 +168,6 @@ class CoolingOff:
             told = [
                 hold.id
                 for hold, _ in self._waiting(session, HeldPayment.customer_id == customer.id)
-                if outbox.queued(session, notice_key(hold.id))
             ]
         cancelled = []
         for hold_id in told:
@@ -184,10 +184,7 @@ class CoolingOff:
         if customer is None:
             return False
         with self.sessions() as session:
-            return any(
-                outbox.queued(session, notice_key(hold.id))
-                for hold, _ in self._waiting(session, HeldPayment.customer_id == customer.id)
-            )
+            return bool(self._waiting(session, HeldPayment.customer_id == customer.id))
 
     # ---- helpers told ---------------------------------------------------------------------
 

@@ -4,12 +4,12 @@ name it in their warning) and the record for review."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from assistant.db import read_only
+from assistant.db import read_only, utcnow
 from assistant.models import HeldPayment
 from fraud.models import ScamIntervention
 
@@ -77,3 +77,16 @@ class Interventions:
                 .limit(limit)
             ).scalars()
             return [_view(row) for row in rows]
+
+    def latest(self, customer_id: int, within: timedelta) -> InterventionView | None:
+        """The customer's newest intervention, if it was made within ``within`` of now."""
+        with self._readers() as session:
+            row = session.execute(
+                select(ScamIntervention)
+                .where(
+                    ScamIntervention.customer_id == customer_id,
+                    ScamIntervention.at >= utcnow() - within,
+                )
+                .order_by(ScamIntervention.id.desc())
+            ).scalar()
+            return _view(row) if row is not None else None

@@ -20,6 +20,7 @@ import yaml
 from assistant.messaging.sms_text import MAX_REPLY_SEGMENTS, is_gsm7, segment_info, shape_reply
 from assistant.settings import PROJECT_ROOT, get_settings
 from assistant.texts import text as say
+from fraud.scams import SCAMS
 
 DOMAIN = PROJECT_ROOT / "domain.yml"
 TEXTS = PROJECT_ROOT / "assistant" / "texts" / "en"
@@ -79,6 +80,10 @@ WORST_CASE: Dict[str, str] = {
         "To see more, look on the Helpers page of our website."
     ),
     "held": "$8,400.00",
+    # scam intervention (scams.yml): the longest warning by text, the longest scam name
+    "warning": max((say(f"scam_warning_{scam}", "sms") for scam in SCAMS), key=len),
+    "scam": max((say(f"scam_name_{scam}", "sms") for scam in SCAMS), key=len),
+    "count": "12",
 }
 
 # What the customer is told most often: one segment, even with the values above.

@@ -27,6 +27,8 @@ from assistant.settings import Settings, get_settings
 from assistant.worker.wiring import build_worker
 from family import portal
 from family.links.service import FamilyLinks
+from fraud.cooling_off import CoolingOff
+from fraud.interventions import Interventions
 from voice import sms_routes, voice_routes
 
 
@@ -68,6 +70,11 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.state.family = FamilyLinks(
         sessions, settings, wake=app.state.worker.deliver_soon, banking=app.state.banking
     )
+    # Scam intervention: a paused payment's helpers told, CANCEL by text, the scam it names.
+    app.state.cooling_off = CoolingOff(
+        sessions, settings, app.state.banking, wake=app.state.worker.deliver_soon
+    )
+    app.state.interventions = Interventions(sessions)
     app.state.turns = TurnHandler(
         settings,
         rasa,

@@ -293,13 +293,16 @@ class Approvals:
                 if customer is None or customer.preferred_channel not in ("sms", "web"):
                     continue
                 key = _TOLD.get(hold.status, _TOLD_EXPIRED)
+                helper = _decider_name(writer.session, hold)
+                if hold.status == "released" and not helper:
+                    key = "hold_released_after_pause_sms"  # the pause ended, nobody approved
                 body = text(
                     key,
                     "sms",
                     customer_language(customer, settings),
                     amount=format_money(hold.amount, customer.locale),
                     payee=hold.counterparty,
-                    helper=_decider_name(writer.session, hold),
+                    helper=helper,
                     bank_phone=settings.bank_phone,
                 )
                 writer.send(
