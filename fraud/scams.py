@@ -80,9 +80,7 @@ def name_scam(signals: Iterable[str]) -> str:
     for scam in SCAM_ORDER:
         if scam in heard:
             return scam
-    if heard - {CUSTOMER_CHOICE, NEW_PAYEE}:
-        return UNUSUAL_PAYMENT
-    if CUSTOMER_CHOICE in heard:
+    if CUSTOMER_CHOICE in heard and not heard & {UNUSUAL_AMOUNT, RAPID_PAYMENTS}:
         return NEW_PAYEE_PAUSE
     return UNUSUAL_PAYMENT if heard else ""
 
