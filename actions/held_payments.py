@@ -61,12 +61,11 @@ def say_held(
     who receive alerts are texted."""
     family().announce_holds(customer_id=customer_id)
     deadline = deadline_values(receipt.hold_deadline, tracker)
-    intervention = interventions().for_hold(customer_id, receipt.reference)
-    if COOLING_OFF in receipt.hold_conditions or intervention is not None:
-        from actions.scam_signals import warning_words
+    from actions.scam_signals import warning_words
 
-        if COOLING_OFF in receipt.hold_conditions:
-            cooling_off().alert_helpers(customer_id=customer_id)
+    intervention = interventions().for_hold(customer_id, receipt.reference)
+    if COOLING_OFF in receipt.hold_conditions:
+        cooling_off().alert_helpers(customer_id=customer_id)
         scam = intervention.scam if intervention is not None else ""
         dispatcher.utter_message(
             response="utter_scam_held",
@@ -76,6 +75,9 @@ def say_held(
             **deadline,
         )
         return
+    if intervention is not None:  # waits for a helper, and looked like a scam too
+        warning = warning_words(intervention.scam, tracker)
+        dispatcher.utter_message(response="utter_scam_warned", warning=warning)
     approvers = [
         h
         for h in family().list_helpers(customer_id)
