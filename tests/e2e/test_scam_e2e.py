@@ -80,22 +80,22 @@ def verified_sms(stack: Stack, http: httpx.Client, body: str, phone: str, pin: s
 # must name it in the warning.
 SMS_FAMILIES = [
     (
-        "send 45 to tom, a lady from the tax office phoned and says i owe it",
+        "send 45 to tom from checking, a lady from the tax office phoned and says i owe it",
         "impersonation",
         "tax office never phone",
     ),
     (
-        "send 35 dollars to tom, my grandson is locked up and needs bail",
+        "send 35 dollars to tom from checking, my grandson is locked up and needs bail",
         "relative_in_trouble",
         "relative in trouble",
     ),
     (
-        "send 30 to tom, they asked for it in amazon vouchers",
+        "send 30 to tom from checking, they asked for it in amazon vouchers",
         "gift_cards",
         "gift cards or vouchers",
     ),
     (
-        "send 40 to tom, the computer fella on my laptop asked for it",
+        "send 40 to tom from checking, the computer fella on my laptop asked for it",
         "remote_access",
         "into your computer",
     ),
@@ -128,20 +128,23 @@ def test_by_text_a_story_told_after_the_request_counts_too(
     scam_stack: Stack, http: httpx.Client
 ) -> None:
     fresh_sms_state(scam_stack, MARGARET)
-    read_back = verified_sms(scam_stack, http, "send 55 to tom", MARGARET, PIN)
+    read_back = verified_sms(scam_stack, http, "send 55 to tom from checking", MARGARET, PIN)
     assert "$55.00 to Tom" in read_back, read_back
-    warned = sms(scam_stack, http, "someone rang and said my grandson is in prison")
-    assert "relative" in warned, warned  # the story alone: warned, nothing sent
-    again = sms(scam_stack, http, "send 55 to tom")
+    # Told between the request and the yes: the read-back is asked again, and the words count.
+    again = sms(scam_stack, http, "someone rang and said my grandson is in prison")
     assert "$55.00 to Tom" in again, again
     answer = sms(scam_stack, http, "yes")
-    assert "Not sent yet" in answer, answer  # the earlier words still count
+    assert "Not sent yet" in answer and "relative in trouble" in answer, answer
+    hold = newest_hold(scam_stack)
+    assert record_of(scam_stack, hold.reference).scam == "relative_in_trouble"
     sms(scam_stack, http, "CANCEL")
 
 
 def test_a_normal_payment_by_text_is_not_paused(scam_stack: Stack, http: httpx.Client) -> None:
     fresh_sms_state(scam_stack, RAVI)
-    read_back = verified_sms(scam_stack, http, "pay green valley feed 12", RAVI, RAVI_PIN)
+    read_back = verified_sms(
+        scam_stack, http, "pay green valley feed 12 from checking", RAVI, RAVI_PIN
+    )
     assert "$12.00" in read_back, read_back
     answer = sms(scam_stack, http, "yes", RAVI)
     assert "Sent $12.00" in answer and "Not sent" not in answer, answer
@@ -155,7 +158,9 @@ def test_by_phone_a_safe_account_request_is_paused_and_yes_reaches_a_person(
     call.answer("what's my balance")
     call.answer(digits=PIN)
     read_back = said(
-        call.answer("send twenty five dollars to tom the bank told me to keep my money safe")
+        call.answer(
+            "send twenty five dollars to tom from checking the bank told me to keep my money safe"
+        )
     )
     assert "Tom" in read_back, read_back
     heard = said(call.answer("yes"))
@@ -175,7 +180,11 @@ def test_the_notice_goes_first_and_then_the_pause_ends(
 ) -> None:
     fresh_sms_state(scam_stack, MARGARET)
     verified_sms(
-        scam_stack, http, "send 26 to tom, it's urgent, they need it right now", MARGARET, PIN
+        scam_stack,
+        http,
+        "send 26 to tom from checking, it's urgent, they need it right now",
+        MARGARET,
+        PIN,
     )
     answer = sms(scam_stack, http, "yes")
     assert "Not sent yet" in answer, answer
