@@ -19,6 +19,8 @@ from assistant.db import session_factory
 from assistant.settings import get_settings
 from family.links.service import FamilyLinks
 from fraud.broadcasts.service import Broadcasts
+from fraud.cooling_off import CoolingOff
+from fraud.interventions import Interventions
 
 
 @lru_cache
@@ -36,6 +38,7 @@ def hand_texts_to(wake: Optional[Callable[[int], None]]) -> None:
     global _wake
     _wake = wake
     family.cache_clear()
+    cooling_off.cache_clear()
 
 
 @lru_cache
@@ -64,3 +67,15 @@ def claimed_customer_id(tracker: Tracker) -> Optional[int]:
 def verified_customer_id(tracker: Tracker) -> Optional[int]:
     """The customer who gave the right PIN in this conversation, if still within its time."""
     return conversations().verified_customer_id(tracker.sender_id)
+
+
+@lru_cache
+def interventions() -> Interventions:
+    """Which scam a held payment was paused for (read only)."""
+    return Interventions(session_factory())
+
+
+@lru_cache
+def cooling_off() -> CoolingOff:
+    """The scam cooling-off's texts (helpers alerted once per paused payment)."""
+    return CoolingOff(session_factory(), get_settings(), banking(), wake=_wake)

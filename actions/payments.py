@@ -27,6 +27,7 @@ from actions.formatting import (
     names_list,
 )
 from actions.held_payments import say_held
+from actions.helper_forms import channel_of
 from actions.off_script import LeavesOtherRequestsAlone
 from actions.readback import (
     ReadBackFormValidation,
@@ -34,6 +35,7 @@ from actions.readback import (
     readbacks,
     use_confirmation,
 )
+from actions.scam_signals import cleared, heard, say_warned
 from actions.slots import OWN_ACCOUNT_PREFIX, PAYMENT_SLOTS
 from actions.verification import require_verified
 from assistant.banking.errors import BankingError, InsufficientFunds
@@ -338,6 +340,8 @@ class ActionSubmitPayment(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
+        # The scam signals heard are kept while the customer may ask again (a warning that
+        # stopped a payment is remembered); they are forgotten once a payment went or waits.
         reset = [SlotSet(name, None) for name in PAYMENT_SLOTS]
         customer_id = verified_customer_id(tracker)
         amount = slot_money(tracker)
@@ -354,14 +358,22 @@ class ActionSubmitPayment(Action):
         from_kind = tracker.get_slot("from_account")
         key = payment_key(tracker.sender_id, tracker.get_slot("payment_reference"))
         service = banking()
+        asked = {"channel": channel_of(tracker), "signals": heard(tracker)}
+        payee_id = None
         try:
             if recipient.startswith(OWN_ACCOUNT_PREFIX):
                 receipt = service.transfer_between_accounts(
-                    customer_id, from_kind, recipient[len(OWN_ACCOUNT_PREFIX) :], amount, key
+                    customer_id,
+                    from_kind,
+                    recipient[len(OWN_ACCOUNT_PREFIX) :],
+                    amount,
+                    key,
+                    **asked,
                 )
             else:
                 payee = service.resolve_payee(customer_id, recipient, kind=payee_kind(tracker))[0]
-                receipt = service.pay_payee(customer_id, from_kind, payee.id, amount, key)
+                payee_id = payee.id
+                receipt = service.pay_payee(customer_id, from_kind, payee.id, amount, key, **asked)
         except InsufficientFunds:
             readbacks().record_outcome(confirmation.id, {"status": "not_sent"})
             account = service.get_account(customer_id, from_kind)
@@ -382,9 +394,9 @@ class ActionSubmitPayment(Action):
             {"status": "held" if receipt.held else "sent", "reference": receipt.reference},
         )
         if receipt.held:
-            # It waits (for a helper's yes, say): never "sent" until it is.
+            # It waits (for a helper's yes, or a scam's cooling-off): never "sent" until it is.
             say_held(dispatcher, tracker, customer_id, receipt)
-            return reset
+            return reset + cleared()
         locale, language = locale_of(tracker), catalogue_language(tracker)
         dispatcher.utter_message(
             response="utter_transfer_done" if own_account(recipient) else "utter_payment_done",
@@ -394,4 +406,6 @@ class ActionSubmitPayment(Action):
             **money_values("amount", receipt.amount, locale),
             **money_values("balance", receipt.from_account.balance, locale),
         )
-        return reset
+        if not receipt.replayed:
+            say_warned(dispatcher, tracker, customer_id, payee_id, amount.minor)
+        return reset + cleared()

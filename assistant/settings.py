@@ -104,6 +104,47 @@ class Settings(BaseSettings):
     # waits this long for a helper's approval, then expires without moving money.
     hold_cosign_hours: float = Field(24, description="How long a payment waits for a co-sign.")
 
+    # Scam intervention (issue 10 item 3, fraud/scam_rule.py). A payment to a payee waits in a
+    # cooling-off of ``scam_cooling_off_hours`` instead of moving when: it is the first to a
+    # payee and above ``scam_new_payee_above_minor`` (or at all, for a customer who asked for
+    # a cooling-off on every new payee); the customer's words carried a scam signal and it is
+    # above ``scam_word_floor_minor``; or it makes ``scam_rapid_count`` payments within
+    # ``scam_rapid_minutes``. Told but not held (unless ``scam_hold_unusual_amount`` /
+    # ``scam_hold_recent_payee``): words with a signal under the floor, an amount over
+    # ``scam_unusual_factor`` times the largest payment of the last ``scam_usual_days`` days,
+    # and a first payment to a payee added in the last ``scam_recent_payee_hours``. The
+    # customer is texted ``scam_notice_minutes`` before a cooling-off ends (reply CANCEL to
+    # stop it); it is released only once that text went out, and at least
+    # ``scam_notice_grace_minutes`` after.
+    scam_cooling_off_hours: float = Field(24, description="How long a scam cooling-off lasts.")
+    scam_new_payee_above_minor: int = Field(
+        20000, description="A first payment to a payee above this (minor units) cools off."
+    )
+    scam_word_floor_minor: int = Field(
+        2500, description="A scam signal in the words holds a payment above this (minor units)."
+    )
+    scam_recent_payee_hours: float = Field(
+        24, description="A payee added this recently is new for the first payment to them."
+    )
+    scam_unusual_factor: float = Field(
+        3.0, description="Above this many times the largest recent payment is unusual."
+    )
+    scam_usual_days: int = Field(90, description="Days of payments that say what is usual.")
+    scam_rapid_count: int = Field(3, description="This many payments close together is unusual.")
+    scam_rapid_minutes: int = Field(60, description="The window for scam_rapid_count.")
+    scam_hold_unusual_amount: bool = Field(
+        False, description="An unusual amount holds the payment too (else it only warns)."
+    )
+    scam_hold_recent_payee: bool = Field(
+        False, description="A first payment to a just-added payee holds (else it only warns)."
+    )
+    scam_notice_minutes: int = Field(
+        60, description="The customer is texted this long before a cooling-off ends."
+    )
+    scam_notice_grace_minutes: int = Field(
+        10, description="A late notice still leaves the customer this long to cancel."
+    )
+
     # The large-text web interface (assistant/web). ``cookie_secure`` None means automatic:
     # Secure unless the public base URL is plain http:// (a local demo).
     cookie_secure: Optional[bool] = None

@@ -46,10 +46,13 @@ from assistant.gateway.deps import Banking, Conversations, OptOuts, SettingsDep,
 from assistant.messaging.opt_outs import OptOutStore
 from assistant.messaging.sms_records import RECEIVED, SmsRecords
 from assistant.messaging.sms_text import ShapedSms, segment_info, shape_reply
+from assistant.money import format_money
 from assistant.settings import Settings
 from assistant.texts import language_of
 from assistant.texts import text as say
+from fraud.cooling_off import CoolingOff
 from voice.keywords import ASSISTANT_REQUESTS, Keyword, match_keyword
+from voice.keywords import normalize as keyword_form
 from voice.security import twilio_params
 
 logger = logging.getLogger(__name__)
@@ -88,6 +91,7 @@ class Purpose:
     BAL = "bal"
     MINI = "mini"
     TEXT = "text"
+    CANCEL_PAUSED = "cancel_paused"  # CANCEL while a payment is paused as a possible scam
 
     ASSISTANT = frozenset({BAL, MINI, TEXT})
 
@@ -131,6 +135,7 @@ class SmsChannel:
         conversations: ConversationStore,
         records: SmsRecords,
         opt_outs: OptOutStore,
+        cooling: CoolingOff | None = None,
     ) -> None:
         self.settings = settings
         self.turns = turns
@@ -138,6 +143,8 @@ class SmsChannel:
         self.conversations = conversations
         self.records = records
         self.opt_outs = opt_outs
+        #: The one-word CANCEL of a payment paused as a possible scam (no PIN: nothing moves).
+        self.cooling = cooling
 
     def answer(self, sms: InboundSms) -> List[ShapedSms]:
         """The texts answering ``sms``, in order (none: send nothing): a scam warning the
@@ -177,6 +184,12 @@ class SmsChannel:
             return Purpose.BAL
         if keyword is Keyword.MINI:
             return Purpose.MINI
+        if (
+            self.cooling is not None
+            and keyword_form(sms.body) in CANCEL_FORMS
+            and self.cooling.has_cancellable(sms.phone)
+        ):
+            return Purpose.CANCEL_PAUSED
         return Purpose.TEXT
 
     def _is_payee_name(self, sms: InboundSms) -> bool:
@@ -194,7 +207,28 @@ class SmsChannel:
             self.opt_outs.opt_in(sms.phone)
         elif purpose in Purpose.ASSISTANT:
             return self._shape(self._ask_assistant(sms, purpose))
+        elif purpose == Purpose.CANCEL_PAUSED:
+            return self._cancel_paused(sms)
         return self._fixed_reply(sms, purpose)
+
+    def _cancel_paused(self, sms: InboundSms) -> List[ShapedSms]:
+        """CANCEL: every payment of the sender's paused as a possible scam is cancelled."""
+        cancelled = self.cooling.cancel_by_text(sms.phone) if self.cooling else []
+        language = self._language(sms.phone)
+        customer = self.banking.find_customer_by_phone(sms.phone)
+        locale = customer.locale if customer is not None else self.settings.locale
+        if len(cancelled) == 1:
+            hold = cancelled[0]
+            words = say(
+                "scam_cancelled_sms",
+                CHANNEL,
+                language,
+                amount=format_money(hold.amount, locale),
+                payee=hold.counterparty,
+            )
+        else:
+            words = say("scam_cancelled_many_sms", CHANNEL, language, count=len(cancelled))
+        return [self._shape_texts([words], language)]
 
     def _fixed_reply(self, sms: InboundSms, purpose: str) -> List[ShapedSms]:
         """The channel's own words for ``purpose`` (the same on every retry)."""
@@ -203,6 +237,7 @@ class SmsChannel:
             Purpose.START: "sms_started",
             Purpose.HELP: "sms_help",
             Purpose.EMPTY: "sms_empty",
+            Purpose.CANCEL_PAUSED: "scam_cancelled_again_sms",
         }.get(purpose)
         if key is None or (sms.twilio_answered and purpose != Purpose.EMPTY):
             return []
@@ -266,6 +301,10 @@ class SmsChannel:
         return shape_reply(texts, ending=say("sms_cut", CHANNEL, language))
 
 
+#: The one-word cancel of a paused payment (the notice says "reply CANCEL"), as typed.
+CANCEL_FORMS = frozenset({"cancel", "cancel it", "cancel payment", "cancel please"})
+
+
 def _message_id(sid: str) -> str:
     return f"sms:{sid}"
 
@@ -290,6 +329,7 @@ def sms_channel(
             conversations=conversations,
             records=records,
             opt_outs=opt_outs,
+            cooling=getattr(state, "cooling_off", None),
         )
     return channel
 

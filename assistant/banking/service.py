@@ -67,6 +67,7 @@ class BankingService(Protocol):
         idempotency_key: str,
         *,
         channel: str = "",
+        signals: Sequence[str] = (),
     ) -> Receipt: ...
 
     def pay_payee(
@@ -78,6 +79,7 @@ class BankingService(Protocol):
         idempotency_key: str,
         *,
         channel: str = "",
+        signals: Sequence[str] = (),
     ) -> Receipt: ...
 
     def find_payment(self, customer_id: int, idempotency_key: str) -> Receipt | None: ...

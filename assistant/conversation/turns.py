@@ -359,6 +359,7 @@ class TurnHandler:
             return self._failed(conversation, turn, confirmed)
         self.readbacks.settle(conversation.id)
         changing = False
+        person_offered = False
         for reply in replies:
             custom = reply.get("custom") or {}
             self._record_readback(conversation, verified_id, custom.get(PAYLOAD_KEY))
@@ -376,6 +377,8 @@ class TurnHandler:
                 turn.conference = dict(custom["conference"])
             if isinstance(custom.get("keypad"), str):
                 turn.keypad = custom["keypad"]
+            if custom.get("offer") == "person":
+                person_offered = True
             if reply.get("text"):
                 turn.messages.append({"text": reply["text"], "buttons": reply.get("buttons") or []})
         if changing:
@@ -383,7 +386,10 @@ class TurnHandler:
             self.conversations.start_pin_change(conversation.id)
             turn.awaiting_pin = True
             return turn
-        if verified_id is not None and self._is_pause(conversation, replies, turn):
+        if person_offered and verified_id is not None and self.offers is not None:
+            # A scam warning asked "a person now?": the next plain yes hands over.
+            self.offers.offer_person(conversation.id)
+        elif verified_id is not None and self._is_pause(conversation, replies, turn):
             self._at_pause(conversation, verified_id, turn)
         if turn.awaiting_pin:
             # No PIN prompt when no PIN could be tried now: the PIN is locked or held (the
@@ -489,6 +495,9 @@ class TurnHandler:
         if spoken is None:
             return None
         turn.messages.extend(s.as_message() for s in spoken)
+        if any(s.handoff for s in spoken):
+            turn.handoff = True
+            return turn
         if not self.readbacks.is_waiting(conversation.id):
             self._at_pause(conversation, customer_id, turn)
         return turn

@@ -28,6 +28,8 @@ from assistant.worker.wiring import build_worker
 from family import portal
 from family.links.service import FamilyLinks
 from fraud.broadcasts.service import Broadcasts
+from fraud.cooling_off import CoolingOff
+from fraud.interventions import Interventions
 from fraud.interventions_view import InterventionReview
 from voice import sms_routes, voice_routes
 
@@ -75,6 +77,11 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.state.broadcasts = Broadcasts(sessions, settings, wake=app.state.worker.deliver_soon)
     # Scam interventions as staff review them (the admin console).
     app.state.intervention_review = InterventionReview(sessions)
+    # Scam intervention: a paused payment's helpers told, CANCEL by text, the scam it names.
+    app.state.cooling_off = CoolingOff(
+        sessions, settings, app.state.banking, wake=app.state.worker.deliver_soon
+    )
+    app.state.interventions = Interventions(sessions)
     app.state.turns = TurnHandler(
         settings,
         rasa,

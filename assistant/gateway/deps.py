@@ -23,6 +23,8 @@ from assistant.preferences import PreferenceService
 from assistant.settings import Settings
 from family.links.service import FamilyLinks
 from fraud.broadcasts.service import Broadcasts
+from fraud.cooling_off import CoolingOff
+from fraud.interventions import Interventions
 
 
 def get_settings(request: Request) -> Settings:
@@ -72,6 +74,16 @@ def get_broadcasts(request: Request) -> Broadcasts:
     return request.app.state.broadcasts
 
 
+def get_cooling_off(request: Request) -> CoolingOff:
+    """A scam's cooling-off: helpers alerted, the SMS CANCEL."""
+    return request.app.state.cooling_off
+
+
+def get_interventions(request: Request) -> Interventions:
+    """Which scam a paused payment was paused for."""
+    return request.app.state.interventions
+
+
 def get_transport(request: Request) -> Callable[[], OutboundTransport]:
     """The outbound transport, built on first use (``transport()``): a route that sends
     nothing never starts it."""
@@ -90,3 +102,5 @@ Transport = Annotated[Callable[[], OutboundTransport], Depends(get_transport)]
 CustomerPreferences = Annotated[PreferenceService, Depends(get_preferences)]
 Family = Annotated[FamilyLinks, Depends(get_family)]
 Warnings = Annotated[Broadcasts, Depends(get_broadcasts)]
+Cooling = Annotated[CoolingOff, Depends(get_cooling_off)]
+ScamRecords = Annotated[Interventions, Depends(get_interventions)]

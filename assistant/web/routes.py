@@ -20,9 +20,11 @@ from assistant.conversations import ConversationStore
 from assistant.gateway.deps import (
     Banking,
     Conversations,
+    Cooling,
     CustomerPreferences,
     Family,
     Identity,
+    ScamRecords,
     Turns,
 )
 from assistant.money import format_money
@@ -311,6 +313,7 @@ def _flow_routes(flow: Flow) -> None:
     def confirm(
         banking: Banking,
         family: Family,
+        cooling: Cooling,
         page: Page = Depends(signed_in_csrf_page),
         payment_key: str = Form(""),
     ) -> Response:
@@ -341,10 +344,15 @@ def _flow_routes(flow: Flow) -> None:
         draft.finish(payment, payment_key, receipt)
         if receipt.held:
             family.announce_holds(customer_id=page.customer_id)  # its approvers texted now
+            cooling.alert_helpers(customer_id=page.customer_id)  # a scam's pause: helpers told
         return page.redirect(f"{flow.path}/done/{receipt.reference}")
 
     def done_page(
-        reference: str, banking: Banking, family: Family, page: Page = Depends(signed_in_page)
+        reference: str,
+        banking: Banking,
+        family: Family,
+        scams: ScamRecords,
+        page: Page = Depends(signed_in_page),
     ) -> Response:
         """The receipt of a payment made in this session; for one that waits, what it waits
         for (or, later, how it ended), never "sent"."""
@@ -357,6 +365,7 @@ def _flow_routes(flow: Flow) -> None:
             if hold is None:
                 return not_found(page)
             held = holds.story(page, hold, holds.approvers(family, page.customer_id))
+            held["warning"] = holds.scam_warning(page, scams, hold)
         title = flow.done_title
         if held is not None and held["status"] != "released":
             title = holds.WAITING_TITLE if held["waiting"] else holds.NOT_SENT_TITLE

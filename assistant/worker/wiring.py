@@ -18,6 +18,7 @@ from assistant.worker.app import DueJob, Worker
 from family.links.service import FamilyLinks
 from fraud.account_watch import AccountWatch
 from fraud.broadcasts.service import Broadcasts
+from fraud.cooling_off import CoolingOff
 
 
 def due_jobs(
@@ -28,8 +29,13 @@ def due_jobs(
     banking = banking_service(sessions, settings)
     family = FamilyLinks(sessions, settings, wake=wake, banking=banking)
     broadcasts = Broadcasts(sessions, settings, wake=wake)
+    cooling = CoolingOff(sessions, settings, banking, wake=wake)
     return [
-        banking.expire_due_holds,  # a co-sign nobody gave in time expires the payment
+        cooling.send_notices,  # a scam's cooling-off ending soon: the customer texted first
+        cooling.alert_helpers,  # each helper who receives alerts texted once per paused payment
+        # A co-sign nobody gave in time expires the payment; a cooling-off whose notice went
+        # out releases it.
+        banking.expire_due_holds,
         family.expire_due_invitations,  # invitations past 72 hours, acceptances never confirmed
         family.announce_holds,  # each approver texted once about each payment waiting
         family.tell_hold_outcomes,  # a customer who prefers texts told how a hold ended
