@@ -163,6 +163,21 @@ class Settings(BaseSettings):
     )
     broadcast_default_days: int = Field(14, description="How long a warning lasts by default.")
 
+    # The account watch (fraud/account_watch.py, DESIGN 8 "Monitoring"): every payment and
+    # security change is noticed to the customer on their own channel; unusual activity is
+    # also alerted to the helpers who receive alerts: a payment of ``watch_large_payment_minor``
+    # or more, ``watch_burst_payments`` payments within ``watch_burst_minutes``,
+    # ``watch_pin_failures`` wrong PINs within ``watch_pin_failure_minutes``, a frozen or lost
+    # card tried (at most one alert per card an hour). Events newer than
+    # ``watch_settle_seconds`` are read again at the next sweep (a transaction that committed
+    # late is never skipped; each event still acts once).
+    watch_large_payment_minor: int = 100000
+    watch_burst_payments: int = 3
+    watch_burst_minutes: int = 60
+    watch_pin_failures: int = 3
+    watch_pin_failure_minutes: int = 10
+    watch_settle_seconds: float = 60.0
+
     class Config:
         env_prefix = "ASSISTANT_"
 

@@ -16,6 +16,7 @@ from assistant.db import session_factory
 from assistant.settings import Settings, get_settings
 from assistant.worker.app import DueJob, Worker
 from family.links.service import FamilyLinks
+from fraud.account_watch import AccountWatch
 from fraud.broadcasts.service import Broadcasts
 
 
@@ -33,6 +34,7 @@ def due_jobs(
         family.announce_holds,  # each approver texted once about each payment waiting
         family.tell_hold_outcomes,  # a customer who prefers texts told how a hold ended
         broadcasts.fan_out_due,  # published scam warnings: each customer's text or call queued
+        AccountWatch(sessions, settings, wake).scan,  # notices and unusual-activity alerts
     ]
 
 
