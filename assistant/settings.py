@@ -135,6 +135,17 @@ class Settings(BaseSettings):
     helper_codes_per_address_per_hour: int = 10
     helper_code_failures_per_address_per_hour: int = 20
 
+    # The staff admin console (assistant/admin, DESIGN.md section 8). A staff sign-in is refused,
+    # without checking the password, after ``staff_sign_in_failures_per_user`` failed sign-ins
+    # for one username (known or not: the answer never tells which) or
+    # ``staff_sign_in_failures_per_address`` from one client address, within
+    # ``staff_sign_in_window_minutes``. A warning's status page asks for its progress every
+    # ``admin_status_poll_seconds`` (with JavaScript; without it, a refresh link).
+    staff_sign_in_failures_per_user: int = 5
+    staff_sign_in_failures_per_address: int = 20
+    staff_sign_in_window_minutes: int = 15
+    admin_status_poll_seconds: float = 3.0
+
     # The worker (assistant/worker): background jobs on huey, its own process. ``queue_url`` ""
     # keeps the queue in SQLite at ``home/queue.db`` (one machine); ``redis://...`` puts it on
     # Redis, shared by several consumers on several machines. Each running worker beats every
@@ -151,18 +162,6 @@ class Settings(BaseSettings):
     outbox_backoff_seconds: float = 5.0
     outbox_lease_seconds: float = 120.0
 
-    # Warning broadcasts (fraud/broadcasts). Publishing fans a warning out to its audience in
-    # customer-id order, ``broadcast_batch_size`` customers per transaction (short ones: on
-    # SQLite a fan-out never holds the write lock against customers' payments for long), for
-    # at most ``broadcast_fanout_seconds`` per sweep of the worker (the next sweep goes on
-    # from where it stopped). A warning written without an expiry lasts
-    # ``broadcast_default_days``.
-    broadcast_batch_size: int = Field(200, description="Customers per fan-out transaction.")
-    broadcast_fanout_seconds: float = Field(
-        45.0, description="The longest one sweep spends fanning warnings out."
-    )
-    broadcast_default_days: int = Field(14, description="How long a warning lasts by default.")
-
     # The account watch (fraud/account_watch.py, DESIGN 8 "Monitoring"): every payment and
     # security change is noticed to the customer on their own channel; unusual activity is
     # also alerted to the helpers who receive alerts: a payment of ``watch_large_payment_minor``
@@ -177,6 +176,17 @@ class Settings(BaseSettings):
     watch_pin_failures: int = 3
     watch_pin_failure_minutes: int = 10
     watch_settle_seconds: float = 60.0
+    # Warning broadcasts (fraud/broadcasts). Publishing fans a warning out to its audience in
+    # customer-id order, ``broadcast_batch_size`` customers per transaction (short ones: on
+    # SQLite a fan-out never holds the write lock against customers' payments for long), for
+    # at most ``broadcast_fanout_seconds`` per sweep of the worker (the next sweep goes on
+    # from where it stopped). A warning written without an expiry lasts
+    # ``broadcast_default_days``.
+    broadcast_batch_size: int = Field(200, description="Customers per fan-out transaction.")
+    broadcast_fanout_seconds: float = Field(
+        45.0, description="The longest one sweep spends fanning warnings out."
+    )
+    broadcast_default_days: int = Field(14, description="How long a warning lasts by default.")
 
     class Config:
         env_prefix = "ASSISTANT_"

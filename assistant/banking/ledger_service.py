@@ -715,6 +715,57 @@ class LedgerBankingService:
             hold.outcome_told = actor == f"customer:{customer_id}"
             return self._outcome(session, holds.CANCELLED, hold, conditions)
 
+    def release_hold(
+        self, hold_id: int, actor: str, note: str = "", now: datetime | None = None
+    ) -> HoldOutcome:
+        """A member of staff releases a held payment on their word (``actor``
+        "staff:<username>", audited): every condition still open is met by them and the money
+        moves once, with the original idempotency key, under the hold's row lock. A condition
+        past its deadline is settled by time first (a co-sign nobody answered in time has
+        expired the payment). A hold that has ended answers "already" and changes nothing;
+        raises ``UnknownHold`` when there is no such hold."""
+        if not actor.startswith("staff:"):
+            raise ValueError("only a member of staff releases a held payment")
+        now = now or utcnow()
+        with self._tx() as session:
+            hold = holds.lock(session, hold_id)
+            if hold is None:
+                raise UnknownHold(f"no held payment {hold_id}")
+            conditions = holds.conditions_of(session, hold_id)
+            if hold.status != holds.HELD:
+                return self._outcome(session, "already", hold, conditions)
+            holds.settle_due(conditions, now)
+            if not any(c.status == holds.EXPIRED for c in conditions):
+                for condition in conditions:
+                    if condition.status != holds.PENDING:
+                        continue
+                    holds.decide(condition, True, actor, note, now)
+                    add_audit(
+                        session,
+                        actor,
+                        "hold_condition_met",
+                        hold.customer_id,
+                        {
+                            "reference": hold.reference,
+                            "kind": condition.kind,
+                            "released_by_staff": True,
+                            "note": note[:500],
+                        },
+                    )
+            result = holds.conclude(session, hold, conditions, actor, now)
+            return self._outcome(session, result, hold, conditions)
+
+    def waiting_holds(self, limit: int = 100) -> list[HeldPaymentView]:
+        """Every customer's held payments still waiting, oldest first (for staff)."""
+        with self._read() as session:
+            query = (
+                select(HeldPayment)
+                .where(HeldPayment.status == holds.HELD)
+                .order_by(HeldPayment.created_at, HeldPayment.id)
+                .limit(max(limit, 0))
+            )
+            return holds.views(session, list(session.execute(query).scalars()))
+
     def expire_due_holds(self, now: datetime | None = None) -> int:
         """Settle every condition whose deadline has come: a co-sign (or an agent's check) no
         one answered expires its payment, a cooling-off that ended is met (and releases the

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from assistant import web
+from assistant import admin, web
 from assistant.bank import banking_service
 from assistant.conversation.rasa_client import RasaClient
 from assistant.conversation.turns import TurnHandler
@@ -28,6 +28,7 @@ from assistant.worker.wiring import build_worker
 from family import portal
 from family.links.service import FamilyLinks
 from fraud.broadcasts.service import Broadcasts
+from fraud.interventions_view import InterventionReview
 from voice import sms_routes, voice_routes
 
 
@@ -72,6 +73,8 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     # Scam warnings: staff publish them (admin console, command line); conversations open
     # with them and the web pages show them.
     app.state.broadcasts = Broadcasts(sessions, settings, wake=app.state.worker.deliver_soon)
+    # Scam interventions as staff review them (the admin console).
+    app.state.intervention_review = InterventionReview(sessions)
     app.state.turns = TurnHandler(
         settings,
         rasa,
@@ -87,6 +90,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.include_router(sms_routes.router)
     web.install(app, sessions)  # the large-text web pages at /
     portal.install(app, sessions)  # the helper portal at /helper
+    admin.install(app, sessions)  # the staff admin console at /admin
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict:

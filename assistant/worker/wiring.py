@@ -33,8 +33,8 @@ def due_jobs(
         family.expire_due_invitations,  # invitations past 72 hours, acceptances never confirmed
         family.announce_holds,  # each approver texted once about each payment waiting
         family.tell_hold_outcomes,  # a customer who prefers texts told how a hold ended
-        broadcasts.fan_out_due,  # published scam warnings: each customer's text or call queued
         AccountWatch(sessions, settings, wake).scan,  # notices and unusual-activity alerts
+        broadcasts.fan_out_due,  # published scam warnings: each customer's text or call queued
     ]
 
 
