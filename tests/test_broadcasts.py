@@ -504,8 +504,9 @@ def test_an_expired_warnings_unsent_texts_are_cancelled(sessions: Any, tmp_path:
 
 
 def test_before_the_pin_only_warnings_for_everyone_are_current(
-    sessions: Any, tmp_path: Path
+    demo_sessions: Any, tmp_path: Path
 ) -> None:
+    sessions = demo_sessions
     broadcasts = service(sessions, tmp_path)
     ravi = customer_id(sessions, RAVI_PHONE)
     margaret = customer_id(sessions, MARGARET_PHONE)
@@ -533,8 +534,9 @@ def test_before_the_pin_only_warnings_for_everyone_are_current(
 
 
 def test_hearing_a_warning_cancels_the_text_not_sent_yet_and_it_is_not_heard_twice(
-    sessions: Any, tmp_path: Path
+    demo_sessions: Any, tmp_path: Path
 ) -> None:
+    sessions = demo_sessions
     broadcasts = service(sessions, tmp_path)
     ravi = customer_id(sessions, RAVI_PHONE)
     made = broadcasts.create(FRAUDOPS, draft(), now=NOW)
