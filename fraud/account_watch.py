@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Dict, List, Optional
 
+from num2words import num2words
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,7 +34,7 @@ from assistant.clock import bank_zone
 from assistant.db import utcnow
 from assistant.messaging import outbox
 from assistant.models import AuditEvent, Customer, JobCursor, Payee
-from assistant.money import Money, format_money
+from assistant.money import Money, format_money, money_in_words
 from assistant.settings import Settings
 from assistant.texts import language_of, text, when_words
 from family.links.alerts import alert_recipients
@@ -328,6 +329,14 @@ def _helper_name(session: Session, detail: Dict[str, Any]) -> str:
     return helper.name if helper is not None else ""
 
 
+def _digit_word(digit: str, language: str) -> str:
+    """A digit of a card ending, as it is spoken ("4" -> "four")."""
+    try:
+        return num2words(int(digit), lang=language)
+    except (NotImplementedError, ValueError):
+        return digit
+
+
 def _moment(value: Any) -> Optional[datetime]:
     """An ISO moment from an audit detail (None if it is not one)."""
     try:
@@ -344,7 +353,10 @@ def _words(
     out: Dict[str, Any] = {}
     for name, value in values.items():
         if isinstance(value, Money):
+            out[f"{name}_words"] = money_in_words(value, language)
             value = format_money(value, customer.locale)
+        elif name == "last4":
+            out["last4_words"] = " ".join(_digit_word(digit, language) for digit in str(value))
         elif isinstance(value, datetime):
             value = when_words(value, settings, channel, language, customer.locale)
         elif name == "state":

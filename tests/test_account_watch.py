@@ -75,7 +75,7 @@ def test_a_customer_who_prefers_the_phone_gets_a_call_kept_out_of_their_night(
     [notice] = outbox(demo_sessions, MARGARET_PHONE)
     assert notice.medium == "call"
     assert notice.time_zone == "America/New_York"  # the outbox defers it past quiet hours
-    assert "$20.00 was paid to Tom" in notice.body
+    assert "twenty dollars was paid to Tom" in notice.body  # said in words
     assert outbox(demo_sessions, LINDA_PHONE) == []  # an ordinary payment: no alert to Linda
 
 
@@ -90,7 +90,7 @@ def test_a_large_payment_is_alerted_to_the_customer_and_to_a_helper_who_receives
     settled_scan(watch)
     [to_margaret] = outbox(demo_sessions, MARGARET_PHONE)
     [to_linda] = outbox(demo_sessions, LINDA_PHONE)
-    assert "large payment of $1,000.00" in to_margaret.body
+    assert "large payment of one thousand dollars" in to_margaret.body
     assert "from Margaret's account to Tom" in to_linda.body
     assert to_linda.medium == "sms" and to_linda.purpose == "helper_alert"
     with demo_sessions() as session:
@@ -179,9 +179,10 @@ def test_a_frozen_card_tried_is_declined_recorded_and_alerted_once_an_hour(
     settled_scan(watch)
     [to_margaret] = outbox(demo_sessions, MARGARET_PHONE)
     [to_linda] = outbox(demo_sessions, LINDA_PHONE)
-    assert "Gift Card Store $250.00 with your card ending 4321, which is frozen" in (
+    assert "Gift Card Store two hundred fifty dollars with your card ending four three two one" in (
         to_margaret.body
     )
+    assert "which is frozen" in to_margaret.body
     assert "frozen card ending 4321 at Gift Card Store" in to_linda.body
 
 
