@@ -104,6 +104,18 @@ class Settings(BaseSettings):
     # waits this long for a helper's approval, then expires without moving money.
     hold_cosign_hours: float = Field(24, description="How long a payment waits for a co-sign.")
 
+    # Safety limits the customer sets (issue 10 item 5, assistant/banking/safety.py): a
+    # change that loosens a limit (a higher or no daily limit, the new-payee pause off, a
+    # higher or no co-sign amount) waits ``safety_loosen_hours`` before it counts; one that
+    # tightens counts at once. A payment that waits with a pause instead of moving (the first
+    # payment to a payee when the customer asked for a pause on new payees; a payment above
+    # the co-sign amount while no helper is left to approve it) waits
+    # ``safety_cooling_off_hours``.
+    safety_loosen_hours: float = Field(24, description="How long a loosened limit waits.")
+    safety_cooling_off_hours: float = Field(
+        24, description="How long a payment waits when a safety limit pauses it."
+    )
+
     # The large-text web interface (assistant/web). ``cookie_secure`` None means automatic:
     # Secure unless the public base URL is plain http:// (a local demo).
     cookie_secure: Optional[bool] = None

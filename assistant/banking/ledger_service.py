@@ -37,6 +37,7 @@ from assistant.banking.ledger import (
     lock_accounts,
     post,
 )
+from assistant.banking.limits import check_daily_limits
 from assistant.banking.payees import match_payees, words
 from assistant.banking.phones import normalize_phone
 from assistant.banking.views import (
@@ -430,7 +431,11 @@ class LedgerBankingService:
         *,
         channel: str = "",
     ) -> Receipt:
-        """Pay one of the customer's payees, or hold the payment if a rule says so."""
+        """Pay one of the customer's payees, or hold the payment if a rule says so.
+
+        Raises ``DailyLimitReached`` when it would pass the customer's own daily limit for
+        ``channel`` ("sms", "voice", "web"; "chat" counts as web; none or another: every
+        limit), with nothing moved (``assistant.banking.limits``)."""
         from_kind = normalize_kind(from_kind)
         _check_amount(amount)
         digest = fingerprint(
@@ -452,6 +457,8 @@ class LedgerBankingService:
                 return replay
             if amount.currency != source.currency:
                 raise InvalidAmount(f"{amount.currency} from a {source.currency} account")
+            # The customer's own daily limit for this channel: refused, nothing moves.
+            check_daily_limits(session, customer_id, channel, amount, utcnow(), self._zone)
             request = PaymentRequest(
                 customer_id, PAY_PAYEE, from_kind, amount, payee_id=payee.id, channel=channel
             )
@@ -484,6 +491,7 @@ class LedgerBankingService:
                     "currency": amount.currency,
                     "from": from_kind,
                     "payee_id": payee.id,
+                    "channel": (channel or "")[:16],
                 },
             )
             return Receipt(

@@ -11,7 +11,7 @@ from typing import Callable, List, Optional
 
 from sqlalchemy.orm import sessionmaker
 
-from assistant.bank import banking_service
+from assistant.bank import banking_service, safety_limits
 from assistant.db import session_factory
 from assistant.settings import Settings, get_settings
 from assistant.worker.app import DueJob, Worker
@@ -27,6 +27,7 @@ def due_jobs(
     family = FamilyLinks(sessions, settings, wake=wake, banking=banking)
     return [
         banking.expire_due_holds,  # a co-sign nobody gave in time expires the payment
+        safety_limits(sessions, settings).apply_due,  # loosened limits whose delay is over
         family.expire_due_invitations,  # invitations past 72 hours, acceptances never confirmed
         family.announce_holds,  # each approver texted once about each payment waiting
         family.tell_hold_outcomes,  # a customer who prefers texts told how a hold ended
