@@ -22,7 +22,7 @@ from actions.off_script import CONVERSATIONAL, latest_intent
 from actions.slots import HELD_SLOTS, HELPER_STEP
 from actions.verification import VerifiedAction
 from assistant.banking.errors import BankingError
-from assistant.banking.holds import COSIGN
+from assistant.banking.holds import COOLING_OFF, COSIGN
 from assistant.banking.views import HeldPaymentView, Receipt
 from assistant.settings import get_settings
 from assistant.texts import when_words
@@ -64,7 +64,10 @@ def say_held(
         for h in family().list_helpers(customer_id)
         if h.status == ACTIVE and APPROVE_PAYMENTS in h.permissions
     ]
-    if COSIGN not in receipt.hold_conditions or not approvers:
+    if receipt.hold_conditions == (COOLING_OFF,):
+        # A pause the customer's own safety limits set: it goes by itself at its end.
+        dispatcher.utter_message(response="utter_payment_held_pause", **deadline)
+    elif COSIGN not in receipt.hold_conditions or not approvers:
         dispatcher.utter_message(response="utter_payment_held_check", **deadline)
     elif len(approvers) == 1:
         dispatcher.utter_message(

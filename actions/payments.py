@@ -27,6 +27,7 @@ from actions.formatting import (
     names_list,
 )
 from actions.held_payments import say_held
+from actions.helper_forms import channel_of
 from actions.off_script import LeavesOtherRequestsAlone
 from actions.readback import (
     ReadBackFormValidation,
@@ -34,9 +35,10 @@ from actions.readback import (
     readbacks,
     use_confirmation,
 )
+from actions.safety_words import way_words
 from actions.slots import OWN_ACCOUNT_PREFIX, PAYMENT_SLOTS
 from actions.verification import require_verified
-from assistant.banking.errors import BankingError, InsufficientFunds
+from assistant.banking.errors import BankingError, DailyLimitReached, InsufficientFunds
 from assistant.money import Money
 from assistant.readbacks import PAYMENT, payment_key
 
@@ -66,6 +68,23 @@ def slot_money(tracker: Tracker) -> Optional[Money]:
     if not isinstance(value, dict):
         return None
     return Money(int(value["minor_units"]), value.get("currency", "USD"))
+
+
+def say_daily_limit(
+    dispatcher: CollectingDispatcher, tracker: Tracker, limit: DailyLimitReached
+) -> None:
+    """The customer's own daily limit for this way of paying stopped the payment."""
+    way = way_words(limit.limit_name, channel_of(tracker), catalogue_language(tracker))
+    if limit.limit.minor == 0:
+        dispatcher.utter_message(response="utter_payment_way_blocked", way=way)
+        return
+    locale = locale_of(tracker)
+    dispatcher.utter_message(
+        response="utter_payment_over_daily_limit",
+        way=way,
+        **money_values("limit", limit.limit, locale),
+        **money_values("left", limit.left, locale),
+    )
 
 
 class ActionStartPayment(Action):
@@ -354,14 +373,26 @@ class ActionSubmitPayment(Action):
         from_kind = tracker.get_slot("from_account")
         key = payment_key(tracker.sender_id, tracker.get_slot("payment_reference"))
         service = banking()
+        channel = channel_of(tracker)
         try:
             if recipient.startswith(OWN_ACCOUNT_PREFIX):
                 receipt = service.transfer_between_accounts(
-                    customer_id, from_kind, recipient[len(OWN_ACCOUNT_PREFIX) :], amount, key
+                    customer_id,
+                    from_kind,
+                    recipient[len(OWN_ACCOUNT_PREFIX) :],
+                    amount,
+                    key,
+                    channel=channel,
                 )
             else:
                 payee = service.resolve_payee(customer_id, recipient, kind=payee_kind(tracker))[0]
-                receipt = service.pay_payee(customer_id, from_kind, payee.id, amount, key)
+                receipt = service.pay_payee(
+                    customer_id, from_kind, payee.id, amount, key, channel=channel
+                )
+        except DailyLimitReached as limit:
+            readbacks().record_outcome(confirmation.id, {"status": "not_sent"})
+            say_daily_limit(dispatcher, tracker, limit)
+            return reset
         except InsufficientFunds:
             readbacks().record_outcome(confirmation.id, {"status": "not_sent"})
             account = service.get_account(customer_id, from_kind)
