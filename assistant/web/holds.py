@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from assistant.banking import HeldPaymentView, UnknownHold
-from assistant.banking.holds import COSIGN
+from assistant.banking.holds import COOLING_OFF, COSIGN
 from assistant.banking.service import BankingService
 from assistant.gateway.deps import Banking, Family
 from assistant.money import format_money
@@ -44,6 +44,9 @@ WAITING_FOR_SOME = N_(
     "says yes, or be cancelled if nobody answers by %(deadline)s."
 )
 WAITING_FOR_A_CHECK = N_("This payment is waiting for a check. It has not gone yet.")
+WAITING_FOR_A_PAUSE = N_(
+    "This payment waits until %(deadline)s, then goes by itself. You can cancel it before then."
+)
 KEPT_ASIDE = N_("Until then, %(amount)s is kept aside in your %(account)s account.")
 ENDED = {
     "released": N_("This payment was approved and has gone."),
@@ -96,6 +99,10 @@ def story(page: Page, hold: HeldPaymentView, names: List[str]) -> Dict[str, Any]
         else:
             helpers = format_list(names, style="or", locale=page.locale)
             sentence = page._(WAITING_FOR_SOME, helpers=helpers, deadline=deadline)
+    elif hold.pending == (COOLING_OFF,) and hold.deadline is not None:
+        # A pause the customer's own safety limits set: it goes by itself at its end.
+        deadline = deadline_words(hold.deadline, page.words, page.locale, page.settings.timezone)
+        sentence = page._(WAITING_FOR_A_PAUSE, deadline=deadline)
     else:
         sentence = page._(WAITING_FOR_A_CHECK)
     return {
