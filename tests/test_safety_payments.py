@@ -335,3 +335,43 @@ def test_a_lower_cosign_amount_counts_at_once(bank, safety, margaret_id, payees)
     _limit(safety, margaret_id, COSIGN_ABOVE, 5000)
     receipt = bank.pay_payee(margaret_id, "checking", payees["Tom"], Money(6000), "low")
     assert receipt.held and receipt.hold_conditions == (COSIGN,)
+
+
+def test_two_approvers_removed_at_the_same_moment_keep_the_cosign_amount(
+    family, demo_sessions, margaret_id, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each removal asks whether an approver is left; both ask at the same moment when they
+    can (PostgreSQL), and must still see each other's removal."""
+    import threading
+
+    import family.links.cosign as cosign
+
+    sam = family.helper_of(margaret_id, "Sam")
+    family.links.set_permission(margaret_id, sam.accepted.link_id, APPROVE_PAYMENTS, True)
+    links = [h.link_id for h in family.links.list_helpers(margaret_id)]
+    assert len(links) == 2
+    together = threading.Barrier(2)
+    asked = cosign.has_approver
+
+    def at_the_same_moment(session, customer_id: int) -> bool:  # noqa: ANN001
+        try:
+            together.wait(timeout=2)
+        except threading.BrokenBarrierError:
+            pass  # the other one waits for this one's commit: it cannot be here now
+        return asked(session, customer_id)
+
+    monkeypatch.setattr(cosign, "has_approver", at_the_same_moment)
+    start = threading.Barrier(2)
+    results: list = [None, None]
+
+    def remove(i: int) -> None:
+        start.wait()
+        results[i] = family.links.remove_helper(margaret_id, links[i], "voice")
+
+    threads = [threading.Thread(target=remove, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert results == [True, True]
+    assert _waiting_cosign(demo_sessions, margaret_id) == [(None, "pending")]

@@ -113,7 +113,7 @@ def _pending_view(change: SafetyLimitChange) -> PendingLimit:
     )
 
 
-def _lock_customer(session: Session, customer_id: int) -> Customer:
+def lock_customer(session: Session, customer_id: int) -> Customer:
     """The customer's row, locked as the payment path locks it (PostgreSQL FOR NO KEY
     UPDATE): a change to a limit and a payment it limits run one after the other."""
     customer = session.execute(
@@ -235,7 +235,7 @@ def keep_for_delay(
     """The limit stops ``hours`` from now instead of at once (the co-sign amount when the
     last helper who may approve goes): a waiting change to no limit, unless the limit is
     already off or a change to no limit already waits. None when nothing was recorded."""
-    _lock_customer(session, customer_id)
+    lock_customer(session, customer_id)
     if in_effect(session, customer_id, now).value(name) in (None, False):
         return None
     off = stored(name, None)
@@ -317,7 +317,7 @@ class SafetyLimits:
         now = now or utcnow()
         value = normalise(name, value)
         with self._tx() as session:
-            customer = _lock_customer(session, customer_id)
+            customer = lock_customer(session, customer_id)
             _settle_due(session, customer_id, now)  # reloads the row with them applied
             waiting = bool(waiting_changes(session, customer_id, now, name))
             decided = self._decide(row_limits(customer), name, value, now, waiting)
@@ -367,8 +367,12 @@ class SafetyLimits:
             try:
                 with self._tx() as session:
                     change = session.get(SafetyLimitChange, change_id)
-                    if change is not None and change.state == PENDING:
-                        applied += _apply(session, change, now)
+                    if change is None or change.state != PENDING:
+                        continue
+                    # The customer's row first, as a change and a payment lock it: no
+                    # deadlock with a change to the same limit at this moment.
+                    lock_customer(session, change.customer_id)
+                    applied += _apply(session, change, now)
             except Exception:  # one bad row must not keep the others waiting
                 log.exception("could not apply safety limit change %s", change_id)
         if applied:

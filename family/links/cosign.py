@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from assistant.banking.holds import COOLING_OFF, COSIGN, PAY_PAYEE, ConditionSpec, PaymentRequest
 from assistant.banking.limits import COSIGN_ABOVE, in_effect, waiting_changes
-from assistant.banking.safety import keep_for_delay
+from assistant.banking.safety import keep_for_delay, lock_customer
 from family.links.models import HelperLink
 from family.links.permissions import APPROVE_PAYMENTS
 
@@ -85,6 +85,9 @@ def keep_cosign_for_delay(
     the co-sign amount stays for ``hours`` and then ends (a waiting change to none, by the
     system, for NO_APPROVER). True when that was recorded."""
     session.flush()
+    # The customer's row first: two approvers removed at the same moment then see each
+    # other's removal, so the second one keeps the co-sign amount.
+    lock_customer(session, customer_id)
     if has_approver(session, customer_id):
         return False
     kept = keep_for_delay(
