@@ -1,5 +1,5 @@
-"""What every action needs: the banking, safety-limit and family-helper services and who is on
-the other end.
+"""What every action needs: the banking, safety-limit, family-helper and scam-warning services
+and who is on the other end.
 
 Actions never touch tables: they call the services. The conversation record (kept by the
 gateway) says who the caller claims to be and whether they gave their PIN in this conversation.
@@ -17,7 +17,11 @@ from assistant.banking.safety import SafetyLimits
 from assistant.banking.service import BankingService
 from assistant.conversations import ConversationStore
 from assistant.db import session_factory
+from assistant.settings import get_settings
 from family.links.service import FamilyLinks
+from fraud.broadcasts.service import Broadcasts
+from fraud.cooling_off import CoolingOff
+from fraud.interventions import Interventions
 
 
 @lru_cache
@@ -41,12 +45,19 @@ def hand_texts_to(wake: Optional[Callable[[int], None]]) -> None:
     global _wake
     _wake = wake
     family.cache_clear()
+    cooling_off.cache_clear()
 
 
 @lru_cache
 def family() -> FamilyLinks:
     """The family-helper services; their texts go into the outbox, which the worker sends."""
     return FamilyLinks(session_factory(), wake=_wake, banking=banking())
+
+
+@lru_cache
+def broadcasts() -> Broadcasts:
+    """The scam warnings fraud-operations staff published."""
+    return Broadcasts(session_factory(), get_settings())
 
 
 @lru_cache
@@ -63,3 +74,15 @@ def claimed_customer_id(tracker: Tracker) -> Optional[int]:
 def verified_customer_id(tracker: Tracker) -> Optional[int]:
     """The customer who gave the right PIN in this conversation, if still within its time."""
     return conversations().verified_customer_id(tracker.sender_id)
+
+
+@lru_cache
+def interventions() -> Interventions:
+    """Which scam a held payment was paused for (read only)."""
+    return Interventions(session_factory())
+
+
+@lru_cache
+def cooling_off() -> CoolingOff:
+    """The scam cooling-off's texts (helpers alerted once per paused payment)."""
+    return CoolingOff(session_factory(), get_settings(), banking(), wake=_wake)

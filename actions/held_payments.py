@@ -14,7 +14,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.context import banking, family, verified_customer_id
+from actions.context import banking, cooling_off, family, interventions, verified_customer_id
 from actions.entities import entity_value
 from actions.formatting import catalogue_language, locale_of, money_values, names_list
 from actions.helper_forms import HelperFormValidation, channel_of, yes_or_no
@@ -56,18 +56,34 @@ def say_held(
     dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int, receipt: Receipt
 ) -> None:
     """The payment waits: for whom, until when, and that it can be cancelled. Never "sent".
-    Its approvers are texted now (the worker's sweep would, within a minute)."""
+    Its approvers are texted now (the worker's sweep would, within a minute). Paused as a
+    possible scam: the warning that names the scam first, then a person now, and the helpers
+    who receive alerts are texted."""
     family().announce_holds(customer_id=customer_id)
     deadline = deadline_values(receipt.hold_deadline, tracker)
+    from actions.scam_signals import warning_words
+
+    intervention = interventions().for_hold(customer_id, receipt.reference)
+    if COOLING_OFF in receipt.hold_conditions:
+        cooling_off().alert_helpers(customer_id=customer_id)
+        scam = intervention.scam if intervention is not None else ""
+        dispatcher.utter_message(
+            response="utter_scam_held",
+            warning=warning_words(scam or "unusual_payment", tracker),
+            recipient=receipt.to_description,
+            **money_values("amount", receipt.amount, locale_of(tracker)),
+            **deadline,
+        )
+        return
+    if intervention is not None:  # waits for a helper, and looked like a scam too
+        warning = warning_words(intervention.scam, tracker)
+        dispatcher.utter_message(response="utter_scam_warned", warning=warning)
     approvers = [
         h
         for h in family().list_helpers(customer_id)
         if h.status == ACTIVE and APPROVE_PAYMENTS in h.permissions
     ]
-    if receipt.hold_conditions == (COOLING_OFF,):
-        # A pause the customer's own safety limits set: it goes by itself at its end.
-        dispatcher.utter_message(response="utter_payment_held_pause", **deadline)
-    elif COSIGN not in receipt.hold_conditions or not approvers:
+    if COSIGN not in receipt.hold_conditions or not approvers:
         dispatcher.utter_message(response="utter_payment_held_check", **deadline)
     elif len(approvers) == 1:
         dispatcher.utter_message(

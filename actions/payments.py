@@ -36,6 +36,7 @@ from actions.readback import (
     use_confirmation,
 )
 from actions.safety_words import way_words
+from actions.scam_signals import cleared, heard, say_warned
 from actions.slots import OWN_ACCOUNT_PREFIX, PAYMENT_SLOTS
 from actions.verification import require_verified
 from assistant.banking.errors import BankingError, DailyLimitReached, InsufficientFunds
@@ -357,6 +358,8 @@ class ActionSubmitPayment(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
+        # The scam signals heard are kept while the customer may ask again (a warning that
+        # stopped a payment is remembered); they are forgotten once a payment went or waits.
         reset = [SlotSet(name, None) for name in PAYMENT_SLOTS]
         customer_id = verified_customer_id(tracker)
         amount = slot_money(tracker)
@@ -373,7 +376,8 @@ class ActionSubmitPayment(Action):
         from_kind = tracker.get_slot("from_account")
         key = payment_key(tracker.sender_id, tracker.get_slot("payment_reference"))
         service = banking()
-        channel = channel_of(tracker)
+        asked = {"channel": channel_of(tracker), "signals": heard(tracker)}
+        payee_id = None
         try:
             if recipient.startswith(OWN_ACCOUNT_PREFIX):
                 receipt = service.transfer_between_accounts(
@@ -382,13 +386,12 @@ class ActionSubmitPayment(Action):
                     recipient[len(OWN_ACCOUNT_PREFIX) :],
                     amount,
                     key,
-                    channel=channel,
+                    **asked,
                 )
             else:
                 payee = service.resolve_payee(customer_id, recipient, kind=payee_kind(tracker))[0]
-                receipt = service.pay_payee(
-                    customer_id, from_kind, payee.id, amount, key, channel=channel
-                )
+                payee_id = payee.id
+                receipt = service.pay_payee(customer_id, from_kind, payee.id, amount, key, **asked)
         except DailyLimitReached as limit:
             readbacks().record_outcome(confirmation.id, {"status": "not_sent"})
             say_daily_limit(dispatcher, tracker, limit)
@@ -413,9 +416,9 @@ class ActionSubmitPayment(Action):
             {"status": "held" if receipt.held else "sent", "reference": receipt.reference},
         )
         if receipt.held:
-            # It waits (for a helper's yes, say): never "sent" until it is.
+            # It waits (for a helper's yes, or a scam's cooling-off): never "sent" until it is.
             say_held(dispatcher, tracker, customer_id, receipt)
-            return reset
+            return reset + cleared()
         locale, language = locale_of(tracker), catalogue_language(tracker)
         dispatcher.utter_message(
             response="utter_transfer_done" if own_account(recipient) else "utter_payment_done",
@@ -425,4 +428,6 @@ class ActionSubmitPayment(Action):
             **money_values("amount", receipt.amount, locale),
             **money_values("balance", receipt.from_account.balance, locale),
         )
-        return reset
+        if not receipt.replayed:
+            say_warned(dispatcher, tracker, customer_id, payee_id, amount.minor)
+        return reset + cleared()

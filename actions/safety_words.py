@@ -99,7 +99,7 @@ def slot_value(name: str, value: int | bool | None) -> str:
 
 
 def _hours() -> str:
-    hours = get_settings().safety_cooling_off_hours
+    hours = get_settings().scam_cooling_off_hours
     return str(int(hours)) if float(hours).is_integer() else str(hours)
 
 

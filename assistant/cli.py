@@ -251,6 +251,39 @@ def sms(sender_number: str, url: str | None) -> None:
                 inbox.stop()
 
 
+@main.command("card-attempt")
+@click.option("--phone", required=True, help="The card holder's number (E.164).")
+@click.option("--last4", required=True, help="The last four digits of the card.")
+@click.option("--merchant", default="Online Store", show_default=True, help="The shop.")
+@click.option("--amount", required=True, help="The amount, e.g. 49.99.")
+@click.option("--key", default=None, help="The network's request key (default: a new one).")
+def card_attempt(phone: str, last4: str, merchant: str, amount: str, key: str | None) -> None:
+    """Demo card network: ask the bank to authorise a card purchase (a frozen or lost card is
+    declined and recorded, and the customer and their helpers are alerted)."""
+    import secrets
+
+    from assistant.banking.card_auth import CardAuthoriser
+    from assistant.banking.phones import normalize_phone
+    from assistant.db import session_factory
+    from assistant.money import Money
+
+    settings = get_settings()
+    try:
+        money = Money.from_decimal_str(amount, settings.currency)
+    except ValueError:
+        raise click.ClickException(f"not an amount: {amount!r}") from None
+    if money.minor <= 0:
+        raise click.ClickException("the amount must be more than zero")
+    answer = CardAuthoriser(session_factory(settings.bank_database_url)).authorise(
+        request_key=key or secrets.token_hex(8),
+        phone=normalize_phone(phone),
+        last4=last4,
+        merchant=merchant,
+        amount=money,
+    )
+    click.echo(f"{answer.decision}{' (' + answer.reason + ')' if answer.reason else ''}")
+
+
 class _Inbox(threading.Thread):
     """Shows, as they arrive, the texts the bank sends this number through the demo's loopback
     Twilio (invitation and sign-in codes, approvals, alerts): the phone's own inbox."""
@@ -319,6 +352,14 @@ def _read_line(interactive: bool, secret: bool, prompt: str = "you: ") -> str | 
     except EOFError:
         return None
 
+
+def _add_commands() -> None:
+    from assistant.broadcast_cli import broadcast
+
+    main.add_command(broadcast)
+
+
+_add_commands()
 
 if __name__ == "__main__":
     main()

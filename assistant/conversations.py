@@ -233,6 +233,22 @@ class ConversationStore:
             conversation.offer = offer
             conversation.offers_made = made
 
+    def note(self, conversation_id: str, mark: str) -> bool:
+        """Remember ``mark`` ("warnings:open") among what was said or done here, without
+        asking anything; True only for the call that added it (the row is locked, so of two
+        turns at once one adds it)."""
+        with self._sessions() as session, session.begin():
+            conversation = session.execute(
+                select(Conversation).where(Conversation.id == conversation_id).with_for_update()
+            ).scalar_one_or_none()
+            if conversation is None:
+                raise KeyError(conversation_id)
+            made = list(conversation.offers_made or [])
+            if mark in made:
+                return False
+            conversation.offers_made = [*made, mark]
+            return True
+
     def end_offer(self, conversation_id: str) -> str | None:
         """The offer waiting for an answer (None if none), no longer waiting."""
         with self._sessions() as session, session.begin():

@@ -28,7 +28,7 @@ from assistant.banking.audit import add_audit
 from assistant.banking.errors import CustomerNotFound
 from assistant.db import read_only
 from assistant.models import Customer, StaffUser, UnknownPinSubject, utcnow
-from assistant.pin_throttle import PinThrottle, source_keys
+from assistant.pin_throttle import Limit, PinThrottle, count_event, events_in_window, source_keys
 from assistant.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -125,7 +125,25 @@ def pin_sources(channel: str, phone: str | None = None, address: str | None = No
 class StaffView:
     id: int
     username: str
-    role: str  # agent | admin
+    role: str  # agent | fraud | admin
+
+    @property
+    def actor(self) -> str:
+        """Who the audit log says did it: "staff:<username>"."""
+        return f"staff:{self.username}"
+
+
+# Counter kind of failed staff sign-ins in the shared throttle table (assistant.pin_throttle).
+STAFF_SIGN_IN_FAILURES = "staff_failures"
+
+
+@dataclass(frozen=True)
+class StaffSignIn:
+    """A staff sign-in: ``staff`` when it worked; ``throttled`` when the username or the client
+    address failed too often lately and no password was checked."""
+
+    staff: StaffView | None
+    throttled: bool = False
 
 
 class IdentityService:
@@ -142,6 +160,7 @@ class IdentityService:
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         settings = settings or get_settings()
+        self._settings = settings
         self._sessions = session_factory
         self._readers = read_only(session_factory)
         self.max_attempts = max_attempts or settings.pin_max_attempts
@@ -489,3 +508,56 @@ class IdentityService:
                 log.info("staff login failed: %s", user.username)
                 return None
             return StaffView(user.id, user.username, user.role)
+
+    def staff_member(self, staff_id: int) -> StaffView | None:
+        """The staff user as they are now (a console asks on every request), or None."""
+        with self._readers() as session:
+            user = session.get(StaffUser, staff_id)
+            return StaffView(user.id, user.username, user.role) if user is not None else None
+
+    def sign_in_staff(
+        self, username: str, password: str, client_address: str, channel: str = "admin"
+    ) -> StaffSignIn:
+        """A staff sign-in by username and password, throttled and audited.
+
+        A wrong password and an unknown username get the same answer, one argon2 check and the
+        same count against the username and the client address; past either limit
+        (``staff_sign_in_failures_per_user``, ``..._per_address``) nothing is checked.
+        """
+        settings = self._settings
+        now = self._now()
+        username = (username or "").strip()[:64]
+        window = timedelta(minutes=settings.staff_sign_in_window_minutes)
+        counters = (
+            (
+                f"staff_user:{username}",
+                Limit(STAFF_SIGN_IN_FAILURES, window, settings.staff_sign_in_failures_per_user),
+            ),
+            (
+                f"staff_address:{client_address or 'unknown'}",
+                Limit(STAFF_SIGN_IN_FAILURES, window, settings.staff_sign_in_failures_per_address),
+            ),
+        )
+        context = {"channel": channel, "address": client_address}
+        with self._sessions() as session, session.begin():
+            if any(events_in_window(session, k, limit, now) >= limit.most for k, limit in counters):
+                add_audit(session, "system", "staff_sign_in_throttled", None, context)
+                log.warning("staff sign-in refused: too many failures (%s)", channel)
+                return StaffSignIn(None, throttled=True)
+            user = session.execute(
+                select(StaffUser).where(StaffUser.username == username)
+            ).scalar_one_or_none()
+            matched = check_password(user.password_hash if user else _DUMMY_HASH, password)
+            if user is None or not matched:
+                for key, limit in counters:
+                    count_event(session, key, limit, now)
+                known = {"username": username} if user is not None else {"username_known": False}
+                add_audit(session, "system", "staff_sign_in_failed", None, {**context, **known})
+                log.info("staff sign-in failed (%s)", channel)
+                return StaffSignIn(None)
+            staff = StaffView(user.id, user.username, user.role)
+            add_audit(
+                session, staff.actor, "staff_signed_in", None, {**context, "role": staff.role}
+            )
+        log.info("staff sign-in: %s (%s)", staff.username, channel)
+        return StaffSignIn(staff)

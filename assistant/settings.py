@@ -105,15 +105,53 @@ class Settings(BaseSettings):
     hold_cosign_hours: float = Field(24, description="How long a payment waits for a co-sign.")
 
     # Safety limits the customer sets (issue 10 item 5, assistant/banking/safety.py): a
-    # change that loosens a limit (a higher or no daily limit, the new-payee pause off, a
-    # higher or no co-sign amount) waits ``safety_loosen_hours`` before it counts; one that
-    # tightens counts at once. A payment that waits with a pause instead of moving (the first
-    # payment to a payee when the customer asked for a pause on new payees; a payment above
-    # the co-sign amount while no helper is left to approve it) waits
-    # ``safety_cooling_off_hours``.
+    # change that loosens a limit (a higher or no daily limit, the cooling-off on new payees
+    # off, a higher or no co-sign amount) waits ``safety_loosen_hours`` before it counts; one
+    # that tightens counts at once. A payment above the co-sign amount while no helper is
+    # left to approve it (the last one went less than ``safety_loosen_hours`` ago) waits a
+    # cooling-off of ``scam_cooling_off_hours`` instead, as does a first payment to a payee
+    # for a customer who asked for that (fraud/scam_rule.py).
     safety_loosen_hours: float = Field(24, description="How long a loosened limit waits.")
-    safety_cooling_off_hours: float = Field(
-        24, description="How long a payment waits when a safety limit pauses it."
+
+    # Scam intervention (issue 10 item 3, fraud/scam_rule.py). A payment to a payee waits in a
+    # cooling-off of ``scam_cooling_off_hours`` instead of moving when: it is the first to a
+    # payee and above ``scam_new_payee_above_minor`` (or at all, for a customer who asked for
+    # a cooling-off on every new payee); the customer's words carried a scam signal and it is
+    # above ``scam_word_floor_minor``; or it makes ``scam_rapid_count`` payments within
+    # ``scam_rapid_minutes``. Told but not held (unless ``scam_hold_unusual_amount`` /
+    # ``scam_hold_recent_payee``): words with a signal under the floor, an amount over
+    # ``scam_unusual_factor`` times the largest payment of the last ``scam_usual_days`` days,
+    # and a first payment to a payee added in the last ``scam_recent_payee_hours``. The
+    # customer is texted ``scam_notice_minutes`` before a cooling-off ends (reply CANCEL to
+    # stop it); it is released only once that text went out, and at least
+    # ``scam_notice_grace_minutes`` after.
+    scam_cooling_off_hours: float = Field(24, description="How long a scam cooling-off lasts.")
+    scam_new_payee_above_minor: int = Field(
+        20000, description="A first payment to a payee above this (minor units) cools off."
+    )
+    scam_word_floor_minor: int = Field(
+        2500, description="A scam signal in the words holds a payment above this (minor units)."
+    )
+    scam_recent_payee_hours: float = Field(
+        24, description="A payee added this recently is new for the first payment to them."
+    )
+    scam_unusual_factor: float = Field(
+        3.0, description="Above this many times the largest recent payment is unusual."
+    )
+    scam_usual_days: int = Field(90, description="Days of payments that say what is usual.")
+    scam_rapid_count: int = Field(3, description="This many payments close together is unusual.")
+    scam_rapid_minutes: int = Field(60, description="The window for scam_rapid_count.")
+    scam_hold_unusual_amount: bool = Field(
+        False, description="An unusual amount holds the payment too (else it only warns)."
+    )
+    scam_hold_recent_payee: bool = Field(
+        False, description="A first payment to a just-added payee holds (else it only warns)."
+    )
+    scam_notice_minutes: int = Field(
+        60, description="The customer is texted this long before a cooling-off ends."
+    )
+    scam_notice_grace_minutes: int = Field(
+        10, description="A late notice still leaves the customer this long to cancel."
     )
 
     # The large-text web interface (assistant/web). ``cookie_secure`` None means automatic:
@@ -147,6 +185,17 @@ class Settings(BaseSettings):
     helper_codes_per_address_per_hour: int = 10
     helper_code_failures_per_address_per_hour: int = 20
 
+    # The staff admin console (assistant/admin, DESIGN.md section 8). A staff sign-in is refused,
+    # without checking the password, after ``staff_sign_in_failures_per_user`` failed sign-ins
+    # for one username (known or not: the answer never tells which) or
+    # ``staff_sign_in_failures_per_address`` from one client address, within
+    # ``staff_sign_in_window_minutes``. A warning's status page asks for its progress every
+    # ``admin_status_poll_seconds`` (with JavaScript; without it, a refresh link).
+    staff_sign_in_failures_per_user: int = 5
+    staff_sign_in_failures_per_address: int = 20
+    staff_sign_in_window_minutes: int = 15
+    admin_status_poll_seconds: float = 3.0
+
     # The worker (assistant/worker): background jobs on huey, its own process. ``queue_url`` ""
     # keeps the queue in SQLite at ``home/queue.db`` (one machine); ``redis://...`` puts it on
     # Redis, shared by several consumers on several machines. Each running worker beats every
@@ -162,6 +211,32 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = 8
     outbox_backoff_seconds: float = 5.0
     outbox_lease_seconds: float = 120.0
+
+    # The account watch (fraud/account_watch.py, DESIGN 8 "Monitoring"): every payment and
+    # security change is noticed to the customer on their own channel; unusual activity is
+    # also alerted to the helpers who receive alerts: a payment of ``watch_large_payment_minor``
+    # or more, ``watch_burst_payments`` payments within ``watch_burst_minutes``,
+    # ``watch_pin_failures`` wrong PINs within ``watch_pin_failure_minutes``, a frozen or lost
+    # card tried (at most one alert per card an hour). Events newer than
+    # ``watch_settle_seconds`` are read again at the next sweep (a transaction that committed
+    # late is never skipped; each event still acts once).
+    watch_large_payment_minor: int = 100000
+    watch_burst_payments: int = 3
+    watch_burst_minutes: int = 60
+    watch_pin_failures: int = 3
+    watch_pin_failure_minutes: int = 10
+    watch_settle_seconds: float = 60.0
+    # Warning broadcasts (fraud/broadcasts). Publishing fans a warning out to its audience in
+    # customer-id order, ``broadcast_batch_size`` customers per transaction (short ones: on
+    # SQLite a fan-out never holds the write lock against customers' payments for long), for
+    # at most ``broadcast_fanout_seconds`` per sweep of the worker (the next sweep goes on
+    # from where it stopped). A warning written without an expiry lasts
+    # ``broadcast_default_days``.
+    broadcast_batch_size: int = Field(200, description="Customers per fan-out transaction.")
+    broadcast_fanout_seconds: float = Field(
+        45.0, description="The longest one sweep spends fanning warnings out."
+    )
+    broadcast_default_days: int = Field(14, description="How long a warning lasts by default.")
 
     class Config:
         env_prefix = "ASSISTANT_"

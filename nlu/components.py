@@ -6,6 +6,7 @@ Pipeline (``config.yml``)::
       - name: nlu.components.TextNormalizer
       - name: WhitespaceTokenizer
       - name: nlu.components.BankEntityExtractor
+      - name: nlu.components.ScamSignalClassifier
       - name: nlu.components.TfidfIntentClassifier
       - name: FallbackClassifier
         threshold: 0.4
@@ -33,6 +34,7 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import (
     ENTITIES,
+    ENTITY_ATTRIBUTE_CONFIDENCE,
     ENTITY_ATTRIBUTE_END,
     ENTITY_ATTRIBUTE_START,
     ENTITY_ATTRIBUTE_TYPE,
@@ -44,15 +46,25 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu import english_words, intent_model, lexicon, normalize, numbers, value_answers
+from nlu import (
+    english_words,
+    intent_model,
+    lexicon,
+    normalize,
+    numbers,
+    scam_signals,
+    value_answers,
+)
 from nlu.entities import extract_entities
 from nlu.intent_model import IntentModel
 from nlu.normalize import map_span, normalize_with_alignment
+from nlu.scam_signals import ScamSignalModel, example_signals
 
 logger = logging.getLogger(__name__)
 
 ORIGINAL_TEXT = "original_text"
 METADATA = "metadata"
+SCAM_SIGNAL = "scam_signal"
 
 
 def _source_fingerprint(*modules: ModuleType) -> str:
@@ -399,3 +411,102 @@ class ValueAnswerClassifier(_WithoutOptions, GraphComponent, IntentClassifier):
             confidence = (message.get(INTENT) or {}).get("confidence", 1.0)
             message.set(INTENT, {"name": new, "confidence": confidence}, add_to_output=True)
         return messages
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
+class ScamSignalClassifier(GraphComponent, EntityExtractorMixin):
+    """Adds one ``scam_signal`` entity (no span: it is the message's, not a word's) for each
+    scam signal the message carries (:mod:`nlu.scam_signals`), with its probability as the
+    confidence. Trained on the ``scam_signals`` metadata of annotated examples
+    (``metadata: {scam_signals: [relative_in_trouble]}``); every other example is a negative.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        """``C`` of each logistic regression and the probability a signal needs."""
+        return {"C": 4.0, "threshold": 0.5}
+
+    @staticmethod
+    def required_packages() -> List[str]:
+        """Python packages this component needs."""
+        return ["sklearn"]
+
+    def __init__(
+        self,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: Optional[ScamSignalModel] = None,
+    ) -> None:
+        """Creates the component (untrained unless ``model`` is given)."""
+        self._config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self._model = model
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> ScamSignalClassifier:
+        """Creates an untrained component."""
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        """Changes whenever the model code changes."""
+        return _source_fingerprint(scam_signals, intent_model, numbers)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Trains on the (normalised) text of every example and its annotated signals."""
+        examples = [e for e in training_data.training_examples if e.get(TEXT)]
+        labels = [example_signals((e.get(METADATA) or {}).get("example")) for e in examples]
+        self._model = ScamSignalModel(
+            c=float(self._config["C"]), threshold=float(self._config["threshold"])
+        ).fit([e.get(TEXT) for e in examples], labels)
+        with self._model_storage.write_to(self._resource) as directory:
+            self._model.save(directory)
+        return self._resource
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Appends a ``scam_signal`` entity per signal found to each message with text."""
+        if self._model is None:
+            return messages
+        with_text = [m for m in messages if not _skip(m.get(TEXT))]
+        found = self._model.predict([m.get(TEXT) for m in with_text])
+        for message, signals in zip(with_text, found, strict=True):
+            if not signals:
+                continue
+            entities = self.add_extractor_name(
+                [
+                    {
+                        ENTITY_ATTRIBUTE_TYPE: SCAM_SIGNAL,
+                        ENTITY_ATTRIBUTE_VALUE: name,
+                        ENTITY_ATTRIBUTE_CONFIDENCE: round(probability, 3),
+                    }
+                    for name, probability in signals
+                ]
+            )
+            message.set(ENTITIES, message.get(ENTITIES, []) + entities, add_to_output=True)
+        return messages
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> ScamSignalClassifier:
+        """Loads a trained component (an untrained one if nothing was persisted)."""
+        try:
+            with model_storage.read_from(resource) as directory:
+                model = ScamSignalModel.load(directory)
+        except (ValueError, FileNotFoundError) as error:
+            logger.warning("Could not load %s: %s", cls.__name__, error)
+            model = None
+        return cls(config, model_storage, resource, model)

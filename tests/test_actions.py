@@ -845,7 +845,8 @@ def test_a_confirmed_payment_moves_the_money_exactly_once_even_when_run_twice(
     assert done["amount"] == "$50.00" and done["amount_words"] == "fifty dollars"
     assert done["balance"] == "$1,200.00"
     assert done["from_account"] == "checking"
-    assert slots_set(events) == {name: None for name in PAYMENT_SLOTS}
+    # The payment ended: its slots and the scam signals heard for it are cleared.
+    assert slots_set(events) == {**{name: None for name in PAYMENT_SLOTS}, "scam_signals": None}
     assert demo.balance(demo.margaret) == 120000
 
     again, _ = run(ActionSubmitPayment(), tracker)  # a retried action, same reference

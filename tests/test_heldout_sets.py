@@ -24,7 +24,11 @@ def training_utterances() -> Set[str]:
     found: Set[str] = set()
     for path in (ROOT / "data").rglob("*.yml"):
         for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
-            for line in (block.get("examples") or "").splitlines():
+            examples = block.get("examples") or ""
+            if isinstance(examples, list):  # examples with metadata: {"text": ..., "metadata"}
+                found.update(plain(str(example.get("text", ""))) for example in examples)
+                continue
+            for line in examples.splitlines():
                 line = line.strip()
                 if line.startswith("- "):
                     found.add(plain(line[2:]))

@@ -337,7 +337,8 @@ def test_the_customer_can_cancel_by_reference_and_has_been_told(
 
 def test_outcomes_wait_to_be_told_until_marked(bank, margaret_id, payees, linda) -> None:
     bank.pay_payee(margaret_id, "checking", payees["Tom"], Money(30000), "a")
-    bank.pay_payee(margaret_id, "checking", payees["Linda"], Money(40000), "b")
+    # Tom again, not Linda: a first payment to Linda over $200 would cool off as well.
+    bank.pay_payee(margaret_id, "checking", payees["Tom"], Money(40000), "b")
     first, second = reversed(bank.list_holds(margaret_id))
     assert bank.untold_hold_outcomes(10) == []
     bank.decide_hold_condition(first.id, COSIGN, False, linda)

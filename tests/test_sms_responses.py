@@ -20,6 +20,7 @@ import yaml
 from assistant.messaging.sms_text import MAX_REPLY_SEGMENTS, is_gsm7, segment_info, shape_reply
 from assistant.settings import PROJECT_ROOT, get_settings
 from assistant.texts import text as say
+from fraud.scams import SCAMS
 
 DOMAIN = PROJECT_ROOT / "domain.yml"
 TEXTS = PROJECT_ROOT / "assistant" / "texts" / "en"
@@ -79,6 +80,23 @@ WORST_CASE: Dict[str, str] = {
         "To see more, look on the Helpers page of our website."
     ),
     "held": "$8,400.00",
+    # scam warnings staff wrote (a text message is 3 segments at most, checked when written)
+    "title": "Safe account calls",
+    "sms_warning": (
+        "Kindly Bank: scammers are calling about a 'safe account'. We never ask you to move "
+        "money. Call 1-800-555-0199 if unsure."
+    ),
+    # scam intervention (scams.yml): the longest warning by text, the longest scam name
+    # (and the longest of these and a staff-written warning fills {warning})
+    "warning": max(
+        [
+            "We will never ask you to move money to a safe account.",
+            *(say(f"scam_warning_{scam}", "sms") for scam in SCAMS),
+        ],
+        key=len,
+    ),
+    "scam": max((say(f"scam_name_{scam}", "sms") for scam in SCAMS), key=len),
+    "count": "12",
     # safety limits (domain.yml, safety.yml)
     "way": "by text message",
     "change": "At most $8,400.00 a day for payments by text message",
@@ -126,7 +144,7 @@ ONE_SEGMENT = {
     "utter_card_reported_lost",
     "utter_report_fraud",
     "utter_talk_to_human",
-    "utter_latest_warnings",
+    "utter_no_current_warnings",
     "utter_help",
     "utter_help_in_form",
     "utter_default",

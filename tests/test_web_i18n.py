@@ -22,6 +22,8 @@ from babel.messages.pofile import read_po, write_po
 from jinja2 import nodes
 from sqlalchemy import update
 
+from assistant.admin.pages import TEMPLATES as ADMIN_TEMPLATES
+from assistant.admin.pages import admin_page_set
 from assistant.db import utcnow
 from assistant.demo import MARGARET_PHONE, RAVI_PHONE
 from assistant.models import Customer
@@ -46,6 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 WEB = ROOT / "assistant" / "web"
 KIT = ROOT / "assistant" / "webkit"
 PORTAL = ROOT / "family" / "portal"
+ADMIN = ROOT / "assistant" / "admin"
 MARKER = "XQX"
 GETTEXT = {"_", "gettext", "ngettext", "pgettext", "npgettext", "N_"}
 # Attributes whose words a customer sees or hears (web.js shows and speaks data-*-text/status).
@@ -63,6 +66,7 @@ MONTHS = re.compile(
 PAGE_SETS = {
     "web": lambda: customer_page_set(owns=lambda path: True),
     "helper": portal_page_set,
+    "admin": admin_page_set,
 }
 
 
@@ -131,10 +135,11 @@ def _html_words(html: str) -> List[str]:
 
 
 def _templates() -> List[str]:
-    """Every template of the customer pages, of the helper portal and of the kit, as
-    "<page set>:<the name the pages load it by>"."""
+    """Every template of the customer pages, of the helper portal, of the admin console and of
+    the kit, as "<page set>:<the name the pages load it by>"."""
     names = []
-    for page_set, folder in (("web", TEMPLATES), ("helper", PORTAL_TEMPLATES)):
+    folders = (("web", TEMPLATES), ("helper", PORTAL_TEMPLATES), ("admin", ADMIN_TEMPLATES))
+    for page_set, folder in folders:
         names += [f"{page_set}:{p.relative_to(folder).as_posix()}" for p in folder.rglob("*.html")]
     kit = [path.relative_to(KIT_TEMPLATES) for path in KIT_TEMPLATES.rglob("*.html")]
     return sorted(names + [f"web:{path.as_posix()}" for path in kit])
@@ -144,6 +149,7 @@ def test_the_checks_cover_the_kits_and_the_portals_templates_too() -> None:
     names = set(_templates())
     assert {"web:kit/base.html", "web:kit/_macros.html", "web:kit/problem.html"} <= names
     assert {"helper:home.html", "helper:approval.html", "helper:sign_in_code.html"} <= names
+    assert {"admin:layout.html", "admin:problem.html", "admin:held_payment.html"} <= names
 
 
 @pytest.mark.parametrize("name", _templates())
@@ -190,7 +196,12 @@ def _python_words(path: Path) -> List[str]:
 
 @pytest.mark.parametrize(
     "path",
-    [*sorted(WEB.glob("*.py")), *sorted(KIT.glob("*.py")), *sorted(PORTAL.glob("*.py"))],
+    [
+        *sorted(WEB.glob("*.py")),
+        *sorted(KIT.glob("*.py")),
+        *sorted(PORTAL.glob("*.py")),
+        *sorted(ADMIN.glob("*.py")),
+    ],
     ids=lambda path: f"{path.parent.name}/{path.name}",
 )
 def test_the_web_python_code_builds_no_sentence_outside_the_catalogue(path: Path) -> None:
@@ -521,6 +532,114 @@ def test_a_marker_catalogue_reaches_every_word_on_every_portal_page(
     data = _data(marked_web)
     pages = list(_every_portal_page(marked_web))
     assert len(pages) > 25
+    for what, html in pages:
+        assert f"<title>{MARKER} " in html, what
+        assert _unmarked(html, data) == [], what
+
+
+def _every_admin_page(web: WebApp) -> Iterator[Tuple[str, str]]:
+    """(what, html) for every page of the admin console: signing in and its errors, home for
+    fraud staff and for an agent, the role refusal, held payments waiting, releasing one and
+    its answers, interventions and a review, the error pages."""
+    from tests.admin_support import AGENT, record_intervention, staff_browser
+    from tests.portal_support import hold
+
+    guest = staff_browser(web)
+    for path in (
+        "/admin/sign-in",
+        "/admin/help",
+        "/admin/nothing",
+        "/admin/sign-in?notice=signed-out",
+    ):
+        yield path, guest.get(path).text
+    yield "sign-in errors", guest.sign_in("", "").text
+    yield "sign-in failed", guest.sign_in("fraudops", "wrong").text
+    yield "no CSRF token", guest.post("/admin/sign-in", {"username": "x"}, csrf="wrong").text
+    agent = staff_browser(web).signed_in(*AGENT)
+    yield "agent home", agent.get("/admin").text
+    yield "agent refused", agent.get("/admin/interventions").text
+    staff = staff_browser(web).signed_in()
+    margaret = web.customer_id()
+    yield "no payments waiting", staff.get("/admin/held-payments").text
+    yield "no interventions", staff.get("/admin/interventions").text
+    held = hold(web, margaret)
+    found = record_intervention(
+        web, margaret, held_payment_id=held.id, amount_minor=30000, currency="USD"
+    )
+    record_intervention(web, margaret, action="warned", signals=[])
+    page = f"/admin/held-payments/{held.id}"
+    for path in ("/admin", "/admin/held-payments", page, "/admin/interventions"):
+        yield path, staff.get(path).text
+    yield "release error", staff.post(f"{page}/release", {"note": "1" * 600}, token_from=page).text
+    staff.post(f"{page}/release", {}, token_from=page)
+    yield "released", staff.get(page).text
+    staff.post(f"{page}/release", {}, token_from=page)
+    yield "released already", staff.get(page).text
+    review = f"/admin/interventions/{found}"
+    yield "intervention", staff.get(review).text
+    yield "review error", staff.post(f"{review}/review", {"note": ""}, token_from=review).text
+    staff.post(f"{review}/review", {"note": "Scam"}, token_from=review)
+    yield "reviewed", staff.get(review).text
+    yield "interventions reviewed", staff.get("/admin/interventions").text
+    yield from _warning_pages(staff)
+
+
+WARNING_WORDS = ["Safe account calls", "Call us", "We never ask you to move money", "Riverside"]
+WARNING_WORDS += ["Hill Valley", "English", "GSM"]
+
+
+def _warning_pages(staff: Any) -> Iterator[Tuple[str, str]]:
+    """The warnings: the list, writing one and its errors, the preview, publishing, the
+    status, cancelling, and a warning that reaches nobody."""
+    new = "/admin/warnings/new"
+    form = {"title": "Safe account calls", "urgency": "high", "audience": "everyone"}
+    form.update({name: "We never ask you to move money" for name in TEXT_FIELDS})
+    yield "no warnings", staff.get("/admin/warnings").text
+    yield "new warning", staff.get(new).text
+    yield "warning errors", staff.post(new, {"sms_text": LONG_SMS, "expires_at": "x"}).text
+    preview = staff.post(new, form).headers["location"]
+    yield "preview", staff.get(preview).text
+    yield "edit", staff.get(f"{preview}/edit").text
+    yield "publish", staff.get(f"{preview}/publish").text
+    staff.post(f"{preview}/publish", {}, token_from=preview)
+    yield "status", staff.get(f"{preview}/status").text
+    staff.post(f"{preview}/publish", {}, token_from=preview)
+    yield "published twice", staff.get(f"{preview}/status").text
+    yield "published preview", staff.get(preview).text
+    yield "warnings", staff.get("/admin/warnings").text
+    yield "cancel", staff.get(f"{preview}/cancel").text
+    staff.post(f"{preview}/cancel", {}, token_from=preview)
+    yield "cancelled", staff.get(f"{preview}/status").text
+    nobody = staff.post(new, {**form, "audience": "segments", "channels": "web"})
+    yield "reaches nobody", staff.get(nobody.headers["location"]).text
+    refused = staff.post(f"{nobody.headers['location']}/publish", {}, token_from=preview)
+    yield "publish refused", refused.text
+
+
+TEXT_FIELDS = ("voice_text", "sms_text", "banner_text", "opener_text")
+LONG_SMS = "Call us " * 90
+
+
+def _service_words(web: WebApp) -> List[str]:
+    """The broadcasts service's problems, worded in its own catalogue (assistant/texts)."""
+    from assistant.texts import text
+    from fraud.broadcasts.audience import Audience
+    from fraud.broadcasts.views import Draft
+
+    problems = web.app.state.broadcasts.check(Draft("", "", LONG_SMS, "", "", Audience()))
+    opener = text("warning_opener", "sms", "en", warning="").strip()  # the opener by text
+    return [p.message for p in problems] + [
+        text("broadcast_audience_nobody", language="en"),
+        opener,
+    ]
+
+
+def test_a_marker_catalogue_reaches_every_word_on_every_admin_page(marked_web: WebApp) -> None:
+    marked_web.app.state.admin.catalogues = marked_web.app.state.web.catalogues
+    data = _data(marked_web) + ["fraudops", "staff:fraudops", "America/New_York", "Scam"]
+    data = sorted(data + WARNING_WORDS + _service_words(marked_web), key=len, reverse=True)
+    pages = list(_every_admin_page(marked_web))
+    assert len(pages) > 35
     for what, html in pages:
         assert f"<title>{MARKER} " in html, what
         assert _unmarked(html, data) == [], what

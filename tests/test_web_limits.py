@@ -89,7 +89,7 @@ def test_the_limits_page_says_each_limit_in_plain_words(web: WebApp, margaret: B
         "Asking your helper first Your helper is asked first before any payment above $200.00"
         in (text)
     )
-    assert "Paying someone new Money to someone you have just added goes at once" in text
+    assert "Paying someone new The first payment to someone new goes at once" in text
     assert text.count("Change") == 5
 
 
@@ -249,7 +249,7 @@ def test_a_phone_limit_does_not_stop_a_web_payment(web: WebApp, margaret: Browse
     assert _send(web, margaret, "50").startswith("/send/done/")
 
 
-def test_a_payment_the_new_payee_pause_holds_says_it_goes_by_itself(
+def test_a_payment_the_new_payee_pause_holds_says_it_goes_then(
     web: WebApp, margaret: Browser
 ) -> None:
     customer = web.customer_id()
@@ -258,4 +258,4 @@ def test_a_payment_the_new_payee_pause_holds_says_it_goes_by_itself(
     receipt = web.bank.pay_payee(customer, "checking", rosa.id, Money(5000), "web-r", channel="web")
     assert receipt.held
     text = visible_text(margaret.get("/waiting").text)
-    assert "then goes by itself. You can cancel it before then." in text
+    assert "If you do nothing, it goes then. You can cancel it any time before." in text

@@ -5,7 +5,9 @@ The call opens with a greeting; each answer (speech, keys or silence) goes throu
 (the assistant's last question again, when it asked one), the call's pace one step slower or
 faster (:mod:`voice.pace`), a transfer to a person (or a call-back outside opening hours), a
 number typed on the keypad when the assistant asks for one (``{"keypad": "digits"}``), and the
-customer's helper rung into the call (``{"conference": {"link_id": N}}``, :mod:`voice.conference`).
+customer's helper rung into the call (``{"conference": {"link_id": N}}``, :mod:`voice.conference`),
+and a scam warning the call opens with (:mod:`assistant.conversation.warnings`), said a step
+slower than the call: before the PIN question (a warning for everyone) or right after the PIN.
 The words the assistant says come from Rasa through
 :class:`~assistant.conversation.turns.TurnHandler`; the words the voice channel says itself come
 from ``assistant/texts/<language>/voice.yml`` (and the words it listens for from
@@ -24,8 +26,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from assistant.banking.phones import is_e164, normalize_phone
 from assistant.banking.service import BankingService
-from assistant.banking.views import CustomerView
 from assistant.conversation.turns import Turn, TurnHandler
+from assistant.conversation.warnings import is_warning
 from assistant.conversations import ConversationStore
 from assistant.identity import IdentityService
 from assistant.settings import Settings
@@ -77,16 +79,6 @@ BACK_WORDS = {
     "ringing": "voice_conference_back_early",
     "answered": "voice_conference_back_early",
 }
-
-
-def latest_warning(customer: Optional[CustomerView]) -> Optional[str]:
-    """The latest unexpired fraud warning to read at the start of a call, if any.
-
-    Slot for the fraud issue (DESIGN.md section 8, "the next conversation opens with it"):
-    it will return the newest broadcast warning for this customer's segment, in spoken form.
-    Until then there is none.
-    """
-    return None
 
 
 def caller_number(raw: Optional[str]) -> Optional[str]:
@@ -172,7 +164,6 @@ class CallFlow:
         if existing is not None and existing.last_twiml:
             return existing.last_twiml
         phone = caller_number(raw_from)
-        customer = self.banking.find_customer_by_phone(phone) if phone else None
         if existing is None:
             conversation_id = self.turns.start(VOICE, phone)  # type: ignore[arg-type]
             # Every caller starts at the same pace: a slower start for a number would tell a
@@ -182,17 +173,17 @@ class CallFlow:
         else:
             call = existing
         # Every caller hears the same greeting: a caller ID can be spoofed, so nobody is named
-        # (or told that the number banks here) before the PIN. A withheld number is offered a
-        # person straight away: no account can be reached without a number.
-        if phone is None:
-            lines = [self._say(call, "voice_greeting"), self._say(call, "voice_withheld_number")]
-        else:
-            lines = [
-                self._say(call, "voice_greeting"),
-                latest_warning(customer) or "",
-                self._say(call, "voice_opening_prompt"),
-            ]
-        reply = Reply(lines, listen="speech", action=turn_url(1), single_key=True)
+        # (or told that the number banks here) before the PIN; the same goes for the scam
+        # warning a call may open with (one for everyone, said slowly; "skip" skips it). A
+        # withheld number is offered a person straight away: no account can be reached without
+        # a number.
+        opener = self.turns.opening_warning(call.conversation_id)
+        warning = [opener["text"]] if opener else []
+        last = "voice_withheld_number" if phone is None else "voice_opening_prompt"
+        lines = [self._say(call, "voice_greeting"), *warning, self._say(call, last)]
+        reply = Reply(
+            lines, listen="speech", action=turn_url(1), single_key=True, slow=tuple(warning)
+        )
         return self._finish(call, 0, reply)
 
     # ---- one answer ---------------------------------------------------------------------------
@@ -354,6 +345,12 @@ class CallFlow:
         return self._from_turn(call, turn, reason)
 
     def _from_turn(self, call: CallView, turn: Turn, reason: str) -> Tuple[CallView, Reply]:
+        """What the caller hears of the turn (a scam warning in it said slowly)."""
+        call, reply = self._reply_to(call, turn, reason)
+        reply.slow = tuple(m.get("text") or "" for m in turn.messages if is_warning(m))
+        return call, reply
+
+    def _reply_to(self, call: CallView, turn: Turn, reason: str) -> Tuple[CallView, Reply]:
         lines = [message.get("text") or "" for message in turn.messages]
         # The last thing the assistant asked, to say again after a silence.
         last = lines[-1] if lines else ""
@@ -593,12 +590,14 @@ class CallFlow:
 
     def _render(self, call: CallView, reply: Reply) -> str:
         language = self._language(call)
+        slower, _ = pace.change(self.settings, call.speech_rate, pace.SLOWER)
         return render(
             reply,
             self.settings,
             rate_for(self.settings, call.speech_rate),
             hints=text("voice_hints", language=language),
             speech=speech_for(language, self.settings),
+            slow_rate=rate_for(self.settings, slower),
         )
 
     def _language(self, call: CallView) -> str:

@@ -15,6 +15,9 @@ STOP opts the number out (``assistant.messaging.opt_outs``) with one confirmatio
 out, only START and HELP are answered. When Twilio's Advanced Opt-Out already answered a keyword
 (it adds ``OptOutType`` to the webhook), the choice is stored and no second reply is sent.
 
+A scam warning the conversation opens with (``assistant.conversation.warnings``) goes as a text
+of its own before the reply, so the reply keeps its one segment (BAL, MINI).
+
 The channel's own words (``assistant/texts/<language>/sms.yml``) are in the language of the
 number's conversation: the verified customer's, else the bank's (a number's own language before
 the PIN would tell a stranger that it banks here). The keywords themselves (``voice.keywords``)
@@ -29,7 +32,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass
-from typing import Annotated, Dict, Optional
+from typing import Annotated, Dict, List
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from twilio.twiml.messaging_response import MessagingResponse
@@ -37,15 +40,19 @@ from twilio.twiml.messaging_response import MessagingResponse
 from assistant.banking.phones import is_e164, normalize_phone
 from assistant.banking.service import BankingService
 from assistant.conversation.turns import Turn, TurnHandler
+from assistant.conversation.warnings import is_warning
 from assistant.conversations import ConversationStore
 from assistant.gateway.deps import Banking, Conversations, OptOuts, SettingsDep, SmsLog, Turns
 from assistant.messaging.opt_outs import OptOutStore
 from assistant.messaging.sms_records import RECEIVED, SmsRecords
 from assistant.messaging.sms_text import ShapedSms, segment_info, shape_reply
+from assistant.money import format_money
 from assistant.settings import Settings
 from assistant.texts import language_of
 from assistant.texts import text as say
+from fraud.cooling_off import CoolingOff
 from voice.keywords import ASSISTANT_REQUESTS, Keyword, match_keyword
+from voice.keywords import normalize as keyword_form
 from voice.security import twilio_params
 
 logger = logging.getLogger(__name__)
@@ -84,6 +91,7 @@ class Purpose:
     BAL = "bal"
     MINI = "mini"
     TEXT = "text"
+    CANCEL_PAUSED = "cancel_paused"  # CANCEL while a payment is paused as a possible scam
 
     ASSISTANT = frozenset({BAL, MINI, TEXT})
 
@@ -127,6 +135,7 @@ class SmsChannel:
         conversations: ConversationStore,
         records: SmsRecords,
         opt_outs: OptOutStore,
+        cooling: CoolingOff | None = None,
     ) -> None:
         self.settings = settings
         self.turns = turns
@@ -134,16 +143,20 @@ class SmsChannel:
         self.conversations = conversations
         self.records = records
         self.opt_outs = opt_outs
+        #: The one-word CANCEL of a payment paused as a possible scam (no PIN: nothing moves).
+        self.cooling = cooling
 
-    def answer(self, sms: InboundSms) -> Optional[ShapedSms]:
-        """The reply to ``sms`` (None: send nothing); a retried sid gets the first reply."""
+    def answer(self, sms: InboundSms) -> List[ShapedSms]:
+        """The texts answering ``sms``, in order (none: send nothing): a scam warning the
+        conversation opens with, then the reply, which is the last. A retried sid gets the
+        first answer."""
         purpose = self._purpose(sms)
         if not self.records.record_inbound(sms.sid, sms.phone, purpose, segment_info(sms.body)):
             return self._replay(sms)
         try:
             reply = self._act(sms, purpose)
-            if reply is not None:
-                self.records.record_reply(sms.sid, sms.phone, reply.info)
+            if reply:
+                self.records.record_reply(sms.sid, sms.phone, reply[-1].info)
             self.records.finish_inbound(sms.sid)
         except Exception:
             # Nothing was answered: let Twilio's retry try again from the start.
@@ -171,6 +184,12 @@ class SmsChannel:
             return Purpose.BAL
         if keyword is Keyword.MINI:
             return Purpose.MINI
+        if (
+            self.cooling is not None
+            and keyword_form(sms.body) in CANCEL_FORMS
+            and self.cooling.has_cancellable(sms.phone)
+        ):
+            return Purpose.CANCEL_PAUSED
         return Purpose.TEXT
 
     def _is_payee_name(self, sms: InboundSms) -> bool:
@@ -181,27 +200,49 @@ class SmsChannel:
         names = [payee.name for payee in self.banking.list_payees(customer.id)]
         return match_keyword(sms.body, protected=names) is None
 
-    def _act(self, sms: InboundSms, purpose: str) -> Optional[ShapedSms]:
+    def _act(self, sms: InboundSms, purpose: str) -> List[ShapedSms]:
         if purpose in (Purpose.STOP, Purpose.STOP_AGAIN):
             self.opt_outs.opt_out(sms.phone)
         elif purpose == Purpose.START:
             self.opt_outs.opt_in(sms.phone)
         elif purpose in Purpose.ASSISTANT:
             return self._shape(self._ask_assistant(sms, purpose))
+        elif purpose == Purpose.CANCEL_PAUSED:
+            return self._cancel_paused(sms)
         return self._fixed_reply(sms, purpose)
 
-    def _fixed_reply(self, sms: InboundSms, purpose: str) -> Optional[ShapedSms]:
+    def _cancel_paused(self, sms: InboundSms) -> List[ShapedSms]:
+        """CANCEL: every payment of the sender's paused as a possible scam is cancelled."""
+        cancelled = self.cooling.cancel_by_text(sms.phone) if self.cooling else []
+        language = self._language(sms.phone)
+        customer = self.banking.find_customer_by_phone(sms.phone)
+        locale = customer.locale if customer is not None else self.settings.locale
+        if len(cancelled) == 1:
+            hold = cancelled[0]
+            words = say(
+                "scam_cancelled_sms",
+                CHANNEL,
+                language,
+                amount=format_money(hold.amount, locale),
+                payee=hold.counterparty,
+            )
+        else:
+            words = say("scam_cancelled_many_sms", CHANNEL, language, count=len(cancelled))
+        return [self._shape_texts([words], language)]
+
+    def _fixed_reply(self, sms: InboundSms, purpose: str) -> List[ShapedSms]:
         """The channel's own words for ``purpose`` (the same on every retry)."""
         key = {
             Purpose.STOP: "sms_stopped",
             Purpose.START: "sms_started",
             Purpose.HELP: "sms_help",
             Purpose.EMPTY: "sms_empty",
+            Purpose.CANCEL_PAUSED: "scam_cancelled_again_sms",
         }.get(purpose)
         if key is None or (sms.twilio_answered and purpose != Purpose.EMPTY):
-            return None
+            return []
         language = self._language(sms.phone)
-        return self._shape_texts([say(key, CHANNEL, language)], language)
+        return [self._shape_texts([say(key, CHANNEL, language)], language)]
 
     def _language(self, phone: str) -> str:
         """The language of ``phone``'s conversation: its verified customer's, else the bank's."""
@@ -220,8 +261,8 @@ class SmsChannel:
         }.get(purpose, sms.body)
         return self.turns.handle(conversation_id, words, client_message_id=_message_id(sms.sid))
 
-    def _replay(self, sms: InboundSms) -> Optional[ShapedSms]:
-        """The first delivery's reply, rebuilt; nothing if it never finished."""
+    def _replay(self, sms: InboundSms) -> List[ShapedSms]:
+        """The first delivery's answer, rebuilt; nothing if it never finished."""
         deadline = time.monotonic() + REPLAY_WAIT_SECONDS
         first = self.records.get(sms.sid)
         while first is not None and first.status != RECEIVED and time.monotonic() < deadline:
@@ -229,9 +270,9 @@ class SmsChannel:
             first = self.records.get(sms.sid)
         if first is None or first.status != RECEIVED:
             logger.warning("retried SMS %s: the first delivery did not finish", sms.sid)
-            return None
+            return []
         if self.records.reply_to(sms.sid) is None:
-            return None
+            return []
         if first.purpose not in Purpose.ASSISTANT:
             return self._fixed_reply(sms, first.purpose)
         conversation = self.conversations.latest(
@@ -242,16 +283,26 @@ class SmsChannel:
             if conversation
             else None
         )
-        return self._shape(Turn(**saved)) if saved is not None else None
+        return self._shape(Turn(**saved)) if saved is not None else []
 
-    def _shape(self, turn: Turn) -> ShapedSms:
+    def _shape(self, turn: Turn) -> List[ShapedSms]:
+        """Each warning as a text of its own, then the rest of the turn as one text."""
         # Buttons are not shown: the sms variations say "Reply YES or NO" instead.
-        texts = [message.get("text") or "" for message in turn.messages]
-        return self._shape_texts(texts, self.turns.language(turn.conversation_id))
+        language = self.turns.language(turn.conversation_id)
+        warnings = [m.get("text") or "" for m in turn.messages if is_warning(m)]
+        texts = [m.get("text") or "" for m in turn.messages if not is_warning(m)]
+        shaped = [self._shape_texts([words], language) for words in warnings if words.strip()]
+        if not any(words.strip() for words in texts):
+            return shaped
+        return [*shaped, self._shape_texts(texts, language)]
 
     @staticmethod
     def _shape_texts(texts: list[str], language: str) -> ShapedSms:
         return shape_reply(texts, ending=say("sms_cut", CHANNEL, language))
+
+
+#: The one-word cancel of a paused payment (the notice says "reply CANCEL"), as typed.
+CANCEL_FORMS = frozenset({"cancel", "cancel it", "cancel payment", "cancel please"})
 
 
 def _message_id(sid: str) -> str:
@@ -278,6 +329,7 @@ def sms_channel(
             conversations=conversations,
             records=records,
             opt_outs=opt_outs,
+            cooling=getattr(state, "cooling_off", None),
         )
     return channel
 
@@ -286,10 +338,15 @@ Channel = Annotated[SmsChannel, Depends(sms_channel)]
 TwilioParams = Annotated[Dict[str, str], Depends(twilio_params)]
 
 
-def _twiml(reply: Optional[ShapedSms], status_url: str) -> Response:
+def _twiml(replies: List[ShapedSms], status_url: str) -> Response:
+    """TwiML sending ``replies`` in order; the last (the reply proper, recorded as the reply
+    to the text received) reports its delivery to ``status_url``."""
     response = MessagingResponse()
-    if reply is not None:
-        response.message(reply.text, status_callback=status_url)
+    for n, reply in enumerate(replies, start=1):
+        if n == len(replies):
+            response.message(reply.text, status_callback=status_url)
+        else:
+            response.message(reply.text)
     return Response(content=str(response), media_type=TWIML_TYPE)
 
 
@@ -297,9 +354,9 @@ def _twiml(reply: Optional[ShapedSms], status_url: str) -> Response:
 def incoming_sms(params: TwilioParams, channel: Channel) -> Response:
     """Answer one received text with TwiML: at most one ``<Message>``, or none."""
     sms = parse_inbound(params)
-    reply = channel.answer(sms)
+    replies = channel.answer(sms)
     status_url = f"{channel.settings.twilio_base_url}{STATUS_PATH}?reply_to={sms.sid}"
-    return _twiml(reply, status_url)
+    return _twiml(replies, status_url)
 
 
 @router.post("/sms/status", response_class=Response, summary="Delivery status of a text")
@@ -327,4 +384,4 @@ def sms_status(request: Request, params: TwilioParams, channel: Channel) -> Resp
         phone=to if is_e164(to) else None,
         segments=int(segments) if segments.isdigit() and 0 < int(segments) < 100 else None,
     )
-    return _twiml(None, "")
+    return _twiml([], "")

@@ -9,7 +9,7 @@ waiting for the end.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from fastapi.responses import Response
 from twilio.twiml.voice_response import Gather, VoiceResponse
@@ -74,6 +74,7 @@ class Reply:
     pause: int = 0  # seconds of quiet after the lines
     redirect: Optional[str] = None  # then continue with the TwiML at this URL
     hangup: bool = False
+    slow: Tuple[str, ...] = ()  # lines said a step slower than the call (a scam warning)
 
 
 @dataclass(frozen=True)
@@ -117,8 +118,10 @@ def render(
     rate: str,
     hints: str = "",
     speech: Optional[Speech] = None,
+    slow_rate: Optional[str] = None,
 ) -> str:
-    """The TwiML document for ``reply``, spoken with ``speech`` (default: the bank's)."""
+    """The TwiML document for ``reply``, spoken with ``speech`` (default: the bank's); its
+    ``slow`` lines at ``slow_rate`` (default: the call's rate)."""
     speech = speech or bank_speech(settings)
     response = VoiceResponse()
     target: VoiceResponse | Gather = response
@@ -167,7 +170,8 @@ def render(
         )
     for line in reply.lines:
         if line:
-            say(target, line, speech, rate)
+            slow = slow_rate is not None and line in reply.slow
+            say(target, line, speech, slow_rate if slow else rate)
     if reply.transfer is not None:
         dial = response.dial(
             caller_id=reply.transfer.caller_id,

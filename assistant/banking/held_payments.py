@@ -5,7 +5,7 @@ one hold run one after the other and the second finds it decided."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -158,13 +158,21 @@ def conditions_of(session: Session, hold_id: int) -> list[HoldCondition]:
     return list(session.execute(query).scalars())
 
 
-def settle_due(conditions: Iterable[HoldCondition], now: datetime) -> bool:
+def settle_due(
+    conditions: Iterable[HoldCondition],
+    now: datetime,
+    ready: Callable[[HoldCondition], bool] | None = None,
+) -> bool:
     """Conditions whose deadline has come: met for a pause (``MET_AT_DEADLINE``), else expired.
-    True if any changed."""
+    A pause that ``ready`` says is not ready yet (the customer not told) stays pending. True
+    if any changed."""
     changed = False
     for condition in conditions:
         if condition.status == PENDING and condition.deadline <= now:
-            condition.status = MET if condition.kind in MET_AT_DEADLINE else EXPIRED
+            met = condition.kind in MET_AT_DEADLINE
+            if met and ready is not None and not ready(condition):
+                continue
+            condition.status = MET if met else EXPIRED
             condition.decided_at = now
             condition.decided_by = SYSTEM
             changed = True

@@ -37,7 +37,8 @@ class PaymentRequest:
 
     ``op`` is "pay_payee" (``payee_id`` set) or "transfer" between the customer's own accounts
     (``to_kind`` set). ``channel``: where it was asked ("voice", "sms", "web", "chat"; may be
-    empty).
+    empty). ``signals``: scam signals heard in the customer's words while asking (the NLU's
+    ``scam_signal`` names, e.g. "safe_account"); none from a web form.
     """
 
     customer_id: int
@@ -47,6 +48,7 @@ class PaymentRequest:
     payee_id: int | None = None
     to_kind: str | None = None
     channel: str = ""
+    signals: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,3 +66,24 @@ class HoldRule(Protocol):
     def __call__(
         self, session: Session, request: PaymentRequest, now: datetime
     ) -> list[ConditionSpec]: ...
+
+
+class PaymentObserver(Protocol):
+    """Told, inside the payment's transaction, what became of each request the hold rules
+    were asked about, and when a held payment ends; may write its own records (the fraud
+    checks record each intervention with the held payment it made)."""
+
+    def decided(
+        self, session: Session, request: PaymentRequest, now: datetime, hold_id: int | None
+    ) -> None:
+        """The request was held (``hold_id``) or moved at once (None)."""
+
+    def ended(self, session: Session, hold_id: int, status: str, now: datetime) -> None:
+        """The held payment ended: released, declined, expired or cancelled."""
+
+
+class ReleaseGate(Protocol):
+    """Asked before a condition met by its deadline (``MET_AT_DEADLINE``) counts as met: False
+    keeps it pending past its deadline (a cooling-off whose customer has not been told yet)."""
+
+    def __call__(self, session: Session, hold_id: int, kind: str, now: datetime) -> bool: ...

@@ -29,7 +29,15 @@ from assistant.banking.errors import (
     UnknownHold,
     UnknownPayee,
 )
-from assistant.banking.holds import PAY_PAYEE, TRANSFER, HoldRule, PaymentRequest
+from assistant.banking.holds import (
+    MET_AT_DEADLINE,
+    PAY_PAYEE,
+    TRANSFER,
+    HoldRule,
+    PaymentObserver,
+    PaymentRequest,
+    ReleaseGate,
+)
 from assistant.banking.ledger import (
     PAYMENTS_CLEARING,
     TransactionKind,
@@ -132,7 +140,9 @@ class LedgerBankingService:
 
     Calendar days (``since``/``until``) are days in ``zone``, by default the bank's time zone.
     ``hold_rules`` are asked about every payment and transfer; any condition one of them sets
-    makes the payment wait as a held payment (``assistant.banking.holds``).
+    makes the payment wait as a held payment (``assistant.banking.holds``). ``observers`` are
+    told what became of each request and when a held payment ends; ``release_gates`` may keep
+    a condition met by its deadline (a cooling-off) waiting past it.
     """
 
     def __init__(
@@ -140,11 +150,15 @@ class LedgerBankingService:
         session_factory: sessionmaker,
         zone: Zone = None,
         hold_rules: Sequence[HoldRule] = (),
+        observers: Sequence[PaymentObserver] = (),
+        release_gates: Sequence[ReleaseGate] = (),
     ) -> None:
         self._sessions = session_factory
         self._readers = read_only(session_factory)
         self._zone = zone
         self._rules = tuple(hold_rules)
+        self._observers = tuple(observers)
+        self._gates = tuple(release_gates)
 
     @contextmanager
     def _tx(self) -> Iterator[Session]:
@@ -359,8 +373,10 @@ class LedgerBankingService:
         idempotency_key: str,
         *,
         channel: str = "",
+        signals: Sequence[str] = (),
     ) -> Receipt:
-        """Move money between two of the customer's accounts, or hold it if a rule says so."""
+        """Move money between two of the customer's accounts, or hold it if a rule says so.
+        ``signals``: scam signals heard while it was asked (see ``PaymentRequest``)."""
         from_kind, to_kind = normalize_kind(from_kind), normalize_kind(to_kind)
         _check_amount(amount)
         if from_kind == to_kind:
@@ -383,7 +399,13 @@ class LedgerBankingService:
             if {source.currency, target.currency} != {amount.currency}:
                 raise InvalidAmount(f"{amount.currency} between {source.currency} accounts")
             request = PaymentRequest(
-                customer_id, TRANSFER, from_kind, amount, to_kind=to_kind, channel=channel
+                customer_id,
+                TRANSFER,
+                from_kind,
+                amount,
+                to_kind=to_kind,
+                channel=channel,
+                signals=tuple(signals),
             )
             held = self._hold(session, request, source, target.name, idempotency_key, digest)
             if held is not None:
@@ -410,6 +432,7 @@ class LedgerBankingService:
                     "to": to_kind,
                 },
             )
+            self._observe(session, request, None)
             return Receipt(
                 reference=txn.reference,
                 amount=amount,
@@ -430,8 +453,10 @@ class LedgerBankingService:
         idempotency_key: str,
         *,
         channel: str = "",
+        signals: Sequence[str] = (),
     ) -> Receipt:
         """Pay one of the customer's payees, or hold the payment if a rule says so.
+        ``signals``: scam signals heard while it was asked (see ``PaymentRequest``).
 
         Raises ``DailyLimitReached`` when it would pass the customer's own daily limit for
         ``channel`` ("sms", "voice", "web"; "chat" counts as web; none or another: every
@@ -460,7 +485,13 @@ class LedgerBankingService:
             # The customer's own daily limit for this channel: refused, nothing moves.
             check_daily_limits(session, customer_id, channel, amount, utcnow(), self._zone)
             request = PaymentRequest(
-                customer_id, PAY_PAYEE, from_kind, amount, payee_id=payee.id, channel=channel
+                customer_id,
+                PAY_PAYEE,
+                from_kind,
+                amount,
+                payee_id=payee.id,
+                channel=channel,
+                signals=tuple(signals),
             )
             held = self._hold(session, request, source, payee.name, idempotency_key, digest)
             if held is not None:
@@ -494,6 +525,7 @@ class LedgerBankingService:
                     "channel": (channel or "")[:16],
                 },
             )
+            self._observe(session, request, None)
             return Receipt(
                 reference=txn.reference,
                 amount=amount,
@@ -548,7 +580,7 @@ class LedgerBankingService:
         """Ask the hold rules; if any sets a condition, hold the payment and return its receipt."""
         if not self._rules:
             return None
-        now = utcnow()
+        now = self._now(session)
         specs = holds.conditions_for(self._rules, session, request, now)
         if not specs:
             return None
@@ -562,7 +594,35 @@ class LedgerBankingService:
             digest=digest,
             now=now,
         )
+        self._observe(session, request, hold.id)
         return self._held_receipt(session, hold, replayed=False)
+
+    @staticmethod
+    def _now(session: Session) -> datetime:
+        """One moment for the whole transaction: the rules, the hold and the observers."""
+        return session.info.setdefault("payment_now", utcnow())
+
+    def _observe(self, session: Session, request: PaymentRequest, hold_id: int | None) -> None:
+        """Tell the observers what became of ``request`` (held as ``hold_id``, or moved)."""
+        for observer in self._observers:
+            observer.decided(session, request, self._now(session), hold_id)
+
+    def _ended(self, session: Session, hold: HeldPayment, now: datetime) -> None:
+        """Tell the observers the held payment ended (its status is its outcome)."""
+        for observer in self._observers:
+            observer.ended(session, hold.id, hold.status, now)
+
+    def _ready(self, session: Session, now: datetime) -> Callable[[HoldCondition], bool] | None:
+        """Whether a condition met by its deadline may count as met now (every gate agrees)."""
+        if not self._gates:
+            return None
+
+        def ready(condition: HoldCondition) -> bool:
+            return condition.kind not in MET_AT_DEADLINE or all(
+                gate(session, condition.hold_id, condition.kind, now) for gate in self._gates
+            )
+
+        return ready
 
     @staticmethod
     def _held_receipt(session: Session, hold: HeldPayment, replayed: bool) -> Receipt:
@@ -682,7 +742,7 @@ class LedgerBankingService:
                 raise UnknownHold(f"no {kind!r} condition on held payment {hold_id}")
             if hold.status != holds.HELD:
                 return self._outcome(session, "already", hold, conditions)
-            holds.settle_due(conditions, now)
+            holds.settle_due(conditions, now, self._ready(session, now))
             if not any(c.status == holds.EXPIRED for c in conditions):
                 waiting = [c for c in conditions if c.kind == kind and c.status == holds.PENDING]
                 for condition in waiting:
@@ -695,6 +755,8 @@ class LedgerBankingService:
                         {"reference": hold.reference, "kind": kind},
                     )
             result = holds.conclude(session, hold, conditions, actor, now)
+            if result in HoldOutcome.ENDINGS:
+                self._ended(session, hold, now)
             return self._outcome(session, result, hold, conditions)
 
     def cancel_hold(
@@ -721,7 +783,61 @@ class LedgerBankingService:
                 return self._outcome(session, "already", hold, conditions)
             holds.end(session, hold, holds.CANCELLED, actor, None, now)
             hold.outcome_told = actor == f"customer:{customer_id}"
+            self._ended(session, hold, now)
             return self._outcome(session, holds.CANCELLED, hold, conditions)
+
+    def release_hold(
+        self, hold_id: int, actor: str, note: str = "", now: datetime | None = None
+    ) -> HoldOutcome:
+        """A member of staff releases a held payment on their word (``actor``
+        "staff:<username>", audited): every condition still open is met by them and the money
+        moves once, with the original idempotency key, under the hold's row lock. A condition
+        past its deadline is settled by time first (a co-sign nobody answered in time has
+        expired the payment). A hold that has ended answers "already" and changes nothing;
+        raises ``UnknownHold`` when there is no such hold."""
+        if not actor.startswith("staff:"):
+            raise ValueError("only a member of staff releases a held payment")
+        now = now or utcnow()
+        with self._tx() as session:
+            hold = holds.lock(session, hold_id)
+            if hold is None:
+                raise UnknownHold(f"no held payment {hold_id}")
+            conditions = holds.conditions_of(session, hold_id)
+            if hold.status != holds.HELD:
+                return self._outcome(session, "already", hold, conditions)
+            holds.settle_due(conditions, now, self._ready(session, now))
+            if not any(c.status == holds.EXPIRED for c in conditions):
+                for condition in conditions:
+                    if condition.status != holds.PENDING:
+                        continue
+                    holds.decide(condition, True, actor, note, now)
+                    add_audit(
+                        session,
+                        actor,
+                        "hold_condition_met",
+                        hold.customer_id,
+                        {
+                            "reference": hold.reference,
+                            "kind": condition.kind,
+                            "released_by_staff": True,
+                            "note": note[:500],
+                        },
+                    )
+            result = holds.conclude(session, hold, conditions, actor, now)
+            if result in HoldOutcome.ENDINGS:
+                self._ended(session, hold, now)
+            return self._outcome(session, result, hold, conditions)
+
+    def waiting_holds(self, limit: int = 100) -> list[HeldPaymentView]:
+        """Every customer's held payments still waiting, oldest first (for staff)."""
+        with self._read() as session:
+            query = (
+                select(HeldPayment)
+                .where(HeldPayment.status == holds.HELD)
+                .order_by(HeldPayment.created_at, HeldPayment.id)
+                .limit(max(limit, 0))
+            )
+            return holds.views(session, list(session.execute(query).scalars()))
 
     def expire_due_holds(self, now: datetime | None = None) -> int:
         """Settle every condition whose deadline has come: a co-sign (or an agent's check) no
@@ -749,9 +865,11 @@ class LedgerBankingService:
                     if hold is None or hold.status != holds.HELD:
                         continue
                     conditions = holds.conditions_of(session, hold_id)
-                    if not holds.settle_due(conditions, now):
+                    if not holds.settle_due(conditions, now, self._ready(session, now)):
                         continue
                     result = holds.conclude(session, hold, conditions, holds.SYSTEM, now)
+                    if result in HoldOutcome.ENDINGS:
+                        self._ended(session, hold, now)
                     ended += result in HoldOutcome.ENDINGS
             except Exception:  # one bad hold must not keep the others waiting
                 log.exception("could not settle held payment %s", hold_id)

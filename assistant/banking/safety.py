@@ -1,9 +1,10 @@
 """``SafetyLimits``: the limits a customer sets themselves ("multi-level security", issue 10
-item 5), and the rule that pauses payments to new payees.
+item 5).
 
 The limits: a daily limit per channel (``daily_limit_sms``, ``daily_limit_voice``,
-``daily_limit_web``; 0 means no payments that way), a pause before the first money goes to a
-new payee (``new_payee_cooling_off``) and "always ask my helper above $X" (``cosign_above``).
+``daily_limit_web``; 0 means no payments that way), a cooling-off before the first money goes
+to a payee (``new_payee_cooling_off``; the scam rule, ``fraud.scam_rule``, holds it) and
+"always ask my helper above $X" (``cosign_above``).
 
 A change that tightens (a lower limit, a limit where there was none, the pause on, a lower or
 new co-sign amount) counts at once. One that loosens waits ``safety_loosen_hours`` as a
@@ -32,12 +33,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.banking.audit import add_audit
 from assistant.banking.errors import CustomerNotFound
-from assistant.banking.holds import COOLING_OFF, PAY_PAYEE, ConditionSpec, PaymentRequest
 from assistant.banking.limits import (
     APPLIED,
     CANCELLED,
     COLUMNS,
-    NEW_PAYEE_COOLING_OFF,
     PENDING,
     Limits,
     due_changes,
@@ -50,7 +49,7 @@ from assistant.banking.limits import (
     waiting_changes,
 )
 from assistant.db import read_only, utcnow
-from assistant.models import Customer, Payee, SafetyLimitChange
+from assistant.models import Customer, SafetyLimitChange
 from assistant.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -378,27 +377,3 @@ class SafetyLimits:
         if applied:
             log.info("safety limit loosenings applied: %s", applied)
         return applied
-
-
-class NewPayeeCoolingOff:
-    """A ``HoldRule``: when the customer asked for a pause on new payees, a payment to a
-    payee added less than ``hours`` ago waits until the payee is ``hours`` old (a
-    cooling-off condition, met by time; the customer can cancel it meanwhile). Payments
-    between the customer's own accounts never wait for it."""
-
-    def __init__(self, hours: float = 24) -> None:
-        self.wait = timedelta(hours=hours)
-
-    def __call__(
-        self, session: Session, request: PaymentRequest, now: datetime
-    ) -> list[ConditionSpec]:
-        if request.op != PAY_PAYEE or request.payee_id is None:
-            return []
-        if not in_effect(session, request.customer_id, now).value(NEW_PAYEE_COOLING_OFF):
-            return []
-        added = session.execute(
-            select(Payee.created_at).where(Payee.id == request.payee_id)
-        ).scalar_one_or_none()
-        if added is None or added + self.wait <= now:
-            return []
-        return [ConditionSpec(COOLING_OFF, added + self.wait)]

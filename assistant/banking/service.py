@@ -67,6 +67,7 @@ class BankingService(Protocol):
         idempotency_key: str,
         *,
         channel: str = "",
+        signals: Sequence[str] = (),
     ) -> Receipt: ...
 
     def pay_payee(
@@ -78,6 +79,7 @@ class BankingService(Protocol):
         idempotency_key: str,
         *,
         channel: str = "",
+        signals: Sequence[str] = (),
     ) -> Receipt: ...
 
     def find_payment(self, customer_id: int, idempotency_key: str) -> Receipt | None: ...
@@ -107,6 +109,12 @@ class BankingService(Protocol):
         actor: str,
         now: datetime | None = None,
     ) -> HoldOutcome: ...
+
+    def release_hold(
+        self, hold_id: int, actor: str, note: str = "", now: datetime | None = None
+    ) -> HoldOutcome: ...
+
+    def waiting_holds(self, limit: int = 100) -> list[HeldPaymentView]: ...
 
     def expire_due_holds(self, now: datetime | None = None) -> int: ...
 

@@ -19,6 +19,7 @@ from typing import Any, Callable, Dict, List, Optional
 from assistant.banking.service import BankingService
 from assistant.conversation.offers import Offers, Spoken
 from assistant.conversation.rasa_client import RasaClient, RasaUnavailable
+from assistant.conversation.warnings import WarningOpeners, warning_message
 from assistant.conversations import ConversationStore, pin_mask
 from assistant.identity import IdentityService
 from assistant.money import Money, format_money, money_in_words
@@ -49,6 +50,7 @@ from assistant.settings import Settings
 from assistant.texts import language_of, local_time
 from assistant.texts import text as say
 from family.links.service import FamilyLinks
+from fraud.broadcasts.service import Broadcasts
 from nlu.normalize import spoken_digits
 
 logger = logging.getLogger(__name__)
@@ -125,6 +127,7 @@ class TurnHandler:
         readbacks: Optional[ReadbackStore] = None,
         security_texts: Optional[Callable[..., None]] = None,
         family: Optional[FamilyLinks] = None,
+        broadcasts: Optional[Broadcasts] = None,
     ) -> None:
         self.settings = settings
         self.rasa = rasa
@@ -138,6 +141,8 @@ class TurnHandler:
         self.security_texts = security_texts
         #: The gateway's own questions and news at a pause (helpers to confirm, held payments).
         self.offers = Offers(family, banking, conversations) if family is not None else None
+        #: The scam warning a conversation opens with (fraud-operations' broadcasts).
+        self.warnings = WarningOpeners(broadcasts, conversations) if broadcasts else None
 
     def start(self, channel: str, phone: str) -> str:
         return self.conversations.start(channel, phone).id
@@ -198,7 +203,18 @@ class TurnHandler:
 
         digits = spoken_digits(cleaned)
         bare_pin = digits if digits and len(digits) in PIN_LENGTHS else None
-        verified = self._verified(conversation) is not None
+        verified_id = self._verified(conversation)
+        verified = verified_id is not None
+        if self.warnings is not None and not conversation.pin_change_step:
+            if self.warnings.skipped(
+                conversation, verified_id, cleaned, self.customer_language(verified_id)
+            ):
+                turn.said = cleaned
+                if conversation.awaiting_pin:
+                    turn.awaiting_pin = True
+                    return self._with(turn, self._say(conversation, "warning_skipped_pin"))
+                return self._with(turn, self._say(conversation, "warning_skipped"))
+            self._open_with_warning(conversation, verified_id, turn)
 
         if conversation.pin_change_step:
             # Changing the PIN: the new PIN stays here, like the old one.
@@ -273,6 +289,8 @@ class TurnHandler:
         self._mark_verified(conversation, digits)
         pending = self.conversations.clear_awaiting_pin(conversation.id)
         self._with(turn, self._say(conversation, "pin_thanks"))
+        if self.warnings is not None and conversation.customer_id is not None:
+            self._open_with_warning(conversation, conversation.customer_id, turn)
         if pending:
             conversation = self.conversations.get(conversation.id)
             return self._ask_assistant(conversation, self._without_pin(conversation, pending), turn)
@@ -342,6 +360,7 @@ class TurnHandler:
             return self._failed(conversation, turn, confirmed)
         self.readbacks.settle(conversation.id)
         changing = False
+        person_offered = False
         for reply in replies:
             custom = reply.get("custom") or {}
             self._record_readback(conversation, verified_id, custom.get(PAYLOAD_KEY))
@@ -359,6 +378,8 @@ class TurnHandler:
                 turn.conference = dict(custom["conference"])
             if isinstance(custom.get("keypad"), str):
                 turn.keypad = custom["keypad"]
+            if custom.get("offer") == "person":
+                person_offered = True
             if reply.get("text"):
                 turn.messages.append({"text": reply["text"], "buttons": reply.get("buttons") or []})
         if changing:
@@ -366,7 +387,10 @@ class TurnHandler:
             self.conversations.start_pin_change(conversation.id)
             turn.awaiting_pin = True
             return turn
-        if verified_id is not None and self._is_pause(conversation, replies, turn):
+        if person_offered and verified_id is not None and self.offers is not None:
+            # A scam warning asked "a person now?": the next plain yes hands over.
+            self.offers.offer_person(conversation.id)
+        elif verified_id is not None and self._is_pause(conversation, replies, turn):
             self._at_pause(conversation, verified_id, turn)
         if turn.awaiting_pin:
             # No PIN prompt when no PIN could be tried now: the PIN is locked or held (the
@@ -394,6 +418,33 @@ class TurnHandler:
                 return self._with(turn, words or "")
             self.conversations.set_awaiting_pin(conversation.id, pending_text or text)
         return turn
+
+    # ---- the scam warning a conversation opens with -----------------------------------------
+
+    def opening_warning(self, conversation_id: str) -> Optional[Dict[str, Any]]:
+        """The warning a conversation opens with before anything is said (a call's greeting):
+        the newest for everyone, the same for every caller, once per conversation. A message
+        (``{"text", "buttons", "warning"}``), or None."""
+        conversation = self.conversations.get(conversation_id)
+        if self.warnings is None or conversation is None:
+            return None
+        warning = self.warnings.before_pin(conversation)
+        if warning is None:
+            return None
+        words = self._say(conversation, "warning_opener", warning=warning.opener_text)
+        return warning_message(words, warning.id)
+
+    def _open_with_warning(self, conversation: Any, customer_id: Optional[int], turn: Turn) -> None:
+        """Before the PIN, the warning for everyone (once per conversation); once verified,
+        the newest warning the customer has not met (see :mod:`.warnings`)."""
+        assert self.warnings is not None
+        if customer_id is None:
+            warning = self.warnings.before_pin(conversation)
+        else:
+            warning = self.warnings.after_pin(conversation, customer_id)
+        if warning is not None:
+            words = self._say(conversation, "warning_opener", warning=warning.opener_text)
+            turn.messages.append(warning_message(words, warning.id))
 
     # ---- the gateway's own words at a pause -------------------------------------------------
 
@@ -445,6 +496,9 @@ class TurnHandler:
         if spoken is None:
             return None
         turn.messages.extend(s.as_message() for s in spoken)
+        if any(s.handoff for s in spoken):
+            turn.handoff = True
+            return turn
         if not self.readbacks.is_waiting(conversation.id):
             self._at_pause(conversation, customer_id, turn)
         return turn

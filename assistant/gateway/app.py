@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from assistant import web
+from assistant import admin, web
 from assistant.bank import banking_service, safety_limits
 from assistant.conversation.rasa_client import RasaClient
 from assistant.conversation.turns import TurnHandler
@@ -27,6 +27,10 @@ from assistant.settings import Settings, get_settings
 from assistant.worker.wiring import build_worker
 from family import portal
 from family.links.service import FamilyLinks
+from fraud.broadcasts.service import Broadcasts
+from fraud.cooling_off import CoolingOff
+from fraud.interventions import Interventions
+from fraud.interventions_view import InterventionReview
 from voice import sms_routes, voice_routes
 
 
@@ -69,6 +73,16 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.state.family = FamilyLinks(
         sessions, settings, wake=app.state.worker.deliver_soon, banking=app.state.banking
     )
+    # Scam warnings: staff publish them (admin console, command line); conversations open
+    # with them and the web pages show them.
+    app.state.broadcasts = Broadcasts(sessions, settings, wake=app.state.worker.deliver_soon)
+    # Scam interventions as staff review them (the admin console).
+    app.state.intervention_review = InterventionReview(sessions)
+    # Scam intervention: a paused payment's helpers told, CANCEL by text, the scam it names.
+    app.state.cooling_off = CoolingOff(
+        sessions, settings, app.state.banking, wake=app.state.worker.deliver_soon
+    )
+    app.state.interventions = Interventions(sessions)
     app.state.turns = TurnHandler(
         settings,
         rasa,
@@ -77,12 +91,14 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         app.state.banking,
         security_texts=app.state.pin_alerts,
         family=app.state.family,
+        broadcasts=app.state.broadcasts,
     )
     app.include_router(text_api.router)
     app.include_router(voice_routes.router)
     app.include_router(sms_routes.router)
     web.install(app, sessions)  # the large-text web pages at /
     portal.install(app, sessions)  # the helper portal at /helper
+    admin.install(app, sessions)  # the staff admin console at /admin
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict:

@@ -23,6 +23,9 @@ from assistant.messaging.transport import OutboundTransport
 from assistant.preferences import PreferenceService
 from assistant.settings import Settings
 from family.links.service import FamilyLinks
+from fraud.broadcasts.service import Broadcasts
+from fraud.cooling_off import CoolingOff
+from fraud.interventions import Interventions
 
 
 def get_settings(request: Request) -> Settings:
@@ -72,6 +75,21 @@ def get_family(request: Request) -> FamilyLinks:
     return request.app.state.family
 
 
+def get_broadcasts(request: Request) -> Broadcasts:
+    """The scam-warning broadcasts (what staff publish, what customers meet)."""
+    return request.app.state.broadcasts
+
+
+def get_cooling_off(request: Request) -> CoolingOff:
+    """A scam's cooling-off: helpers alerted, the SMS CANCEL."""
+    return request.app.state.cooling_off
+
+
+def get_interventions(request: Request) -> Interventions:
+    """Which scam a paused payment was paused for."""
+    return request.app.state.interventions
+
+
 def get_transport(request: Request) -> Callable[[], OutboundTransport]:
     """The outbound transport, built on first use (``transport()``): a route that sends
     nothing never starts it."""
@@ -90,3 +108,6 @@ SmsLog = Annotated[SmsRecords, Depends(get_sms_records)]
 Transport = Annotated[Callable[[], OutboundTransport], Depends(get_transport)]
 CustomerPreferences = Annotated[PreferenceService, Depends(get_preferences)]
 Family = Annotated[FamilyLinks, Depends(get_family)]
+Warnings = Annotated[Broadcasts, Depends(get_broadcasts)]
+Cooling = Annotated[CoolingOff, Depends(get_cooling_off)]
+ScamRecords = Annotated[Interventions, Depends(get_interventions)]

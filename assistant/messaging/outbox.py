@@ -61,9 +61,10 @@ def add(
     customer_id: int | None = None,
     legally_required: bool = False,
     medium: str = "sms",
+    time_zone: str | None = None,
 ) -> int:
     """Queue one message in ``session``'s transaction; its id (the existing one for a key
-    already used)."""
+    already used). With ``time_zone`` it is kept out of the quiet hours there."""
     existing = session.execute(
         select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
     ).scalar_one_or_none()
@@ -77,6 +78,7 @@ def add(
         purpose=purpose,
         customer_id=customer_id,
         legally_required=legally_required,
+        time_zone=time_zone,
     )
     session.add(message)
     session.flush()

@@ -20,6 +20,7 @@ from assistant.banking.holds import COOLING_OFF, COSIGN
 from assistant.banking.service import BankingService
 from assistant.gateway.deps import Banking, Family
 from assistant.money import format_money
+from assistant.texts import text
 from assistant.web.deps import not_found, signed_in_csrf_page, signed_in_page
 from assistant.web.flows import ACCOUNT_WORDS
 from assistant.web.moments import deadline_words, moment_words
@@ -27,6 +28,8 @@ from assistant.web.pages import Page
 from assistant.webkit.i18n import N_
 from family.links.permissions import APPROVE_PAYMENTS
 from family.links.service import FamilyLinks
+from fraud.interventions import Interventions
+from fraud.scams import warning_key
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +47,11 @@ WAITING_FOR_SOME = N_(
     "says yes, or be cancelled if nobody answers by %(deadline)s."
 )
 WAITING_FOR_A_CHECK = N_("This payment is waiting for a check. It has not gone yet.")
-WAITING_FOR_A_PAUSE = N_(
-    "This payment waits until %(deadline)s, then goes by itself. You can cancel it before then."
+PAUSED = N_(
+    "So we have paused this payment until %(deadline)s, in case it is a scam. If you do "
+    "nothing, it goes then. You can cancel it any time before."
 )
+PERSON_NOW = N_("To talk to a person now, call us on %(phone)s, day or night.")
 KEPT_ASIDE = N_("Until then, %(amount)s is kept aside in your %(account)s account.")
 ENDED = {
     "released": N_("This payment was approved and has gone."),
@@ -92,17 +97,16 @@ def story(page: Page, hold: HeldPaymentView, names: List[str]) -> Dict[str, Any]
     if hold.status != "held":
         ended = page._(ENDED[hold.status])
         return {"status": hold.status, "waiting": False, "sentence": ended, "kept": ""}
-    if COSIGN in hold.pending and names and hold.deadline is not None:
+    if COOLING_OFF in hold.pending and hold.deadline is not None:
+        deadline = deadline_words(hold.deadline, page.words, page.locale, page.settings.timezone)
+        sentence = page._(PAUSED, deadline=deadline)
+    elif COSIGN in hold.pending and names and hold.deadline is not None:
         deadline = deadline_words(hold.deadline, page.words, page.locale, page.settings.timezone)
         if len(names) == 1:
             sentence = page._(WAITING_FOR_ONE, helper=names[0], deadline=deadline)
         else:
             helpers = format_list(names, style="or", locale=page.locale)
             sentence = page._(WAITING_FOR_SOME, helpers=helpers, deadline=deadline)
-    elif hold.pending == (COOLING_OFF,) and hold.deadline is not None:
-        # A pause the customer's own safety limits set: it goes by itself at its end.
-        deadline = deadline_words(hold.deadline, page.words, page.locale, page.settings.timezone)
-        sentence = page._(WAITING_FOR_A_PAUSE, deadline=deadline)
     else:
         sentence = page._(WAITING_FOR_A_CHECK)
     return {
@@ -111,6 +115,17 @@ def story(page: Page, hold: HeldPaymentView, names: List[str]) -> Dict[str, Any]
         "sentence": sentence,
         "kept": page._(KEPT_ASIDE, amount=money, account=account),
     }
+
+
+def scam_warning(page: Page, scams: Interventions, hold: HeldPaymentView) -> str:
+    """For a payment paused as a possible scam: the words that name the scam, and a person
+    now ("" for any other held payment)."""
+    intervention = scams.for_hold(hold.customer_id, hold.reference)
+    if intervention is None and COOLING_OFF not in {c.kind for c in hold.conditions}:
+        return ""
+    scam = intervention.scam if intervention is not None else ""
+    warning = text(warning_key(scam), "default", page.language)
+    return f"{warning} {page._(PERSON_NOW, phone=page.settings.bank_phone)}"
 
 
 @router.get("/waiting")

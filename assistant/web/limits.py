@@ -64,7 +64,7 @@ WAYS = {DAILY_VOICE: N_("by phone"), DAILY_SMS: N_("by text message"), DAILY_WEB
 QUESTIONS = {
     **{name: N_("How much may be paid %(way)s each day?") for name in DAILY},
     COSIGN_ABOVE: N_("When should your helper be asked first?"),
-    NEW_PAYEE_COOLING_OFF: N_("Should money to someone you have just added wait?"),
+    NEW_PAYEE_COOLING_OFF: N_("Should the first payment to someone new wait?"),
 }
 HINTS = {
     **{
@@ -89,8 +89,8 @@ DAILY_NONE = N_("No payments %(way)s")
 DAILY_OFF = N_("No limit of your own")
 COSIGN_AMOUNT = N_("Your helper is asked first before any payment above %(amount)s")
 COSIGN_OFF = N_("Your helper is not asked first")
-COOLING_ON = N_("Money to someone you have just added waits %(hours)s hours")
-COOLING_OFF = N_("Money to someone you have just added goes at once")
+COOLING_ON = N_("The first payment to someone new waits %(hours)s hours")
+COOLING_OFF = N_("The first payment to someone new goes at once")
 WAITING = N_("From %(when)s: %(change)s")
 # The choices on a limit's page.
 CHOICE_AMOUNT = N_("At most this much a day")
@@ -132,7 +132,7 @@ def limit_words(page: Page, name: str, value: Any) -> str:
     currency = page.settings.currency
     if name == NEW_PAYEE_COOLING_OFF:
         if value:
-            return page._(COOLING_ON, hours=hours(page.settings.safety_cooling_off_hours))
+            return page._(COOLING_ON, hours=hours(page.settings.scam_cooling_off_hours))
         return page._(COOLING_OFF)
     if name == COSIGN_ABOVE:
         if value is None:

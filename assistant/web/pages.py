@@ -8,6 +8,7 @@ not know: the signed-in customer, their language and their display choices.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any, Optional
 
@@ -18,10 +19,12 @@ from assistant.preferences import DEFAULT, Preferences, PreferenceService
 from assistant.webkit.pageset import PageKit, PageSet
 from assistant.webkit.rendering import KitPage
 
+log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 COOKIE_NAME = "kb_session"
+_UNKNOWN = object()  # not looked up yet
 
 
 class Page(KitPage):
@@ -40,10 +43,12 @@ class Page(KitPage):
         self.sessions = kit.sessions
         self._prefs: Optional[Preferences] = None
         self._customer: Any = None
+        self._warning: Any = _UNKNOWN
 
     def session_changed(self) -> None:
         super().session_changed()
         self._prefs = self._customer = None
+        self._warning = _UNKNOWN
 
     @property
     def prefs(self) -> Preferences:
@@ -82,6 +87,21 @@ class Page(KitPage):
     @property
     def speech_rate(self) -> str:
         return self.prefs.speech_rate
+
+    @property
+    def warning(self) -> Any:
+        """The newest scam warning in force for the signed-in customer (before sign-in, one for
+        everyone only), shown above every page; None when there is none, or it cannot be told
+        now (the page is shown all the same)."""
+        if self._warning is _UNKNOWN:
+            self._warning = None
+            broadcasts = getattr(self.request.app.state, "broadcasts", None)
+            if broadcasts is not None:
+                try:
+                    self._warning = broadcasts.banner(self.customer_id if self.signed_in else None)
+                except Exception as error:  # noqa: BLE001 - the page matters more
+                    log.warning("scam warning not shown: %s", type(error).__name__)
+        return self._warning
 
 
 def customer_page_set(owns: Any) -> PageSet:

@@ -15,13 +15,16 @@ from fastapi.responses import Response
 from assistant.banking import BankingError, DailyLimitReached, InsufficientFunds, TransactionView
 from assistant.banking.service import BankingService
 from assistant.conversation.turns import MAX_MESSAGE_CHARS, TurnHandler
+from assistant.conversation.warnings import is_warning
 from assistant.conversations import ConversationStore
 from assistant.gateway.deps import (
     Banking,
     Conversations,
+    Cooling,
     CustomerPreferences,
     Family,
     Identity,
+    ScamRecords,
     Turns,
 )
 from assistant.money import format_money
@@ -310,6 +313,7 @@ def _flow_routes(flow: Flow) -> None:
     def confirm(
         banking: Banking,
         family: Family,
+        cooling: Cooling,
         page: Page = Depends(signed_in_csrf_page),
         payment_key: str = Form(""),
     ) -> Response:
@@ -343,10 +347,15 @@ def _flow_routes(flow: Flow) -> None:
         draft.finish(payment, payment_key, receipt)
         if receipt.held:
             family.announce_holds(customer_id=page.customer_id)  # its approvers texted now
+            cooling.alert_helpers(customer_id=page.customer_id)  # a scam's pause: helpers told
         return page.redirect(f"{flow.path}/done/{receipt.reference}")
 
     def done_page(
-        reference: str, banking: Banking, family: Family, page: Page = Depends(signed_in_page)
+        reference: str,
+        banking: Banking,
+        family: Family,
+        scams: ScamRecords,
+        page: Page = Depends(signed_in_page),
     ) -> Response:
         """The receipt of a payment made in this session; for one that waits, what it waits
         for (or, later, how it ended), never "sent"."""
@@ -359,6 +368,7 @@ def _flow_routes(flow: Flow) -> None:
             if hold is None:
                 return not_found(page)
             held = holds.story(page, hold, holds.approvers(family, page.customer_id))
+            held["warning"] = holds.scam_warning(page, scams, hold)
         title = flow.done_title
         if held is not None and held["status"] != "released":
             title = holds.WAITING_TITLE if held["waiting"] else holds.NOT_SENT_TITLE
@@ -479,7 +489,8 @@ def ask(
     messages.append({"who": "you", "text": shown})
     suggestions: List[Dict[str, str]] = []
     for reply in turn.messages:
-        messages.append({"who": "bank", "text": str(reply.get("text", ""))})
+        said = {"who": "bank", "text": str(reply.get("text", ""))}
+        messages.append({**said, "warning": True} if is_warning(reply) else said)
         for button in reply.get("buttons") or []:
             suggestions.append(
                 {"title": str(button.get("title", "")), "payload": str(button.get("payload", ""))}

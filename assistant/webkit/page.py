@@ -57,6 +57,12 @@ class SessionPage:
         return self.session.helper_id
 
     @property
+    def staff_id(self) -> int:
+        """The signed-in staff user (admin console sessions)."""
+        assert self.session is not None and self.session.staff_id is not None
+        return self.session.staff_id
+
+    @property
     def csrf_token(self) -> str:
         return self.ensure_session().csrf_token
 
@@ -94,6 +100,10 @@ class SessionPage:
     def sign_in_helper(self, helper_id: int) -> None:
         """The helper portal's sign-in: a new session owned by the helper (no fixation)."""
         self._replace_session(helper_id=helper_id)
+
+    def sign_in_staff(self, staff_id: int) -> None:
+        """The admin console's sign-in: a new session owned by the staff user (no fixation)."""
+        self._replace_session(staff_id=staff_id)
 
     def _replace_session(self, **owner: Any) -> None:
         if self.session is not None:

@@ -77,6 +77,12 @@ class KitPage(SessionPage):
     def speech_rate(self) -> str:
         return "normal"
 
+    @property
+    def warning(self) -> Any:
+        """A scam warning the layout shows above the page (its ``banner_text``), or None; a
+        page set whose people are warned says which."""
+        return None
+
     def date(self, moment: Any) -> str:
         """A date in the page's locale ("November 3, 2026"): a moment (aware UTC) is shown
         as the day it falls on in the bank's time zone."""

@@ -5,8 +5,9 @@ it at sign-in, so a token planted before sign-in is worthless after. Sessions en
 ``web_session_idle_minutes`` without a request or ``web_session_max_hours`` in all; a
 half-filled form lives in ``data`` until then. Each set of pages has its own store, and a
 session of one page set is unknown to every other (the customer pages never accept a helper
-portal's cookie). A signed-in session belongs to a customer (``customer_id``) or, on the helper
-portal, to a helper (``helper_id``). Nothing here ever holds a PIN.
+portal's cookie). A signed-in session belongs to a customer (``customer_id``), on the helper
+portal to a helper (``helper_id``), on the admin console to a staff user (``staff_id``). Nothing
+here ever holds a PIN or a password.
 """
 
 from __future__ import annotations
@@ -47,11 +48,12 @@ class WebSessionState:
     created_at: datetime
     last_seen_at: datetime
     helper_id: Optional[int] = None
+    staff_id: Optional[int] = None
     dirty: bool = field(default=False, compare=False)
 
     @property
     def signed_in(self) -> bool:
-        return self.customer_id is not None or self.helper_id is not None
+        return any(owner is not None for owner in (self.customer_id, self.helper_id, self.staff_id))
 
     def changed(self) -> Dict[str, Any]:
         """The data, marked to be saved at the end of the request."""
@@ -82,9 +84,10 @@ class WebSessionStore:
         customer_id: Optional[int] = None,
         conversation_id: Optional[str] = None,
         helper_id: Optional[int] = None,
+        staff_id: Optional[int] = None,
     ) -> tuple[str, WebSessionState]:
-        """A new session, signed in as a customer or a helper if one is given; returns (cookie
-        token, state)."""
+        """A new session, signed in as a customer, a helper or a staff user if one is given;
+        returns (cookie token, state)."""
         self._maybe_purge()
         token = secrets.token_urlsafe(32)
         now = utcnow()
@@ -93,6 +96,7 @@ class WebSessionStore:
             page_set=self.page_set,
             customer_id=customer_id,
             helper_id=helper_id,
+            staff_id=staff_id,
             conversation_id=conversation_id,
             csrf_token=secrets.token_urlsafe(32),
             data={},
@@ -193,4 +197,5 @@ def _state(row: WebSession) -> WebSessionState:
         created_at=row.created_at,
         last_seen_at=row.last_seen_at,
         helper_id=row.helper_id,
+        staff_id=row.staff_id,
     )

@@ -16,6 +16,9 @@ from assistant.db import session_factory
 from assistant.settings import Settings, get_settings
 from assistant.worker.app import DueJob, Worker
 from family.links.service import FamilyLinks
+from fraud.account_watch import AccountWatch
+from fraud.broadcasts.service import Broadcasts
+from fraud.cooling_off import CoolingOff
 
 
 def due_jobs(
@@ -25,12 +28,20 @@ def due_jobs(
     part, in :class:`Worker`), one line each."""
     banking = banking_service(sessions, settings)
     family = FamilyLinks(sessions, settings, wake=wake, banking=banking)
+    broadcasts = Broadcasts(sessions, settings, wake=wake)
+    cooling = CoolingOff(sessions, settings, banking, wake=wake)
     return [
-        banking.expire_due_holds,  # a co-sign nobody gave in time expires the payment
+        cooling.send_notices,  # a scam's cooling-off ending soon: the customer texted first
+        cooling.alert_helpers,  # each helper who receives alerts texted once per paused payment
+        # A co-sign nobody gave in time expires the payment; a cooling-off whose notice went
+        # out releases it.
+        banking.expire_due_holds,
         safety_limits(sessions, settings).apply_due,  # loosened limits whose delay is over
         family.expire_due_invitations,  # invitations past 72 hours, acceptances never confirmed
         family.announce_holds,  # each approver texted once about each payment waiting
         family.tell_hold_outcomes,  # a customer who prefers texts told how a hold ended
+        AccountWatch(sessions, settings, wake).scan,  # notices and unusual-activity alerts
+        broadcasts.fan_out_due,  # published scam warnings: each customer's text or call queued
     ]
 
 

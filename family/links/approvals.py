@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assistant.banking.audit import add_audit
-from assistant.banking.holds import COSIGN
+from assistant.banking.holds import COOLING_OFF, COSIGN
 from assistant.banking.views import HeldPaymentView, HoldOutcome
 from assistant.messaging import outbox
 from assistant.models import Customer, HeldPayment, HoldCondition
@@ -36,6 +36,9 @@ APPROVED, DECLINED = "helper_approved_payment", "helper_declined_payment"
 VIEWED_APPROVALS = "helper_viewed_approvals"
 _TOLD = {"released": "family_hold_released_sms", "declined": "family_hold_declined_sms"}
 _TOLD_EXPIRED = "family_hold_expired_sms"
+#: What a helper who may approve payments answers: a co-sign, and a scam's cooling-off (their
+#: yes releases the payment early, issue 10).
+HELPER_ANSWERS = frozenset({COSIGN, COOLING_OFF})
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,7 @@ class ApprovalItem:
     @property
     def waiting(self) -> bool:
         """Still waiting for a helper's answer."""
-        return self.hold.status == "held" and COSIGN in self.hold.pending
+        return self.hold.status == "held" and bool(HELPER_ANSWERS & set(self.hold.pending))
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,7 @@ class Approvals:
                 waiting = [
                     hold
                     for hold in self._ctx.banking.list_holds(link.customer_id)
-                    if COSIGN in hold.pending
+                    if HELPER_ANSWERS & set(hold.pending)
                 ]
                 if not waiting:
                     continue
@@ -124,7 +127,7 @@ class Approvals:
                 link is None
                 or hold is None
                 or hold.customer_id != customer_id
-                or not any(c.kind == COSIGN for c in hold.conditions)
+                or not any(c.kind in HELPER_ANSWERS for c in hold.conditions)
             ):
                 _deny(session, helper_id, customer_id if link is not None else None, hold_id)
                 return None
@@ -174,16 +177,24 @@ class Approvals:
             if (
                 link is None
                 or hold is None
-                or not any(c.kind == COSIGN for c in hold.conditions)
+                or not any(c.kind in HELPER_ANSWERS for c in hold.conditions)
                 or (asked_customer is not None and asked_customer != customer_id)
             ):
                 _deny(session, helper_id, customer_id if link is not None else None, hold_id)
                 return None
             name = session.get(Customer, customer_id).name
         note = " ".join((note or "").split())[:500]
-        outcome = self._ctx.banking.decide_hold_condition(
-            hold_id, COSIGN, approve, f"helper:{helper_id}", note, now
+        # The co-sign first; a yes also ends a scam's cooling-off (a no to either declines).
+        kinds = sorted(
+            {c.kind for c in hold.conditions if c.kind in HELPER_ANSWERS},
+            key=lambda kind: kind != COSIGN,
         )
+        for kind in kinds:
+            outcome = self._ctx.banking.decide_hold_condition(
+                hold_id, kind, approve, f"helper:{helper_id}", note, now
+            )
+            if outcome.result != "waiting":
+                break
         with self._ctx.write() as writer:
             add_audit(
                 writer.session,
@@ -282,13 +293,16 @@ class Approvals:
                 if customer is None or customer.preferred_channel not in ("sms", "web"):
                     continue
                 key = _TOLD.get(hold.status, _TOLD_EXPIRED)
+                helper = _decider_name(writer.session, hold)
+                if hold.status == "released" and not helper:
+                    key = "hold_released_after_pause_sms"  # the pause ended, nobody approved
                 body = text(
                     key,
                     "sms",
                     customer_language(customer, settings),
                     amount=format_money(hold.amount, customer.locale),
                     payee=hold.counterparty,
-                    helper=_decider_name(writer.session, hold),
+                    helper=helper,
                     bank_phone=settings.bank_phone,
                 )
                 writer.send(
@@ -322,7 +336,7 @@ def _cosign_decider(hold: HeldPaymentView) -> int | None:
     """The helper whose answer decided the co-sign, if a helper's did."""
     for condition in hold.conditions:
         by = condition.decided_by or ""
-        if condition.kind == COSIGN and by.startswith("helper:") and by[7:].isdigit():
+        if condition.kind in HELPER_ANSWERS and by.startswith("helper:") and by[7:].isdigit():
             return int(by[7:])
     return None
 

@@ -22,6 +22,9 @@ from tests.marker_language import write_marker_language
 SHARED_ADDRESS = {
     "ASSISTANT_PIN_SOURCE_FAILURES": "1000",
     "ASSISTANT_PIN_SOURCE_FAILURES_PER_DAY": "1000",
+    # Many payments by the same demo customers within minutes: not "several payments in a
+    # short time" here (tests/e2e/test_scam_e2e.py runs its own stack with the real rule).
+    "ASSISTANT_SCAM_RAPID_COUNT": "1000",
 }
 
 

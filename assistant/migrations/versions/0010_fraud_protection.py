@@ -20,7 +20,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from assistant.db import UTCDateTime
+from assistant.db import UTCDateTime, utcnow
 
 revision = "0010"
 down_revision = "0009"
@@ -182,6 +182,20 @@ def upgrade() -> None:
         sa.Column("name", sa.String(64), primary_key=True),
         sa.Column("position", sa.BigInteger(), nullable=False, server_default="0"),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
+    )
+    # The account watch starts at the audit log's end: a bank that upgrades is not texted
+    # about every payment it ever made.
+    bind = op.get_bind()
+    last = bind.execute(sa.text("SELECT COALESCE(MAX(id), 0) FROM audit_events")).scalar()
+    cursors = sa.table(
+        "job_cursors",
+        sa.column("name", sa.String),
+        sa.column("position", sa.BigInteger),
+        sa.column("updated_at", UTCDateTime),
+    )
+    op.bulk_insert(
+        cursors,
+        [{"name": "account_watch", "position": int(last or 0), "updated_at": utcnow()}],
     )
 
 
