@@ -1,5 +1,5 @@
-"""What every action needs: the banking, family-helper and scam-warning services and who is on
-the other end.
+"""What every action needs: the banking, safety-limit, family-helper and scam-warning services
+and who is on the other end.
 
 Actions never touch tables: they call the services. The conversation record (kept by the
 gateway) says who the caller claims to be and whether they gave their PIN in this conversation.
@@ -12,7 +12,8 @@ from typing import Callable, Optional
 
 from rasa_sdk import Tracker
 
-from assistant.bank import banking_service
+from assistant.bank import banking_service, safety_limits
+from assistant.banking.safety import SafetyLimits
 from assistant.banking.service import BankingService
 from assistant.conversations import ConversationStore
 from assistant.db import session_factory
@@ -26,6 +27,12 @@ from fraud.interventions import Interventions
 @lru_cache
 def banking() -> BankingService:
     return banking_service()
+
+
+@lru_cache
+def safety() -> SafetyLimits:
+    """The customer's own safety limits (daily limits, the pause, the co-sign amount)."""
+    return safety_limits()
 
 
 _wake: Optional[Callable[[int], None]] = None

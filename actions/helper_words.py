@@ -70,10 +70,16 @@ def hear_change(said: str, language: str) -> HeardChange:
     withdraw)."""
     groups = {name: f"helper_words_{name}" for name in PERMISSIONS}
     groups[GRANT], groups[WITHDRAW] = "helper_words_grant", "helper_words_withdraw"
-    found = _phrases_found(said, {name: _phrases(key, language) for name, key in groups.items()})
+    found = groups_heard(said, groups, language)
     named = tuple(p for p in PERMISSIONS if p in found)
     ways = {way for way in (GRANT, WITHDRAW) if way in found}
     return HeardChange(named, ways.pop() if len(ways) == 1 else None)
+
+
+def groups_heard(said: str, groups: Dict[str, str], language: str) -> set:
+    """The groups (name -> catalogue key of its comma-separated phrases) whose phrases
+    ``said`` holds, longest phrases first, each word used once."""
+    return _phrases_found(said, {name: _phrases(key, language) for name, key in groups.items()})
 
 
 def _phrases(key: str, language: str) -> List[Tuple[str, ...]]:

@@ -42,6 +42,8 @@ ASKS_FOR_SOMETHING_ELSE = frozenset(
         "call_helper",
         "change_pin",
         "forgot_pin",
+        "set_safety_limit",
+        "safety_limits",
     }
 )
 #: Intents of the conversation itself; with the above, never a name or number typed in full.

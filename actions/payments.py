@@ -35,10 +35,11 @@ from actions.readback import (
     readbacks,
     use_confirmation,
 )
+from actions.safety_words import way_words
 from actions.scam_signals import cleared, heard, say_warned
 from actions.slots import OWN_ACCOUNT_PREFIX, PAYMENT_SLOTS
 from actions.verification import require_verified
-from assistant.banking.errors import BankingError, InsufficientFunds
+from assistant.banking.errors import BankingError, DailyLimitReached, InsufficientFunds
 from assistant.money import Money
 from assistant.readbacks import PAYMENT, payment_key
 
@@ -68,6 +69,23 @@ def slot_money(tracker: Tracker) -> Optional[Money]:
     if not isinstance(value, dict):
         return None
     return Money(int(value["minor_units"]), value.get("currency", "USD"))
+
+
+def say_daily_limit(
+    dispatcher: CollectingDispatcher, tracker: Tracker, limit: DailyLimitReached
+) -> None:
+    """The customer's own daily limit for this way of paying stopped the payment."""
+    way = way_words(limit.limit_name, channel_of(tracker), catalogue_language(tracker))
+    if limit.limit.minor == 0:
+        dispatcher.utter_message(response="utter_payment_way_blocked", way=way)
+        return
+    locale = locale_of(tracker)
+    dispatcher.utter_message(
+        response="utter_payment_over_daily_limit",
+        way=way,
+        **money_values("limit", limit.limit, locale),
+        **money_values("left", limit.left, locale),
+    )
 
 
 class ActionStartPayment(Action):
@@ -374,6 +392,10 @@ class ActionSubmitPayment(Action):
                 payee = service.resolve_payee(customer_id, recipient, kind=payee_kind(tracker))[0]
                 payee_id = payee.id
                 receipt = service.pay_payee(customer_id, from_kind, payee.id, amount, key, **asked)
+        except DailyLimitReached as limit:
+            readbacks().record_outcome(confirmation.id, {"status": "not_sent"})
+            say_daily_limit(dispatcher, tracker, limit)
+            return reset
         except InsufficientFunds:
             readbacks().record_outcome(confirmation.id, {"status": "not_sent"})
             account = service.get_account(customer_id, from_kind)

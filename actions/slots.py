@@ -38,6 +38,8 @@ HELPER_CHANGE_SLOTS = (
     "helper_change_confirmed",
 )
 HELD_SLOTS = ("held_payment", "held_cancel_confirmed")
+# A safety limit (actions/safety_limits.py): which one, its new value, and the read-back's yes.
+SAFETY_LIMIT_SLOTS = ("safety_limit_name", "safety_limit_value", "safety_limit_confirmed")
 # What the start of a helper or held-payment request decided: "form" (ask on) or "done".
 HELPER_STEP = "helper_step"
 
@@ -50,6 +52,7 @@ FORM_SLOTS = (
     *HELPER_INVITE_SLOTS,
     *HELPER_CHANGE_SLOTS,
     *HELD_SLOTS,
+    *SAFETY_LIMIT_SLOTS,
 )
 
 

@@ -27,8 +27,10 @@ OPEN, CONFIRMED, USED, CLOSED = "open", "confirmed", "used", "closed"
 PAYMENT, NEW_PAYEE = "payment", "new_payee"
 # A relative invited as a helper; more that a helper may do (a loosening).
 HELPER_INVITE, HELPER_GRANT = "helper_invite", "helper_grant"
+# A change to one of the customer's safety limits (assistant/banking/safety.py).
+SAFETY_LIMIT = "safety_limit"
 #: Every kind of read-back the gateway records.
-KINDS = (PAYMENT, NEW_PAYEE, HELPER_INVITE, HELPER_GRANT)
+KINDS = (PAYMENT, NEW_PAYEE, HELPER_INVITE, HELPER_GRANT, SAFETY_LIMIT)
 # The custom payload key a read-back message carries from the actions to the gateway.
 PAYLOAD_KEY = "readback"
 _WAITING = Readback.state.in_((OPEN, CONFIRMED))

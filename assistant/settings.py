@@ -104,6 +104,15 @@ class Settings(BaseSettings):
     # waits this long for a helper's approval, then expires without moving money.
     hold_cosign_hours: float = Field(24, description="How long a payment waits for a co-sign.")
 
+    # Safety limits the customer sets (issue 10 item 5, assistant/banking/safety.py): a
+    # change that loosens a limit (a higher or no daily limit, the cooling-off on new payees
+    # off, a higher or no co-sign amount) waits ``safety_loosen_hours`` before it counts; one
+    # that tightens counts at once. A payment above the co-sign amount while no helper is
+    # left to approve it (the last one went less than ``safety_loosen_hours`` ago) waits a
+    # cooling-off of ``scam_cooling_off_hours`` instead, as does a first payment to a payee
+    # for a customer who asked for that (fraud/scam_rule.py).
+    safety_loosen_hours: float = Field(24, description="How long a loosened limit waits.")
+
     # Scam intervention (issue 10 item 3, fraud/scam_rule.py). A payment to a payee waits in a
     # cooling-off of ``scam_cooling_off_hours`` instead of moving when: it is the first to a
     # payee and above ``scam_new_payee_above_minor`` (or at all, for a customer who asked for

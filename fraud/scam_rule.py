@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from assistant.banking.holds import COOLING_OFF, PAY_PAYEE, ConditionSpec, PaymentRequest
 from assistant.banking.ledger import TransactionKind
-from assistant.models import Account, Customer, HeldPayment, LedgerTransaction, Payee, Posting
+from assistant.banking.limits import in_effect
+from assistant.models import Account, HeldPayment, LedgerTransaction, Payee, Posting
 from assistant.settings import Settings
 from fraud import scams
 from fraud.models import ScamIntervention
@@ -133,10 +134,9 @@ class ScamRule:
             ).scalar_one_or_none()
             if added is not None and added >= now - policy.recent_payee:
                 found.append(scams.RECENT_PAYEE)
-            chosen = session.execute(
-                select(Customer.new_payee_cooling_off).where(Customer.id == customer_id)
-            ).scalar_one_or_none()
-            if chosen:
+            # The customer's own choice, as it is now (a change to it whose delay is over
+            # counts before the sweep writes it: assistant.banking.limits).
+            if in_effect(session, customer_id, now).new_payee_cooling_off:
                 found.append(scams.CUSTOMER_CHOICE)
         largest = session.execute(
             select(func.max(-Posting.amount_minor))

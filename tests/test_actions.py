@@ -125,6 +125,7 @@ def _clear_caches() -> None:
     get_settings.cache_clear()
     context.banking.cache_clear()
     context.family.cache_clear()
+    context.safety.cache_clear()
     context.conversations.cache_clear()
     readback_actions.readbacks.cache_clear()
 

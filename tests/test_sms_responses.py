@@ -97,6 +97,16 @@ WORST_CASE: Dict[str, str] = {
     ),
     "scam": max((say(f"scam_name_{scam}", "sms") for scam in SCAMS), key=len),
     "count": "12",
+    # safety limits (domain.yml, safety.yml)
+    "way": "by text message",
+    "change": "At most $8,400.00 a day for payments by text message",
+    "limit": "$8,400.00",
+    "left": "$8,400.00",
+    "limits": (
+        "Max $8,400.00 a day by text; Max $8,400.00 a day by phone; Max $8,400.00 a day "
+        "online; New payees wait 24h; Helper asked above $8,400.00."
+    ),
+    "changes": "From tomorrow at 12:45 PM: Max $8,400.00 a day by text.",
 }
 
 # What the customer is told most often: one segment, even with the values above.

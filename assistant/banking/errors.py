@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from assistant.money import Money
+
 
 class BankingError(Exception):
     """Base class. ``code`` is stable; the message is for logs, not for customers."""
@@ -96,3 +98,28 @@ class HoldEnded(BankingError):
         super().__init__(f"held payment {reference} was {status}")
         self.reference = reference
         self.status = status
+
+
+class DailyLimitReached(BankingError):
+    """The payment would pass the customer's own daily limit for the channel it was asked on
+    (``limit_name``: daily_limit_sms | daily_limit_voice | daily_limit_web). ``limit`` is the
+    most a day (zero: the customer chose no payments that way) and ``spent`` what the day's
+    payments that way already took (held ones too). Nothing moved."""
+
+    code = "daily_limit"
+
+    def __init__(self, limit_name: str, limit_minor: int, spent_minor: int, currency: str) -> None:
+        super().__init__(f"{limit_name}: {spent_minor} of {limit_minor} spent today")
+        self.limit_name = limit_name
+        self.limit_minor = limit_minor
+        self.spent_minor = spent_minor
+        self.currency = currency
+
+    @property
+    def limit(self) -> Money:
+        return Money(self.limit_minor, self.currency)
+
+    @property
+    def left(self) -> Money:
+        """What may still be paid that way today."""
+        return Money(max(self.limit_minor - self.spent_minor, 0), self.currency)

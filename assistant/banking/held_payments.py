@@ -229,6 +229,7 @@ def release(session: Session, hold: HeldPayment, actor: str, now: datetime) -> N
         "currency": amount.currency,
         "from": source.kind,
         "held": True,
+        "channel": hold.channel or "",
     }
     if hold.op == TRANSFER:
         target = locked[target_id]

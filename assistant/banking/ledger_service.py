@@ -45,6 +45,7 @@ from assistant.banking.ledger import (
     lock_accounts,
     post,
 )
+from assistant.banking.limits import check_daily_limits
 from assistant.banking.payees import match_payees, words
 from assistant.banking.phones import normalize_phone
 from assistant.banking.views import (
@@ -455,7 +456,11 @@ class LedgerBankingService:
         signals: Sequence[str] = (),
     ) -> Receipt:
         """Pay one of the customer's payees, or hold the payment if a rule says so.
-        ``signals``: scam signals heard while it was asked (see ``PaymentRequest``)."""
+        ``signals``: scam signals heard while it was asked (see ``PaymentRequest``).
+
+        Raises ``DailyLimitReached`` when it would pass the customer's own daily limit for
+        ``channel`` ("sms", "voice", "web"; "chat" counts as web; none or another: every
+        limit), with nothing moved (``assistant.banking.limits``)."""
         from_kind = normalize_kind(from_kind)
         _check_amount(amount)
         digest = fingerprint(
@@ -477,6 +482,8 @@ class LedgerBankingService:
                 return replay
             if amount.currency != source.currency:
                 raise InvalidAmount(f"{amount.currency} from a {source.currency} account")
+            # The customer's own daily limit for this channel: refused, nothing moves.
+            check_daily_limits(session, customer_id, channel, amount, utcnow(), self._zone)
             request = PaymentRequest(
                 customer_id,
                 PAY_PAYEE,
@@ -515,6 +522,7 @@ class LedgerBankingService:
                     "currency": amount.currency,
                     "from": from_kind,
                     "payee_id": payee.id,
+                    "channel": (channel or "")[:16],
                 },
             )
             self._observe(session, request, None)

@@ -38,6 +38,7 @@ from assistant.readbacks import (
     NEW_PAYEE,
     PAYLOAD_KEY,
     PAYMENT,
+    SAFETY_LIMIT,
     USED,
     ReadbackStore,
     ReadbackView,
@@ -628,6 +629,9 @@ class TurnHandler:
         if readback.kind == HELPER_GRANT:
             key = "outcome_helper_changed" if status == "changed" else "outcome_helper_not_changed"
             return self._say(conversation, key, name=details.get("name", ""))
+        if readback.kind == SAFETY_LIMIT:
+            key = "outcome_limit_changed" if status == "changed" else "outcome_limit_not_changed"
+            return self._say(conversation, key)
         amount = Money(int(details.get("amount_minor", 0)), details.get("currency", "USD"))
         recipient = str(details.get("recipient", ""))
         if recipient.startswith(OWN_ACCOUNT_PREFIX):

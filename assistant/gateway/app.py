@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from assistant import admin, web
-from assistant.bank import banking_service
+from assistant.bank import banking_service, safety_limits
 from assistant.conversation.rasa_client import RasaClient
 from assistant.conversation.turns import TurnHandler
 from assistant.conversations import ConversationStore
@@ -66,6 +66,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.state.conversations = ConversationStore(sessions)
     app.state.identity = IdentityService(sessions, settings=settings, notifier=app.state.pin_alerts)
     app.state.banking = banking_service(sessions, settings)
+    app.state.safety = safety_limits(sessions, settings)
     app.state.preferences = PreferenceService(sessions)
     # The gateway only queues jobs (a text written now is handed to the worker at once).
     app.state.worker = build_worker(settings, sessions)

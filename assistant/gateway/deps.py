@@ -12,6 +12,7 @@ from typing import Annotated, Callable
 from fastapi import Depends, Request
 from sqlalchemy.orm import sessionmaker
 
+from assistant.banking.safety import SafetyLimits
 from assistant.banking.service import BankingService
 from assistant.conversation.turns import TurnHandler
 from assistant.conversations import ConversationStore
@@ -42,6 +43,11 @@ def get_turns(request: Request) -> TurnHandler:
 
 def get_banking(request: Request) -> BankingService:
     return request.app.state.banking
+
+
+def get_safety(request: Request) -> SafetyLimits:
+    """The customer's own safety limits (daily limits, the pause, the co-sign amount)."""
+    return request.app.state.safety
 
 
 def get_identity(request: Request) -> IdentityService:
@@ -94,6 +100,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 Store = Annotated[sessionmaker, Depends(get_store)]
 Turns = Annotated[TurnHandler, Depends(get_turns)]
 Banking = Annotated[BankingService, Depends(get_banking)]
+Safety = Annotated[SafetyLimits, Depends(get_safety)]
 Identity = Annotated[IdentityService, Depends(get_identity)]
 Conversations = Annotated[ConversationStore, Depends(get_conversations)]
 OptOuts = Annotated[OptOutStore, Depends(get_opt_outs)]

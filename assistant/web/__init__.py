@@ -6,7 +6,8 @@ strict security headers, error pages, the words per request). Its routes take th
 services and the conversation turn from :mod:`assistant.gateway.deps` and talk to the same
 assistant on the ``web`` channel. The pages: :mod:`~assistant.web.routes` (sign in, money,
 ask me, settings), :mod:`~assistant.web.holds` (payments that wait),
-:mod:`~assistant.web.helpers` and :mod:`~assistant.web.invite` (family helpers).
+:mod:`~assistant.web.helpers` and :mod:`~assistant.web.invite` (family helpers),
+:mod:`~assistant.web.limits` (the customer's safety limits).
 :func:`install` adds them to the gateway app.
 """
 
@@ -16,7 +17,7 @@ from fastapi import APIRouter, FastAPI, Request
 from sqlalchemy.orm import sessionmaker
 
 from assistant.gateway.deps import get_banking, get_preferences
-from assistant.web import helpers, holds, invite, routes
+from assistant.web import helpers, holds, invite, limits, routes
 from assistant.web.deps import get_kit
 from assistant.web.pages import Page, customer_page_set
 from assistant.webkit.install import install_page_set, make_kit
@@ -24,7 +25,7 @@ from assistant.webkit.install import install_page_set, make_kit
 __all__ = ["install", "is_web_path"]
 
 router = APIRouter(include_in_schema=False)
-for _pages in (routes, holds, invite, helpers):
+for _pages in (routes, holds, invite, helpers, limits):
     router.include_router(_pages.router)
 
 

@@ -12,7 +12,7 @@ from babel.numbers import get_currency_symbol
 from fastapi import APIRouter, Depends, Form
 from fastapi.responses import Response
 
-from assistant.banking import BankingError, InsufficientFunds, TransactionView
+from assistant.banking import BankingError, DailyLimitReached, InsufficientFunds, TransactionView
 from assistant.banking.service import BankingService
 from assistant.conversation.turns import MAX_MESSAGE_CHARS, TurnHandler
 from assistant.conversation.warnings import is_warning
@@ -30,7 +30,7 @@ from assistant.gateway.deps import (
 from assistant.money import format_money
 from assistant.preferences import CHANNELS, TEXT_SIZES
 from assistant.texts import local_time
-from assistant.web import holds
+from assistant.web import holds, limits
 from assistant.web.deps import (
     csrf_page,
     get_page,
@@ -333,6 +333,9 @@ def _flow_routes(flow: Flow) -> None:
                 ),
                 account=draft.account_word(payment["from_account"]),
             )
+            return page.redirect(f"{flow.path}/amount")
+        except DailyLimitReached as limit:
+            limits.flash_refusal(page, limit)
             return page.redirect(f"{flow.path}/amount")
         except (BankingError, ValueError) as error:
             log.warning(

@@ -11,7 +11,7 @@ from typing import Callable, List, Optional
 
 from sqlalchemy.orm import sessionmaker
 
-from assistant.bank import banking_service
+from assistant.bank import banking_service, safety_limits
 from assistant.db import session_factory
 from assistant.settings import Settings, get_settings
 from assistant.worker.app import DueJob, Worker
@@ -36,6 +36,7 @@ def due_jobs(
         # A co-sign nobody gave in time expires the payment; a cooling-off whose notice went
         # out releases it.
         banking.expire_due_holds,
+        safety_limits(sessions, settings).apply_due,  # loosened limits whose delay is over
         family.expire_due_invitations,  # invitations past 72 hours, acceptances never confirmed
         family.announce_holds,  # each approver texted once about each payment waiting
         family.tell_hold_outcomes,  # a customer who prefers texts told how a hold ended

@@ -16,6 +16,7 @@ from assistant.banking.payees import AMBIGUITY_MARGIN, MATCH_THRESHOLD, words
 from assistant.models import Customer, HeldPayment
 from family.links import permissions as perms
 from family.links.context import Context, helper_name, tell_customer, tell_helper
+from family.links.cosign import is_approver, keep_cosign_for_delay
 from family.links.invitations import LINKED
 from family.links.models import Helper, HelperInvitation, HelperLink
 from family.links.views import HelperInfo, PendingHelper
@@ -216,11 +217,13 @@ class Consent:
         when the helper is not (or no longer) linked. An unknown name is a ValueError."""
         if permission not in perms.PERMISSIONS:
             raise ValueError(f"unknown helper permission {permission!r}")
-        with self._ctx.write() as writer:
+        ctx = self._ctx
+        with ctx.write() as writer:
             session = writer.session
             link = _locked_link(session, customer_id, link_id)
             if link is None or link.status not in LINKED:
                 return False
+            was_approver = is_approver(link)
             link.permissions = {**dict(link.permissions or {}), permission: bool(granted)}
             add_audit(
                 session,
@@ -235,7 +238,22 @@ class Consent:
                     "channel": channel,
                 },
             )
+            if was_approver and not is_approver(link):
+                self._keep_cosign(session, customer_id, channel)
         return True
+
+    def _keep_cosign(
+        self, session: Session, customer_id: int, channel: str, now: datetime | None = None
+    ) -> None:
+        """An approver went: the co-sign amount stays for the loosening delay when nobody is
+        left who may approve (``family.links.cosign``)."""
+        keep_cosign_for_delay(
+            session,
+            customer_id,
+            channel,
+            self._ctx.now(now),
+            self._ctx.settings.safety_loosen_hours,
+        )
 
     def remove_helper(
         self, customer_id: int, link_id: int, channel: str = "", now: datetime | None = None
@@ -250,6 +268,7 @@ class Consent:
             if link is None or link.status not in LINKED:
                 return False
             was_active = link.status == "active"
+            was_approver = is_approver(link)
             link.status = "removed"
             link.ended_at = now
             if not was_active and link.invitation_id is not None:
@@ -272,6 +291,8 @@ class Consent:
                     "family_removed_sms",
                     f"helper_removed:{link.id}:{link.invitation_id or 0}",
                 )
+            if was_approver:
+                self._keep_cosign(session, customer_id, channel, now)
         return True
 
     def keep_helper(
@@ -325,6 +346,7 @@ class Consent:
             ).scalar_one_or_none()
             if link is None or link.status not in LINKED:
                 return False
+            was_approver = is_approver(link)
             link.status = "left"
             link.ended_at = now
             add_audit(
@@ -342,4 +364,6 @@ class Consent:
                 f"helper_left:{link.id}:{link.invitation_id or 0}",
                 helper=helper_name(session, link),
             )
+            if was_approver:
+                self._keep_cosign(session, customer_id, channel, now)
         return True

@@ -199,6 +199,19 @@ ROUTES: Dict[str, Route] = {
         declined="utter_held_payment_kept",
         setup=two_waiting_payments,
     ),
+    "safety_limit_form": Route(
+        opening="I'd like to change my safety limits",
+        answers={
+            "safety_limit_name": "by phone",
+            "safety_limit_value": "five hundred dollars",
+            "safety_limit_confirmed": "yes",
+        },
+        asks={
+            "safety_limit_value": "utter_ask_safety_limit_value",
+            "safety_limit_confirmed": "utter_confirm_limit_now",
+        },
+        declined="utter_limit_not_changed",
+    ),
 }
 
 
