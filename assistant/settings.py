@@ -118,7 +118,7 @@ class Settings(BaseSettings):
     # payee and above ``scam_new_payee_above_minor`` (or at all, for a customer who asked for
     # a cooling-off on every new payee); the customer's words carried a scam signal and it is
     # above ``scam_word_floor_minor``; or it makes ``scam_rapid_count`` payments within
-    # ``scam_rapid_minutes``. Told but not held (unless ``scam_hold_unusual_amount`` /
+    # ``scam_rapid_minutes`` and is above that floor too. Told but not held (unless ``scam_hold_unusual_amount`` /
     # ``scam_hold_recent_payee``): words with a signal under the floor, an amount over
     # ``scam_unusual_factor`` times the largest payment of the last ``scam_usual_days`` days,
     # and a first payment to a payee added in the last ``scam_recent_payee_hours``. The

@@ -72,8 +72,8 @@ class Assessment:
 
 class ScamRule:
     """Holds a payment to a payee in a cooling-off when the policy says so (see the module):
-    by default a first payment to a payee above $200, a scam signal in the words above a small
-    floor, several payments in a short time, and every first payment of a customer who asked
+    by default a first payment to a payee above $200, a scam signal in the words or several
+    payments in a short time above a small floor, and every first payment of a customer who asked
     for that. An unusual amount or a payee added just now warns (holds if configured)."""
 
     def __init__(self, policy: ScamPolicy | None = None) -> None:
@@ -101,7 +101,7 @@ class ScamRule:
         hold = (
             (bool(words) and above_floor)
             or (scams.NEW_PAYEE in seen and amount > policy.new_payee_above)
-            or scams.RAPID_PAYMENTS in seen
+            or (scams.RAPID_PAYMENTS in seen and above_floor)
             or scams.CUSTOMER_CHOICE in seen
             or (policy.hold_unusual_amount and scams.UNUSUAL_AMOUNT in seen and above_floor)
             or (policy.hold_recent_payee and scams.RECENT_PAYEE in seen and above_floor)

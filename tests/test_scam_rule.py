@@ -156,12 +156,19 @@ def test_an_unusual_amount_warns_and_holds_when_the_bank_says_so(bank, demo_sess
 
 
 def test_several_payments_in_a_short_time_pause_the_third(bank, demo_sessions, ravi_id):
-    assert pay(bank, ravi_id, FEED, 10, "r1").held is False
-    assert pay(bank, ravi_id, FEED, 10, "r2").held is False
-    third = pay(bank, ravi_id, FEED, 10, "r3")
+    assert pay(bank, ravi_id, FEED, 30, "r1").held is False
+    assert pay(bank, ravi_id, FEED, 30, "r2").held is False
+    third = pay(bank, ravi_id, FEED, 30, "r3")
     assert third.held is True
     (record,) = interventions(demo_sessions)
     assert record.signals == ["rapid_payments"] and record.action == "held"
+
+
+def test_small_payments_in_a_short_time_are_not_paused(bank, demo_sessions, ravi_id):
+    """Below the floor ($25) quick payments move; the account watch alerts on the burst."""
+    for n in range(4):
+        assert pay(bank, ravi_id, FEED, 5, f"small-{n}").held is False
+    assert interventions(demo_sessions) == []
 
 
 def test_a_customer_who_asked_for_it_has_every_new_payee_cool_off(bank, demo_sessions, ravi_id):

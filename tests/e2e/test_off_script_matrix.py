@@ -100,15 +100,16 @@ def second_helper(stack) -> None:  # noqa: ANN001
 
 
 def two_waiting_payments(stack) -> None:  # noqa: ANN001
-    """Two of Margaret's payments wait for Linda, so "Which payment?" is asked."""
+    """Two of Margaret's payments to Tom (paid before: no scam pause) wait for Linda's
+    co-sign, so "Which payment?" is asked."""
     from assistant.bank import banking_service
     from assistant.money import Money
 
     service = banking_service(session_factory(stack.settings.bank_database_url), stack.settings)
     customer = service.find_customer_by_phone(MARGARET).id
-    for name, minor in (("Tom", 30100), ("Linda", 25100)):
+    for name, minor in (("Tom", 30100), ("Tom", 25100)):
         payee = service.resolve_payee(customer, name)[0]
-        key = f"off-script-matrix:{name}"
+        key = f"off-script-matrix:{name}:{minor}"
         receipt = service.pay_payee(customer, "checking", payee.id, Money(minor, "USD"), key)
         assert receipt.held, receipt
 
