@@ -13,6 +13,7 @@ from sqlalchemy.orm import sessionmaker
 
 from assistant.bank import banking_service
 from assistant.db import session_factory
+from assistant.messaging.transport import OUTBOX_CALL_PATH
 from assistant.settings import Settings, get_settings
 from assistant.worker.app import DueJob, Worker
 from family.links.service import FamilyLinks
@@ -33,6 +34,12 @@ def due_jobs(
     ]
 
 
+def outbox_call_url(settings: Settings) -> Callable[[int], str]:
+    """Where Twilio fetches the TwiML of outbox call ``message_id`` (voice/voice_routes.py)."""
+    base = settings.twilio_base_url + OUTBOX_CALL_PATH
+    return lambda message_id: f"{base}/{message_id}"
+
+
 def build_worker(
     settings: Optional[Settings] = None, sessions: Optional[sessionmaker] = None
 ) -> Worker:
@@ -44,5 +51,10 @@ def build_worker(
     def wake(message_id: int) -> None:
         worker.deliver_soon(message_id)
 
-    worker = Worker(settings, sessions, due_jobs=due_jobs(settings, sessions, wake=wake))
+    worker = Worker(
+        settings,
+        sessions,
+        due_jobs=due_jobs(settings, sessions, wake=wake),
+        call_url=outbox_call_url(settings),
+    )
     return worker
