@@ -175,22 +175,31 @@ def claim_due(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
+    values = {
+        "status": "sending",
+        "claim_token": token,
+        "claimed_at": now,
+        "attempts": OutboxMessage.attempts + 1,
+        "deferred": False,
+    }
     with sessions() as session, session.begin():
-        claimed = session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(pick.scalar_subquery()), *where)
-            .values(
-                status="sending",
-                claim_token=token,
-                claimed_at=now,
-                attempts=OutboxMessage.attempts + 1,
-                deferred=False,
-            )
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        claimed = _update_picked(session, pick, where, values)
         if not claimed:
             return None
         return Claim(token, now, _held(session, token, {}))
+
+
+def _update_picked(session: Session, pick: Any, where: List[Any], values: Dict[str, Any]) -> int:
+    """One UPDATE of the rows ``pick`` selects that still match ``where``; how many. On
+    PostgreSQL the pick is a materialised CTE, run once (inside ``IN (...)`` a locking,
+    limited sub-select may run again for each row, and claim far more than its limit)."""
+    if session.get_bind().dialect.name == "postgresql":
+        picked = pick.cte("picked").prefix_with("MATERIALIZED")
+        target = OutboxMessage.id == picked.c.id
+    else:
+        target = OutboxMessage.id.in_(pick.scalar_subquery())
+    statement = update(OutboxMessage).where(target, *where).values(**values)
+    return session.execute(statement.execution_options(synchronize_session=False)).rowcount
 
 
 def claim_lapsed(
@@ -328,12 +337,9 @@ def defer_quiet(
         while True:
             pick = select(OutboxMessage.id).where(*where).limit(DEFER_ROWS)
             with sessions() as session, session.begin():
-                changed = session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id.in_(pick.scalar_subquery()), *where)
-                    .values(deferred=True, next_attempt_at=until)
-                    .execution_options(synchronize_session=False)
-                ).rowcount
+                changed = _update_picked(
+                    session, pick, where, {"deferred": True, "next_attempt_at": until}
+                )
             deferred += changed
             if changed < DEFER_ROWS:
                 break

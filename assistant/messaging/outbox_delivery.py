@@ -144,7 +144,6 @@ class OutboxDelivery:
         self.quiet = quiet or QuietHours.from_settings(settings)
         self.call_url = call_url
         self.clock = clock
-        self._readers = read_only(sessions)
         self._threads = max(1, settings.outbox_send_threads)
         self._pool: Optional[ThreadPoolExecutor] = None
         self._pool_lock = threading.Lock()
@@ -299,7 +298,7 @@ class OutboxDelivery:
         )
         if not phones:
             return set()
-        with self._readers() as session:
+        with read_only(self.sessions)() as session:
             return set(
                 session.execute(
                     select(SmsOptOut.phone).where(
