@@ -353,7 +353,8 @@ class OutboxDelivery:
         else:
             logger.debug("outbox %d %s to %s: sent (%s)", message.id, message.medium, masked, sid)
             return Outcome(message, "sent", sid=sid)
-        logger.info(
+        logger.log(
+            logging.DEBUG if outcome.kind == "opted_out" else logging.INFO,
             "outbox %d %s to %s: %s (%s)",
             message.id,
             message.medium,
