@@ -510,34 +510,27 @@ def _record_texts(session: Session, outcomes: Sequence[Outcome], now: datetime) 
             "updated_at": now,
         }
         (sent if outcome.kind == "sent" else refused).append(row)
-    insert = dialect_insert(session)
+    # executemany of one statement each (compiled once), not a many-row VALUES (compiled anew)
+    insert = dialect_insert(session)(SmsMessage.__table__)
     if sent:
-        statement = insert(SmsMessage.__table__).values(sent)
-        statement = statement.on_conflict_do_update(
-            index_elements=["sid"],
-            set_={
-                name: getattr(statement.excluded, name)
-                for name in ("phone", "purpose", "segments", "encoding", "updated_at")
-            },
+        kept = ("phone", "purpose", "segments", "encoding", "updated_at")
+        upsert = insert.on_conflict_do_update(
+            index_elements=["sid"], set_={name: getattr(insert.excluded, name) for name in kept}
         )
-        session.execute(statement)
+        session.execute(upsert, sent)
     if refused:
-        session.execute(insert(SmsMessage.__table__).values(refused))
+        session.execute(insert, refused)
 
 
 def _record_opt_outs(session: Session, outcomes: Sequence[Outcome], now: datetime) -> None:
     phones = sorted({o.message.to_phone for o in outcomes if o.recorded_opt_out})
     if not phones:
         return
-    insert = dialect_insert(session)
-    statement = insert(SmsOptOut.__table__).values(
-        [{"phone": phone, "opted_out": True, "updated_at": now} for phone in phones]
+    insert = dialect_insert(session)(SmsOptOut.__table__)
+    upsert = insert.on_conflict_do_update(
+        index_elements=["phone"], set_={"opted_out": True, "updated_at": insert.excluded.updated_at}
     )
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["phone"], set_={"opted_out": True, "updated_at": now}
-        )
-    )
+    session.execute(upsert, [{"phone": p, "opted_out": True, "updated_at": now} for p in phones])
 
 
 def _short(error: Optional[str]) -> Optional[str]:

@@ -17,9 +17,9 @@ is never logged.
 
 The outbox sends in bulk through the lower-level :class:`OutboxProvider` side of the same
 transport (``create_message``, ``create_call``, ``find_message``, ``find_call``): no database
-work per message (the outbox checks opt-outs and records texts a batch at a time), and one
-``requests`` session with a pool of kept-alive connections shared by the sending threads
-(the environment's proxy settings are read once, not on every request).
+work per message (the outbox checks opt-outs and records texts a batch at a time). The client
+talks HTTP through :class:`~assistant.messaging.pooled_http.PooledHttpClient`: a urllib3 pool
+of kept-alive connections shared by the sending threads.
 """
 
 from __future__ import annotations
@@ -29,19 +29,17 @@ import threading
 from datetime import datetime, timedelta
 from typing import Optional, Protocol, runtime_checkable
 
-from requests import RequestException
-from requests.adapters import HTTPAdapter
-from requests.exceptions import ReadTimeout
-from requests.utils import get_environ_proxies
 from sqlalchemy.orm import sessionmaker
 from twilio.base.exceptions import TwilioException, TwilioRestException
-from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+from urllib3.exceptions import HTTPError as Urllib3Error
+from urllib3.exceptions import ReadTimeoutError
 
 from assistant.banking.phones import normalize_phone
 from assistant.db import utcnow
 from assistant.messaging.models import SmsMessage
 from assistant.messaging.opt_outs import OptOutStore
+from assistant.messaging.pooled_http import PooledHttpClient
 from assistant.messaging.sms_records import SmsRecords
 from assistant.messaging.sms_text import segment_info
 from assistant.settings import Settings
@@ -161,21 +159,16 @@ class TwilioTransport:
             raise ValueError("the loopback transport needs ASSISTANT_TWILIO_API_BASE")
         if not loopback and not (settings.twilio_account_sid and settings.twilio_auth_token):
             raise ValueError("Twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
-        http = TwilioHttpClient(timeout=timeout)
-        self.client = Client(account_sid(settings), settings.twilio_token(), http_client=http)
+        base = settings.twilio_api_base.rstrip("/") if loopback else "https://api.twilio.com"
+        self.http = PooledHttpClient(
+            base, timeout=timeout, connections=max(2, connections or settings.outbox_send_threads)
+        )
+        self.client = Client(account_sid(settings), settings.twilio_token(), http_client=self.http)
         if loopback:
             # The real client and request path, only the host differs: the Api domain's base
             # URL (https://api.twilio.com) is what every v2010 resource URL is built from.
-            self.client.api.base_url = settings.twilio_api_base.rstrip("/")
+            self.client.api.base_url = base
             self.client.edge = self.client.region = None  # no *.twilio.com host rewriting
-        pool = max(2, connections or settings.outbox_send_threads)
-        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool)
-        http.session.mount("https://", adapter)
-        http.session.mount("http://", adapter)
-        # requests looks the proxy variables up in the environment on every request (a third
-        # of a loopback send's time); they are read once here instead.
-        http.proxy = get_environ_proxies(self.client.api.base_url)
-        http.session.trust_env = False
 
     @property
     def api_base(self) -> str:
@@ -243,7 +236,7 @@ class TwilioTransport:
             message = self.client.messages.create(
                 to=to, from_=self.settings.twilio_number, body=body, status_callback=status_callback
             )
-        except (TwilioException, RequestException) as error:
+        except (TwilioException, Urllib3Error) as error:
             raise _transport_error(error) from None
         return str(message.sid)
 
@@ -256,7 +249,7 @@ class TwilioTransport:
                 url=twiml_url,
                 status_callback=status_callback,
             )
-        except (TwilioException, RequestException) as error:
+        except (TwilioException, Urllib3Error) as error:
             raise _transport_error(error) from None
         return str(call.sid)
 
@@ -270,7 +263,7 @@ class TwilioTransport:
                 date_sent_after=since.strftime("%Y-%m-%d"),
                 limit=FIND_LIMIT,
             )
-        except (TwilioException, RequestException) as error:
+        except (TwilioException, Urllib3Error) as error:
             raise _transport_error(error) from None
         earliest = since - CLOCK_SKEW
         matches = [
@@ -288,7 +281,7 @@ class TwilioTransport:
                 start_time_after=since.strftime("%Y-%m-%d"),
                 limit=FIND_LIMIT,
             )
-        except (TwilioException, RequestException) as error:
+        except (TwilioException, Urllib3Error) as error:
             raise _transport_error(error) from None
         earliest = since - CLOCK_SKEW
         matches = [c for c in found if c.date_created and c.date_created >= earliest]
@@ -308,7 +301,7 @@ class TwilioTransport:
             raise ValueError("update_call needs a twiml_url or a status")
         try:
             self.client.calls(call_sid).update(**changes)
-        except (TwilioException, RequestException) as error:
+        except (TwilioException, Urllib3Error) as error:
             logger.warning("update of call %s failed: %s", call_sid, _describe(error))
             raise TransportError(_describe(error)) from None
         logger.info("call %s updated (%s)", call_sid, "status " + status if status else "url")
@@ -353,7 +346,7 @@ def _transport_error(error: Exception) -> TransportError:
     if isinstance(error, TwilioRestException):
         code = int(error.code) if str(error.code or "").isdigit() else None
         return TransportError(_describe(error), code=code, status=error.status)
-    return TransportError(_describe(error), unsure=isinstance(error, ReadTimeout))
+    return TransportError(_describe(error), unsure=isinstance(error, ReadTimeoutError))
 
 
 _embedded_lock = threading.Lock()
