@@ -6,7 +6,9 @@ transaction, as a broadcast queues them), then one worker process (``python -m
 assistant.worker``, the default 2 job threads and 8 sending threads) delivers them to a loopback
 Twilio running as its own process (``python -m assistant.messaging.loopback --no-status``),
 through the real Twilio client. Timed: from the first text sent to the last, read from the
-outbox table every half second; the worker's peak resident memory is its VmHWM.
+outbox table every half second; the worker's peak resident memory is its VmHWM. Meanwhile a
+small write transaction every 50 ms (as a payment would take SQLite's write lock) measures how
+long the fan-out makes a customer's write wait.
 
 Target: at least 1,000 texts a second on a 2-core machine, so that only the provider's rate
 limit slows a real fan-out.
@@ -19,12 +21,14 @@ import argparse
 import os
 import secrets
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 import httpx
 from sqlalchemy import func, select
@@ -35,6 +39,7 @@ from assistant.db import migrate, session_factory  # noqa: E402
 from assistant.messaging import outbox  # noqa: E402
 from assistant.messaging.fake_twilio import HEALTH_PATH  # noqa: E402
 from assistant.messaging.models import OutboxMessage  # noqa: E402
+from assistant.messaging.opt_outs import OptOutStore  # noqa: E402
 from assistant.processes import free_port, isolated_environment  # noqa: E402
 from assistant.settings import PROJECT_ROOT, Settings  # noqa: E402
 
@@ -72,6 +77,32 @@ def sent_so_far(settings: Settings) -> int:
             .select_from(OutboxMessage)
             .where(OutboxMessage.status.in_(("sent", "failed", "opted_out")))
         ).scalar_one()
+
+
+class LockProbe(threading.Thread):
+    """A small write transaction every 50 ms, timed from BEGIN IMMEDIATE to its commit."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(daemon=True)
+        self.opt_outs = OptOutStore(session_factory(settings.bank_database_url))
+        self.waits_ms: List[float] = []
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.05):
+            started = time.perf_counter()
+            self.opt_outs.opt_in("+15559999999")
+            self.waits_ms.append((time.perf_counter() - started) * 1000)
+
+    def summary(self) -> str:
+        waits = sorted(self.waits_ms)
+        if not waits:
+            return "no writes measured"
+        p99 = waits[min(len(waits) - 1, int(len(waits) * 0.99))]
+        return (
+            f"p50 {statistics.median(waits):.1f} ms, p99 {p99:.1f} ms, max {waits[-1]:.1f} ms "
+            f"({len(waits)} writes)"
+        )
 
 
 def cpu_seconds(pid: int) -> float:
@@ -142,6 +173,8 @@ def main() -> None:
                 except httpx.HTTPError:
                     time.sleep(0.1)
             worker = start(["-m", "assistant.worker"], env, home / "worker.log")
+            probe = LockProbe(settings)
+            probe.start()
             try:
                 launched = time.perf_counter()
                 first: Optional[float] = None
@@ -159,6 +192,7 @@ def main() -> None:
                 peak = peak_rss_mb(worker.pid) or peak
                 worker_cpu, fake_cpu = cpu_seconds(worker.pid), cpu_seconds(fake.pid)
             finally:
+                probe.done.set()
                 stop(worker)
         finally:
             stop(fake)
@@ -178,6 +212,7 @@ def main() -> None:
         f" ({finished - launched:.1f} s with the worker's start)"
     )
     print(f"worker peak RSS: {peak:.0f} MB" if peak else "worker peak RSS: unknown")
+    print(f"a customer's write transaction meanwhile: {probe.summary()}")
     per = 1000 / args.messages
     print(
         f"CPU per text: worker {worker_cpu * per:.2f} ms (its start included), "

@@ -573,11 +573,9 @@ def test_a_call_keeps_its_script_until_its_last_status_or_a_day(
     assert outbox.call_script(sessions, ids[first.sid]) is None
     assert message(sessions, ids[first.sid]).delivery_status == "completed"
 
-    with sessions() as session, session.begin():
-        assert outbox.forget_call_scripts(session, utcnow(), timedelta(hours=24)) == 0
-    with sessions() as session, session.begin():
-        later = utcnow() + timedelta(hours=25)
-        assert outbox.forget_call_scripts(session, later, timedelta(hours=24)) == 1
+    assert outbox.forget_call_scripts(sessions, utcnow(), timedelta(hours=24)) == 0
+    later = utcnow() + timedelta(hours=25)
+    assert outbox.forget_call_scripts(sessions, later, timedelta(hours=24)) == 1
     assert outbox.call_script(sessions, ids[second.sid]) is None
     assert progress(sessions)["delivered"] == 1
 

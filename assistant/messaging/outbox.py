@@ -232,18 +232,24 @@ def call_script(sessions: sessionmaker, message_id: int) -> Optional[CallScript]
     return CallScript(message_id, row.body, row.locale, row.speech_rate or "normal")
 
 
-def forget_call_scripts(session: Session, now: datetime, older_than: timedelta) -> int:
+def forget_call_scripts(sessions: sessionmaker, now: datetime, older_than: timedelta) -> int:
     """Clear the scripts of calls placed more than ``older_than`` ago whose last status never
-    came; how many."""
-    result = session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.medium == "call",
-            OutboxMessage.status.in_(("sent", "failed", "opted_out", "cancelled")),
-            OutboxMessage.finished_at <= now - older_than,
-            OutboxMessage.body != "",
+    came; how many. Looked for in a read (no write lock held for the search), then cleared."""
+    old = [
+        OutboxMessage.medium == "call",
+        OutboxMessage.status.in_(("sent", "failed", "opted_out", "cancelled")),
+        OutboxMessage.finished_at <= now - older_than,
+        OutboxMessage.body != "",
+    ]
+    with read_only(sessions)() as session:
+        ids = list(session.execute(select(OutboxMessage.id).where(*old)).scalars())
+    if not ids:
+        return 0
+    with sessions() as session, session.begin():
+        result = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), *old)
+            .values(body="")
+            .execution_options(synchronize_session=False)
         )
-        .values(body="")
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount
+        return result.rowcount

@@ -208,9 +208,10 @@ class OutboxDelivery:
         ) or claim_due(self.sessions, limit=1, now=moment, ids=[message_id])
         if claim is None:
             return Delivery(message_id, "skipped")
-        (outcome,) = self.deliver_claim(claim, now=now) or [None]
-        if outcome is None:
+        outcomes = self.deliver_claim(claim, now=now)
+        if not outcomes:  # taken back by another worker before it was sent
             return Delivery(message_id, "skipped")
+        outcome = outcomes[0]
         retry_at = outcome.when if outcome.kind in ("retry", "unsure", "deferred") else None
         return Delivery(message_id, outcome.kind, retry_at=retry_at, provider_sid=outcome.sid)
 

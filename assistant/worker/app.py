@@ -147,9 +147,8 @@ class Worker:
         for medium, count in counts.items():
             if count:
                 self._deliver_due(medium)
-        with self.sessions() as session, session.begin():
-            older = timedelta(hours=self.settings.outbox_call_script_hours)
-            forgotten = outbox.forget_call_scripts(session, now, older)
+        older = timedelta(hours=self.settings.outbox_call_script_hours)
+        forgotten = outbox.forget_call_scripts(self.sessions, now, older)
         if forgotten:
             logger.info("outbox: cleared the scripts of %d call(s) placed long ago", forgotten)
         return sum(counts.values())
@@ -215,6 +214,7 @@ class Worker:
         scheduler thread queues the sweep every minute (once at start too) and the retries
         when due, and a heartbeat thread beats. On stop the heartbeat goes first, then jobs in
         progress get ``SHUTDOWN_SECONDS`` to finish."""
+        self._stopping.clear()
         consumer = _Consumer(
             self.huey,
             workers=max(1, self.settings.worker_threads),
