@@ -16,7 +16,8 @@ due messages, :meth:`~OutboxDelivery.deliver_one` for one message a service just
 4. Texts to numbers that opted out are closed unsent (one query for the batch); the rest are
    sent on ``ASSISTANT_OUTBOX_SEND_THREADS`` threads sharing one transport (kept-alive
    connections), each send first taking a slot from the rate limiter of its medium.
-5. Outcomes are written back in bulk, ``ASSISTANT_OUTBOX_COMMIT_ROWS`` a transaction.
+5. Outcomes are written back in bulk, ``ASSISTANT_OUTBOX_COMMIT_ROWS`` a transaction
+   (:mod:`~assistant.messaging.outbox_outcomes`).
 
 What the provider answers decides the outcome: a message id is ``sent``; error 21610 (the
 number texted STOP) is ``opted_out``, recorded as an opt-out, never retried; a permanent error
@@ -53,14 +54,13 @@ from assistant.messaging.outbox_claims import (
     Claim,
     DeliveryPolicy,
     Held,
-    Outcome,
     claim_due,
     claim_lapsed,
     count_tries,
     defer_quiet,
-    finish,
     still_held,
 )
+from assistant.messaging.outbox_outcomes import Outcome, finish
 from assistant.messaging.quiet_hours import QuietHours
 from assistant.messaging.rate_limits import LocalRateLimiter, RateLimiter, rates_from
 from assistant.messaging.transport import (
