@@ -96,7 +96,7 @@ class _Staff:
         try:
             from assistant.worker.wiring import build_worker
 
-            return build_worker(self.settings, self.sessions).deliver_soon
+            return build_worker(self.settings, self.sessions).deliver_due_soon
         except Exception:  # noqa: BLE001 - the worker's sweep sends them all the same
             return None
 

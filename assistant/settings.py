@@ -118,13 +118,13 @@ class Settings(BaseSettings):
     # payee and above ``scam_new_payee_above_minor`` (or at all, for a customer who asked for
     # a cooling-off on every new payee); the customer's words carried a scam signal and it is
     # above ``scam_word_floor_minor``; or it makes ``scam_rapid_count`` payments within
-    # ``scam_rapid_minutes`` and is above that floor too. Told but not held (unless ``scam_hold_unusual_amount`` /
-    # ``scam_hold_recent_payee``): words with a signal under the floor, an amount over
-    # ``scam_unusual_factor`` times the largest payment of the last ``scam_usual_days`` days,
-    # and a first payment to a payee added in the last ``scam_recent_payee_hours``. The
-    # customer is texted ``scam_notice_minutes`` before a cooling-off ends (reply CANCEL to
-    # stop it); it is released only once that text went out, and at least
-    # ``scam_notice_grace_minutes`` after.
+    # ``scam_rapid_minutes`` and is above that floor too. Told but not held (unless
+    # ``scam_hold_unusual_amount`` / ``scam_hold_recent_payee``): words with a signal under
+    # the floor, an amount over ``scam_unusual_factor`` times the largest payment of the last
+    # ``scam_usual_days`` days, and a first payment to a payee added in the last
+    # ``scam_recent_payee_hours``. The customer is texted ``scam_notice_minutes`` before a
+    # cooling-off ends (reply CANCEL to stop it); it is released only once that text went out,
+    # and at least ``scam_notice_grace_minutes`` after.
     scam_cooling_off_hours: float = Field(24, description="How long a scam cooling-off lasts.")
     scam_new_payee_above_minor: int = Field(
         20000, description="A first payment to a payee above this (minor units) cools off."
@@ -237,6 +237,28 @@ class Settings(BaseSettings):
         45.0, description="The longest one sweep spends fanning warnings out."
     )
     broadcast_default_days: int = Field(14, description="How long a warning lasts by default.")
+    # Outbound delivery in bulk (assistant/messaging/outbox_delivery.py): warnings and alerts
+    # fan out through the outbox in batches. The provider's rate limits per medium, shared by a
+    # worker's sending threads (and by every worker on one Redis queue): at most
+    # ``sms_per_second`` texts and ``calls_per_second`` calls a second (0: no limit). Quiet
+    # hours: a message with a time zone is never sent between ``quiet_hours`` (local time in
+    # its zone, "HH:MM-HH:MM", wrapping past midnight; "" for none); it waits until morning
+    # there. A worker claims up to ``outbox_batch_size`` due messages at once (fewer when a
+    # rate limit would make a batch last longer than a few seconds), sends them on
+    # ``outbox_send_threads`` kept-alive connections, and writes the outcomes
+    # ``outbox_commit_rows`` rows a transaction (short transactions on SQLite, so a fan-out
+    # never holds the write lock against customers' payments). One delivery task sends for at
+    # most ``outbox_task_seconds`` before making way for the worker's other jobs. A call keeps
+    # its script (for "press 1 to hear it again") until its last status, or
+    # ``outbox_call_script_hours`` after it was placed.
+    sms_per_second: float = Field(10, description="Texts sent per second at most (0: no limit).")
+    calls_per_second: float = Field(1, description="Calls placed per second at most (0: none).")
+    quiet_hours: str = Field("21:00-08:00", description="No texts or calls then, local time.")
+    outbox_batch_size: int = 200
+    outbox_send_threads: int = 8
+    outbox_commit_rows: int = 100
+    outbox_task_seconds: float = 10.0
+    outbox_call_script_hours: float = 24.0
 
     class Config:
         env_prefix = "ASSISTANT_"

@@ -1,6 +1,6 @@
-"""Delivering the outbox: claimed by one worker at a time, sent once through the real Twilio
-client to the loopback fake, retried with backoff, given up after the last try, and emptied of
-its body once finished. On SQLite and PostgreSQL."""
+"""Delivering the outbox one message at a time: claimed by one worker at a time, sent once
+through the real Twilio client to the loopback fake, retried with backoff, given up after the
+last try, and emptied of its body once finished. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ import pytest
 from sqlalchemy.orm import sessionmaker
 
 from assistant.db import session_factory, utcnow
-from assistant.messaging import outbox
+from assistant.messaging import outbox_claims, outbox_delivery
 from assistant.messaging.fake_twilio import FakeTwilio
 from assistant.messaging.opt_outs import OptOutStore
-from assistant.messaging.outbox import Delivery, DeliveryPolicy
+from assistant.messaging.outbox_claims import DeliveryPolicy
+from assistant.messaging.outbox_delivery import Delivery
 from assistant.messaging.transport import TwilioTransport, mask_phone
 from tests.outbox_support import (
     CODE_TEXT,
@@ -50,7 +51,24 @@ def transport(tmp_path: Path, any_bank_url: str, fake: FakeTwilio, sessions: ses
 
 
 def deliver(sessions, transport, message_id: int, now: datetime, **kwargs) -> Delivery:  # noqa: ANN001
-    return outbox.deliver(sessions, transport, message_id, POLICY, now=now, **kwargs)
+    return outbox_delivery.deliver(sessions, transport, message_id, POLICY, now=now, **kwargs)
+
+
+class Dies(BaseException):
+    """The worker process dying in the middle of a send (not an error it could catch)."""
+
+
+class DyingTransport:
+    """Sends nothing: the worker dies the moment it would."""
+
+    def __init__(self, settings) -> None:  # noqa: ANN001
+        self.settings = settings
+
+    def create_message(self, to: str, body: str, status_callback: str) -> str:
+        raise Dies()
+
+    def find_message(self, to: str, body: str, since: datetime) -> None:
+        return None
 
 
 def test_a_message_is_sent_once_and_keeps_no_body_afterwards(
@@ -137,10 +155,10 @@ def test_a_number_that_texted_stop_gets_nothing_and_the_message_is_closed(
     assert (row.status, row.provider_sid, row.body) == ("opted_out", None, "")
 
 
-def test_a_call_rings_the_number_with_its_twiml_url(
+def test_a_call_rings_the_number_with_its_twiml_url_and_keeps_its_script(
     sessions: sessionmaker, transport: TwilioTransport, fake: FakeTwilio
 ) -> None:
-    message_id = queue_message(sessions, key="join:1", medium="call", body="")
+    message_id = queue_message(sessions, key="warning:1", medium="call", body="A warning.")
 
     unplaced = deliver(sessions, transport, message_id, utcnow())
     assert unplaced.outcome == "retry"  # no call URL: a failed try, said in last_error
@@ -151,12 +169,14 @@ def test_a_call_rings_the_number_with_its_twiml_url(
         transport,
         message_id,
         unplaced.retry_at,
-        call_url=lambda mid: f"https://bank.example/twilio/outbox/{mid}",
+        call_url=lambda mid: f"https://bank.example/twilio/voice/outbox/{mid}",
     )
     (call,) = fake.calls
     assert (result.outcome, result.provider_sid) == ("sent", call.sid)
-    assert call.params["Url"] == f"https://bank.example/twilio/outbox/{message_id}"
+    assert call.params["Url"] == f"https://bank.example/twilio/voice/outbox/{message_id}"
     assert fake.messages == []
+    row = message(sessions, message_id)
+    assert (row.status, row.body) == ("sent", "A warning.")  # "press 1 to hear it again"
 
 
 def test_two_workers_at_the_same_moment_send_a_message_once(
@@ -175,34 +195,34 @@ def test_a_claim_whose_worker_died_is_taken_back_after_the_lease(
     sessions: sessionmaker, transport: TwilioTransport, fake: FakeTwilio
 ) -> None:
     message_id = queue_message(sessions)
-    died = outbox.claim(sessions, message_id, POLICY, utcnow())  # then the worker was killed
-    assert died is not None
+    died = outbox_claims.claim_due(sessions, limit=10, now=utcnow())  # then the worker was killed
+    assert died is not None and [m.id for m in died.messages] == [message_id]
 
     within = died.claimed_at + timedelta(seconds=119)
     assert deliver(sessions, transport, message_id, within).outcome == "skipped"
-    assert outbox.claim_due(sessions, POLICY, within) == []
+    assert outbox_claims.claim_lapsed(sessions, POLICY, limit=10, now=within) is None
 
     after = died.claimed_at + timedelta(seconds=120)
-    (taken,) = outbox.claim_due(sessions, POLICY, after)
-    assert outbox.claim_due(sessions, POLICY, after) == []  # a second sweep finds it held
-
-    late = deliver(sessions, transport, message_id, after, claimed_at=died.claimed_at)
-    assert late.outcome == "skipped"  # the dead worker's claim no longer counts
-    sent = deliver(sessions, transport, message_id, after, claimed_at=taken.claimed_at)
-    assert sent.outcome == "sent" and len(fake.messages) == 1
+    sent = deliver(sessions, transport, message_id, after)
+    assert sent.outcome == "sent" and len(fake.messages) == 1  # not found at Twilio: sent
     assert message(sessions, message_id).attempts == 2
+    assert deliver(sessions, transport, message_id, after).outcome == "skipped"
 
 
 def test_a_message_whose_worker_died_on_its_last_try_is_given_up(
-    sessions: sessionmaker, transport: TwilioTransport, fake: FakeTwilio
+    sessions: sessionmaker, tmp_path: Path, any_bank_url: str, fake: FakeTwilio
 ) -> None:
+    dying = DyingTransport(outbox_settings(tmp_path, any_bank_url, fake))
     message_id = queue_message(sessions)
     moment = utcnow()
     for _ in range(POLICY.max_attempts):  # every try's worker dies mid-send
-        assert outbox.claim(sessions, message_id, POLICY, moment) is not None
+        with pytest.raises(Dies):
+            deliver(sessions, dying, message_id, moment)
+        assert message(sessions, message_id).status == "sending"
         moment += timedelta(seconds=POLICY.lease_seconds)
 
-    assert outbox.claim_due(sessions, POLICY, moment) == []
+    given_up = deliver(sessions, dying, message_id, moment)  # looked for, not found: no 4th try
+    assert given_up.outcome == "failed"
     row = message(sessions, message_id)
     assert (row.status, row.attempts, row.body) == ("failed", 3, "")
     assert "worker stopped" in row.last_error

@@ -17,6 +17,7 @@ from huey.signals import SIGNAL_COMPLETE
 from sqlalchemy.orm import sessionmaker
 
 from assistant.db import session_factory, utcnow
+from assistant.messaging import outbox
 from assistant.messaging.fake_twilio import FakeTwilio
 from assistant.settings import Settings
 from assistant.worker.app import Worker
@@ -131,7 +132,7 @@ def test_the_first_sweep_of_a_starting_worker_sends_what_waited(
     assert len(fake.messages) == 3
 
 
-def test_two_sweeps_at_once_hand_each_due_message_to_delivery_once(
+def test_two_sweeps_at_once_send_each_due_message_once(
     tmp_path: Path, any_bank_url: str, fake: FakeTwilio
 ) -> None:
     sessions = session_factory(any_bank_url)
@@ -142,14 +143,55 @@ def test_two_sweeps_at_once_hand_each_due_message_to_delivery_once(
 
     first, second = at_once(lambda: worker.sweep_now(now), lambda: worker.sweep_now(now))
 
-    assert first["outbox"] + second["outbox"] == 3
-    assert worker.huey.pending_count() == 3
+    assert first["outbox"] == second["outbox"] == 3  # each saw them due and queued a delivery
+    tasks = []
     while (task := worker.huey.dequeue()) is not None:
-        worker.huey.execute(task)
+        tasks.append(task)
+    at_once(*[lambda task=task: worker.huey.execute(task) for task in tasks])
     assert [message(sessions, m).status for m in ids] == ["sent"] * 3
     assert len(fake.messages) == 3
     assert worker.sweep_now()["outbox"] == 0
     worker.close()
+
+
+def test_a_fan_out_queued_in_bulk_goes_out_in_batches_as_soon_as_asked(
+    worker_settings: Settings, bank_url: str, fake: FakeTwilio
+) -> None:
+    sessions = session_factory(bank_url)
+    settings = worker_settings.copy(update={"sms_per_second": 0, "outbox_batch_size": 50})
+    with Running(make_worker(settings, sessions)) as running:
+        with sessions() as session, session.begin():  # after the first sweep: only asked
+            rows = [
+                {"dedupe_key": f"warning:{n}", "to_phone": f"+1555060{n:04d}", "body": "Beware."}
+                for n in range(300)
+            ]
+            assert outbox.add_many(session, rows) == 300
+        running.worker.deliver_due_soon()
+        wait_until(lambda: len(fake.messages) == 300, what="the fan-out")
+    assert set(fake.accepted().values()) == {1}
+
+
+def test_a_long_fan_out_makes_way_for_the_other_jobs_and_comes_back(
+    worker_settings: Settings, bank_url: str, fake: FakeTwilio
+) -> None:
+    sessions = session_factory(bank_url)
+    settings = worker_settings.copy(
+        update={"sms_per_second": 100, "outbox_task_seconds": 0.3, "outbox_batch_size": 20}
+    )
+    runs: List[str] = []
+    worker = make_worker(settings, sessions)
+    worker.huey.signal(SIGNAL_COMPLETE)(lambda signal, task: runs.append(type(task).__name__))
+    with Running(worker) as running:
+        with sessions() as session, session.begin():
+            rows = [
+                {"dedupe_key": f"warning:{n}", "to_phone": f"+1555060{n:04d}", "body": "Beware."}
+                for n in range(150)
+            ]
+            outbox.add_many(session, rows)
+        running.worker.deliver_due_soon("sms")
+        wait_until(lambda: len(fake.messages) == 150, what="the fan-out")
+    assert runs.count("deliver_due") >= 3  # 1.5 s of sending in turns of 0.3 s
+    assert set(fake.accepted().values()) == {1}
 
 
 def test_a_message_the_queue_could_not_take_is_sent_by_the_next_sweep(

@@ -23,7 +23,10 @@ number's conversation: the verified customer's, else the bank's (a number's own 
 the PIN would tell a stranger that it banks here). The keywords themselves (``voice.keywords``)
 are the carriers' English ones in every language.
 
-``POST /twilio/sms/status`` records delivery status callbacks (``assistant.messaging.sms_records``).
+``POST /twilio/sms/status`` records delivery status callbacks (``assistant.messaging.sms_records``),
+and on the outbox message sent with that sid (``assistant.messaging.delivery_status``: its
+delivery status; error 21610 makes it opted out). A sid nobody sent changes no outbox message
+and is answered 200 all the same (Twilio would only retry).
 """
 
 from __future__ import annotations
@@ -42,7 +45,16 @@ from assistant.banking.service import BankingService
 from assistant.conversation.turns import Turn, TurnHandler
 from assistant.conversation.warnings import is_warning
 from assistant.conversations import ConversationStore
-from assistant.gateway.deps import Banking, Conversations, OptOuts, SettingsDep, SmsLog, Turns
+from assistant.gateway.deps import (
+    Banking,
+    Conversations,
+    OptOuts,
+    SettingsDep,
+    SmsLog,
+    Store,
+    Turns,
+)
+from assistant.messaging.delivery_status import record_delivery
 from assistant.messaging.opt_outs import OptOutStore
 from assistant.messaging.sms_records import RECEIVED, SmsRecords
 from assistant.messaging.sms_text import ShapedSms, segment_info, shape_reply
@@ -77,6 +89,7 @@ SID = re.compile(r"^[A-Za-z0-9_-]{2,64}$")
 DELIVERY_STATUS = re.compile(r"^[a-z_-]{1,24}$")
 ERROR_CODE = re.compile(r"^\d{1,16}$")
 SHORT_CODE = re.compile(r"^\+?\d{3,15}$")
+OUTBOX_ID = re.compile(r"^[1-9]\d{0,9}$")
 
 
 class Purpose:
@@ -360,8 +373,9 @@ def incoming_sms(params: TwilioParams, channel: Channel) -> Response:
 
 
 @router.post("/sms/status", response_class=Response, summary="Delivery status of a text")
-def sms_status(request: Request, params: TwilioParams, channel: Channel) -> Response:
-    """Record a delivery status callback on the message with that sid."""
+def sms_status(request: Request, params: TwilioParams, channel: Channel, store: Store) -> Response:
+    """Record a delivery status callback on the message with that sid (and on its outbox
+    message, named by ``?outbox=<id>`` when the worker sent it)."""
     sid = params.get("MessageSid", "").strip()
     status = params.get("MessageStatus", params.get("SmsStatus", "")).strip().lower()
     error_code = params.get("ErrorCode", "").strip()
@@ -376,6 +390,9 @@ def sms_status(request: Request, params: TwilioParams, channel: Channel) -> Resp
         raise HTTPException(status_code=400, detail="ErrorCode is malformed.")
     if reply_to is not None and not SID.match(reply_to):
         raise HTTPException(status_code=400, detail="reply_to is malformed.")
+    outbox_id = request.query_params.get("outbox")
+    if outbox_id is not None and not OUTBOX_ID.match(outbox_id):
+        raise HTTPException(status_code=400, detail="outbox is malformed.")
     channel.records.record_status(
         sid,
         status,
@@ -383,5 +400,8 @@ def sms_status(request: Request, params: TwilioParams, channel: Channel) -> Resp
         reply_to=reply_to,
         phone=to if is_e164(to) else None,
         segments=int(segments) if segments.isdigit() and 0 < int(segments) < 100 else None,
+    )
+    record_delivery(
+        store, sid, status, error_code or None, int(outbox_id) if outbox_id is not None else None
     )
     return _twiml([], "")

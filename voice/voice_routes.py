@@ -27,12 +27,15 @@ from assistant.gateway.deps import (
     Transport,
     Turns,
 )
+from assistant.messaging import outbox
+from assistant.messaging.delivery_status import record_delivery
 from assistant.settings import Settings
 from assistant.texts import text
 from voice.call_flow import VOICE, CallFlow, render_apology_and_hangup, render_whisper
 from voice.calls import CallStore
 from voice.conference import Conferences
 from voice.hours import OpeningHours
+from voice.outbox_calls import render_gone, render_key, render_script
 from voice.security import twilio_params
 from voice.twiml import Reply, render, speech_for, twiml_response
 from voice.whisper import mask_numbers
@@ -62,6 +65,7 @@ CALL_STATUSES = (
     "canceled",
 )
 MAX_TURN = 100_000
+MAX_OUTBOX_ID = 2**31 - 1
 MAX_SPEECH_CHARS = 2000
 Params = Dict[str, str]
 TwilioParams = Annotated[Params, Depends(twilio_params)]
@@ -192,24 +196,75 @@ def whisper(request: Request, settings: SettingsDep, params: TwilioParams, flow:
 
 
 @router.post("/voice/status", status_code=204, response_class=Response)
-def call_status(params: TwilioParams, flow: Flow) -> Response:
-    """Twilio's status callback (CallSid, CallStatus, CallDuration): how the call ended."""
+def call_status(request: Request, params: TwilioParams, flow: Flow, store: Store) -> Response:
+    """Twilio's status callback (CallSid, CallStatus, CallDuration, ErrorCode): how the call
+    ended. A call the bank placed from the outbox (``?outbox=<id>``) has it recorded on its
+    outbox message too; a sid nobody knows changes nothing (still 204)."""
     call_sid = _sid(params, "CallSid")
     status = (params.get("CallStatus") or "").strip().lower()
     raw_duration = (params.get("CallDuration") or "").strip()
+    error_code = (params.get("ErrorCode") or "").strip()
     if call_sid is None:
         raise HTTPException(status_code=400, detail="CallSid is missing or malformed.")
     if status not in CALL_STATUSES:
         raise HTTPException(status_code=400, detail="CallStatus is missing or unknown.")
     if raw_duration and (not raw_duration.isdigit() or int(raw_duration) > 10**7):
         raise HTTPException(status_code=400, detail="CallDuration must be whole seconds.")
+    if error_code and not (error_code.isdigit() and len(error_code) <= 16):
+        raise HTTPException(status_code=400, detail="ErrorCode is malformed.")
+    message_id = outbox_param(request)
     duration = int(raw_duration) if raw_duration else None
     try:
         flow.status(call_sid, status, duration)
+        record_delivery(store, call_sid, status, error_code or None, message_id)
     except Exception as error:  # noqa: BLE001 - Twilio would only retry; say what went wrong
         _log_failure("status", error)
         raise HTTPException(status_code=503, detail="Could not record the status.") from None
     return Response(status_code=204)
+
+
+def outbox_param(request: Request) -> Optional[int]:
+    """The outbox message a status callback URL names (``?outbox=<id>``); 400 if malformed."""
+    raw = request.query_params.get("outbox")
+    if raw is None:
+        return None
+    if not raw.isdigit() or not 0 < int(raw) <= MAX_OUTBOX_ID:
+        raise HTTPException(status_code=400, detail="outbox is malformed.")
+    return int(raw)
+
+
+# ---- a call the bank placed from the outbox (voice.outbox_calls) ------------------------------
+
+
+@router.post("/voice/outbox/{message_id}", response_class=Response)
+def outbox_call(
+    message_id: int, settings: SettingsDep, params: TwilioParams, store: Store
+) -> Response:
+    """The customer answered a call the bank placed: its script, slowly, then one key."""
+    try:
+        script = outbox.call_script(store, message_id) if 0 < message_id <= MAX_OUTBOX_ID else None
+        if script is None:
+            return twiml_response(render_gone(settings))
+        return twiml_response(render_script(settings, script))
+    except Exception as error:  # noqa: BLE001 - a customer must hear something, never a 500
+        _log_failure("outbox call", error)
+        return twiml_response(render_apology_and_hangup(settings))
+
+
+@router.post("/voice/outbox/{message_id}/key", response_class=Response)
+def outbox_call_key(
+    message_id: int, settings: SettingsDep, params: TwilioParams, store: Store
+) -> Response:
+    """The key pressed after the script (Digits): 1 again, 0 a person, none goodbye."""
+    digits = (params.get("Digits") or "").strip()[:8]
+    try:
+        script = outbox.call_script(store, message_id) if 0 < message_id <= MAX_OUTBOX_ID else None
+        if script is None:
+            return twiml_response(render_gone(settings))
+        return twiml_response(render_key(settings, script, digits, params.get("To")))
+    except Exception as error:  # noqa: BLE001 - a customer must hear something, never a 500
+        _log_failure("outbox call key", error)
+        return twiml_response(render_apology_and_hangup(settings))
 
 
 # ---- the customer's helper joins the call (voice.conference) ----------------------------------

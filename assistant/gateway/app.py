@@ -75,7 +75,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     )
     # Scam warnings: staff publish them (admin console, command line); conversations open
     # with them and the web pages show them.
-    app.state.broadcasts = Broadcasts(sessions, settings, wake=app.state.worker.deliver_soon)
+    app.state.broadcasts = Broadcasts(sessions, settings, wake=app.state.worker.deliver_due_soon)
     # Scam interventions as staff review them (the admin console).
     app.state.intervention_review = InterventionReview(sessions)
     # Scam intervention: a paused payment's helpers told, CANCEL by text, the scam it names.

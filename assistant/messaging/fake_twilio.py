@@ -1,15 +1,27 @@
 """A loopback fake of Twilio's REST API, for tests and demos (Twilio itself is unreachable here).
 
-It answers the two calls the outbound transport makes, exactly where the real client sends them::
+It answers the calls the outbound transport makes, exactly where the real client sends them::
 
     POST /2010-04-01/Accounts/{AccountSid}/Messages.json   (To, From, Body, StatusCallback)
     POST /2010-04-01/Accounts/{AccountSid}/Calls.json      (To, From, Url, StatusCallback)
     POST /2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json (Url, Method, Status: a live call
                                                              moved on, or ended)
+    GET  /2010-04-01/Accounts/{AccountSid}/Messages.json   (To, From, DateSent>=, DateSent<=,
+                                                             PageSize, Page: newest first)
+    GET  /2010-04-01/Accounts/{AccountSid}/Calls.json      (To, From, StartTime>=, StartTime<=,
+                                                             PageSize, Page)
 
 with HTTP basic auth checked against the configured account sid and auth token, and JSON shaped
-like Twilio's (``sid`` "SM..."/"CA...", ``status`` "queued", ...). It records what it received and,
-on request (or automatically), delivers status callbacks signed as Twilio signs them.
+like Twilio's (``sid`` "SM..."/"CA...", ``status`` "queued", list pages with ``messages`` or
+``calls`` and ``next_page_uri``, errors with ``code``, ``message``, ``more_info``, ``status``).
+It records what it received and, on request (or automatically), delivers status callbacks
+signed as Twilio signs them. On request it also answers as Twilio does for a number that texted
+STOP (:meth:`FakeTwilio.opt_out`: HTTP 400, error 21610) or that cannot get texts
+(:meth:`FakeTwilio.refuse`: 21211, 21614, 21612...), and can hold its answers back after
+accepting a request (:meth:`FakeTwilio.delay_answers`: a worker killed while waiting for them).
+
+It keeps up with a fan-out: HTTP/1.1 keep-alive, a thread per connection, Nagle's algorithm
+off (a small answer is not held back 40 ms waiting for an acknowledgement).
 
 Use it from Python::
 
@@ -30,12 +42,14 @@ import logging
 import re
 import secrets
 import threading
-from collections import deque
+import time
+from collections import Counter, deque
 from dataclasses import dataclass, field
-from email.utils import formatdate
+from datetime import datetime, timezone
+from email.utils import format_datetime, formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Deque, Dict, List, Optional, Sequence, Tuple
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 import httpx
 from twilio.request_validator import RequestValidator
@@ -52,6 +66,25 @@ _ROUTE = re.compile(rf"^/{API_VERSION}/Accounts/(?P<account>[^/]+)/(?P<kind>Mess
 _CALL_ROUTE = re.compile(
     rf"^/{API_VERSION}/Accounts/(?P<account>[^/]+)/Calls/(?P<sid>CA\w+)\.json$"
 )
+# Twilio's own words for the refusals the fake can be asked to make.
+ERROR_MESSAGES = {
+    21211: "Invalid 'To' Phone Number",
+    21408: "Permission to send an SMS has not been enabled for the region indicated by the "
+    "'To' number",
+    21610: "Attempt to send to unsubscribed recipient",
+    21612: "The 'To' phone number is not currently reachable via SMS",
+    21614: "'To' number is not a valid mobile number",
+}
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 1000
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # a pool of connections opening at once is not refused
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Quiet: a client gone mid-answer (a worker killed) is no error of the fake's."""
 
 
 @dataclass
@@ -64,6 +97,7 @@ class Received:
     params: Dict[str, str]
     statuses: List[Tuple[str, int]] = field(default_factory=list)  # (status, callback HTTP code)
     seq: int = 0  # 1, 2, 3... in the order the fake accepted them (the demo inbox pages by it)
+    created_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
     @property
     def to(self) -> str:
@@ -95,12 +129,14 @@ class FakeTwilio:
         self.auto_status = tuple(auto_status)
         self._records: Deque[Received] = deque(maxlen=keep)
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer((host, port), _handler_for(self))
-        self._server.daemon_threads = True
+        self._server = _Server((host, port), _handler_for(self))
         self._thread: Optional[threading.Thread] = None
         self.rejected = 0  # requests answered 401/400/404 (or failed on purpose)
         self._failures: Deque[int] = deque()  # HTTP statuses for the next requests to fail
+        self._refused: Dict[str, int] = {}  # number -> Twilio error code for texts to it
+        self._answer_delay = 0.0
         self._seq = 0
+        self._accepted: Counter = Counter()  # (kind, To) -> how many, however many are kept
 
     # ---- lifecycle ------------------------------------------------------------------
 
@@ -162,6 +198,12 @@ class FakeTwilio:
     def clear(self) -> None:
         with self._lock:
             self._records.clear()
+            self._accepted.clear()
+
+    def accepted(self, kind: str = "message") -> Counter:
+        """How many messages (or calls) each number was sent, counting those no longer kept."""
+        with self._lock:
+            return Counter({to: n for (k, to), n in self._accepted.items() if k == kind})
 
     # ---- trouble on request -----------------------------------------------------------
 
@@ -174,6 +216,22 @@ class FakeTwilio:
     def _planned_failure(self) -> Optional[int]:
         with self._lock:
             return self._failures.popleft() if self._failures else None
+
+    def opt_out(self, *numbers: str) -> None:
+        """These numbers texted STOP to the bank's number: Twilio refuses every text to them
+        with HTTP 400, error 21610."""
+        self.refuse(*numbers, code=21610)
+
+    def refuse(self, *numbers: str, code: int = 21211) -> None:
+        """Refuse every text to these numbers with HTTP 400 and Twilio error ``code`` (21211
+        invalid number, 21614 not a mobile, 21612 not reachable...)."""
+        with self._lock:
+            self._refused.update({number: code for number in numbers})
+
+    def delay_answers(self, seconds: float) -> None:
+        """Accept (and record) every request at once, but answer only ``seconds`` later: a
+        provider slow to answer, or a worker killed before the answer arrives."""
+        self._answer_delay = seconds
 
     # ---- status callbacks -----------------------------------------------------------
 
@@ -266,6 +324,10 @@ class FakeTwilio:
         if route["kind"] == "Messages":
             if not form.get("Body"):
                 return 400, _error(21602, "Message body is required.", 400)
+            with self._lock:
+                refused = self._refused.get(form["To"])
+            if refused is not None:
+                return 400, _error(refused, ERROR_MESSAGES.get(refused, "Refused"), 400)
             sid = "SM" + secrets.token_hex(16)
             body = _message_json(account, sid, form)
             record = Received("message", sid, account, dict(form))
@@ -278,6 +340,8 @@ class FakeTwilio:
         self._remember(record)
         if record.kind == "message" and self.auto_status and record.status_callback:
             threading.Thread(target=self._auto_deliver, args=(sid,), daemon=True).start()
+        if self._answer_delay:
+            time.sleep(self._answer_delay)
         return 201, body
 
     def _remember(self, record: Received) -> None:
@@ -285,6 +349,59 @@ class FakeTwilio:
             self._seq += 1
             record.seq = self._seq
             self._records.append(record)
+            if record.kind in ("message", "call"):
+                self._accepted[(record.kind, record.to)] += 1
+
+    def listing(self, path: str, auth: str, query: Dict[str, str]) -> Tuple[int, Dict[str, Any]]:
+        """GET Messages.json or Calls.json: one page of what was sent, newest first, filtered
+        as Twilio filters (To, From, DateSent or StartTime on or after / before a day)."""
+        route = _ROUTE.match(path)
+        if route is None:
+            return 404, _error(20404, "The requested resource was not found", 404)
+        account = route["account"]
+        if not self._authorized(auth, account):
+            return 401, _error(20003, "Authenticate", 401)
+        kind, key = ("message", "messages") if route["kind"] == "Messages" else ("call", "calls")
+        moment = "DateSent" if kind == "message" else "StartTime"
+        try:
+            after = _moment(query.get(f"{moment}>")) or _moment(query.get(moment))
+            before = _moment(query.get(f"{moment}<"), end_of_day=True) or _moment(
+                query.get(moment), end_of_day=True
+            )
+            size = min(int(query.get("PageSize") or DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE)
+            page = int(query.get("Page") or 0)
+        except ValueError:
+            return 400, _error(20001, "Invalid filter or page", 400)
+        found = [
+            r
+            for r in reversed(self.received)
+            if r.kind == kind
+            and r.account_sid == account
+            and query.get("To", r.to) == r.to
+            and query.get("From", r.params.get("From", "")) == r.params.get("From", "")
+            and (after is None or r.created_at >= after)
+            and (before is None or r.created_at <= before)
+        ]
+        shown = found[page * size : (page + 1) * size]
+        base = f"/{API_VERSION}/Accounts/{account}/{route['kind']}.json"
+        filters = {k: v for k, v in query.items() if k not in ("Page", "PageSize", "PageToken")}
+
+        def uri(number: int) -> str:
+            return f"{base}?{urlencode({**filters, 'PageSize': size, 'Page': number})}"
+
+        more = (page + 1) * size < len(found)
+        shape = _message_json if kind == "message" else _call_json
+        return 200, {
+            key: [_listed(shape(account, r.sid, r.params), r) for r in shown],
+            "end": page * size + max(len(shown) - 1, 0),
+            "first_page_uri": uri(0),
+            "next_page_uri": uri(page + 1) if more else None,
+            "page": page,
+            "page_size": size,
+            "previous_page_uri": uri(page - 1) if page > 0 else None,
+            "start": page * size,
+            "uri": uri(page),
+        }
 
     def inbox(self, auth: str, to: str, after: int = 0) -> Tuple[int, Dict[str, Any]]:
         """The demo's phone network: what the bank sent number ``to`` (texts and calls) after
@@ -317,6 +434,27 @@ class FakeTwilio:
         body = _call_json(account, sid, shape)
         body["status"] = form.get("Status") or "in-progress"
         return 200, body
+
+
+def _moment(value: Optional[str], end_of_day: bool = False) -> Optional[datetime]:
+    """A list filter's day ("2026-12-02", Twilio's form) or moment ("2026-12-02T10:00:00Z")."""
+    if not value:
+        return None
+    if len(value) == 10:
+        day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+        return day.replace(hour=23, minute=59, second=59) if end_of_day else day
+    return datetime.strptime(value[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
+
+
+def _listed(body: Dict[str, Any], record: Received) -> Dict[str, Any]:
+    """A record as a list shows it: its own times, its latest reported status."""
+    when = format_datetime(record.created_at.replace(microsecond=0), usegmt=True)
+    body.update(date_created=when, date_updated=when)
+    body["date_sent" if record.kind == "message" else "start_time"] = when
+    body["status"] = record.statuses[-1][0] if record.statuses else "sent"
+    if record.kind == "call" and not record.statuses:
+        body["status"] = "in-progress"
+    return body
 
 
 def _error(code: int, message: str, status: int) -> Dict[str, Any]:
@@ -392,6 +530,7 @@ def _call_json(account: str, sid: str, form: Dict[str, str]) -> Dict[str, Any]:
 def _handler_for(fake: FakeTwilio) -> type:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # answers go at once, not after a delayed ACK
 
         def do_POST(self) -> None:  # noqa: N802 - the http.server API
             length = int(self.headers.get("Content-Length") or 0)
@@ -409,14 +548,16 @@ def _handler_for(fake: FakeTwilio) -> type:
             if path == HEALTH_PATH:
                 self._answer(200, {"status": "ok"})
                 return
+            auth = self.headers.get("Authorization", "")
             if path == INBOX_PATH:
                 args = dict(parse_qsl(query))
                 after = int(args["after"]) if args.get("after", "").isdigit() else 0
-                auth = self.headers.get("Authorization", "")
                 self._answer(*fake.inbox(auth, args.get("to", ""), after))
                 return
-            fake.rejected += 1
-            self._answer(404, _error(20404, "The requested resource was not found", 404))
+            status, body = fake.listing(path, auth, dict(parse_qsl(query)))
+            if status >= 400:
+                fake.rejected += 1
+            self._answer(status, body)
 
         def _answer(self, status: int, body: Dict[str, Any]) -> None:
             data = json.dumps(body).encode()

@@ -1,44 +1,52 @@
 """The outbox: texts and calls written in the same transaction as the change they tell of.
 
 A service adds a message with :func:`add` inside its own transaction, so the message exists
-exactly when the change does; the worker delivers it (retrying with backoff) and a second
-``add`` with the same ``dedupe_key`` adds nothing, so a job that runs twice sends once.
+exactly when the change does; a fan-out (a warning to every customer) adds thousands with
+:func:`add_many`, one INSERT a few hundred rows at a time. A second message with the same
+``dedupe_key`` adds nothing, so a job that runs twice sends once.
 
-Delivery (:func:`deliver`, :func:`claim_due`) is decided in the database, never by "the queue
-ran it once": a worker first *claims* a message with a conditional UPDATE (pending and due, or
-``sending`` under a claim older than the lease), so of two workers racing for one message
-exactly one sends it; only the holder of the newest claim may finish it.
+The worker delivers what is due (:mod:`assistant.messaging.outbox_delivery`) and records the
+provider's delivery status callbacks (:mod:`assistant.messaging.delivery_status`). A broadcast
+follows its batch with :func:`batch_progress` and stops what is not sent yet with
+:func:`cancel_batch`; :func:`cancel_for` drops one pending message its customer already heard
+another way. The voice channel reads a call's script with :func:`call_script`.
 
-A worker killed in the middle of a send leaves its message ``sending``: after the lease the
-claim lapses and the message is sent again. Toward Twilio delivery is therefore at least once.
-The window is kept small: a claim is renewed just before the send, and the send itself is one
-HTTP request (10 s timeout), so only a death between Twilio accepting a message and the result
-being written sends it twice. A message whose worker died on its last allowed try is given up.
-
-Finished messages (sent, opted_out, failed) lose their body, so a one-time code it carried does
-not stay in the database. Logs name the message id and a masked number, never the body.
+Finished texts (sent, opted_out, failed, cancelled) lose their body, so a one-time code does not
+stay in the database. A call keeps its script until its last status callback, or
+``ASSISTANT_OUTBOX_CALL_SCRIPT_HOURS`` after it was placed (:func:`forget_call_scripts`), so the
+customer can press 1 to hear it again.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, List, Optional
+from typing import Any, Dict, List, Optional
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.sql.elements import ColumnElement
 
-from assistant.db import utcnow
+from assistant.db import read_only, utcnow
+from assistant.messaging.delivery_status import DELIVERED, UNDELIVERED
 from assistant.messaging.models import OutboxMessage
-from assistant.messaging.transport import OutboundTransport, TransportError, mask_phone
-from assistant.settings import Settings
+from assistant.messaging.upsert import dialect_insert
+from assistant.models import Customer
 
-logger = logging.getLogger(__name__)
-
-FINISHED = ("sent", "opted_out", "failed")
+MEDIA = ("sms", "call")
+# Rows add_many inserts at a time: one statement on PostgreSQL (its driver's page is 1,000).
+INSERT_ROWS = 500
+PROGRESS_KEYS = (
+    "queued",
+    "deferred",
+    "sending",
+    "sent",
+    "delivered",
+    "failed",
+    "opted_out",
+    "cancelled",
+    "total",
+)
 
 
 def queued(session: Session, dedupe_key: str) -> bool:
@@ -61,10 +69,11 @@ def add(
     customer_id: int | None = None,
     legally_required: bool = False,
     medium: str = "sms",
+    batch: str | None = None,
     time_zone: str | None = None,
 ) -> int:
     """Queue one message in ``session``'s transaction; its id (the existing one for a key
-    already used). With ``time_zone`` it is kept out of the quiet hours there."""
+    already used). With ``time_zone`` it waits out the quiet hours there."""
     existing = session.execute(
         select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
     ).scalar_one_or_none()
@@ -72,12 +81,13 @@ def add(
         return existing
     message = OutboxMessage(
         dedupe_key=dedupe_key,
-        medium=medium,
+        medium=_medium(medium),
         to_phone=to_phone,
         body=body,
         purpose=purpose,
         customer_id=customer_id,
         legally_required=legally_required,
+        batch=batch,
         time_zone=time_zone,
     )
     session.add(message)
@@ -85,249 +95,161 @@ def add(
     return message.id
 
 
-# ---- delivery ------------------------------------------------------------------------------
+def add_many(session: Session, rows: Iterable[Mapping[str, Any]]) -> int:
+    """Queue many messages in ``session``'s transaction, a few hundred rows an INSERT; how many
+    were new. A row whose ``dedupe_key`` is queued already (or repeated) is skipped (INSERT ...
+    ON CONFLICT DO NOTHING, on SQLite and PostgreSQL).
 
-
-@dataclass(frozen=True)
-class DeliveryPolicy:
-    """How the outbox retries: at most ``max_attempts`` tries; ``backoff_seconds`` after the
-    first failure, twice as long after each next one, ``max_backoff_seconds`` at most; a claim
-    older than ``lease_seconds`` is taken back."""
-
-    max_attempts: int = 8
-    backoff_seconds: float = 5.0
-    lease_seconds: float = 120.0
-    max_backoff_seconds: float = 3600.0
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> DeliveryPolicy:
-        return cls(
-            max_attempts=settings.outbox_max_attempts,
-            backoff_seconds=settings.outbox_backoff_seconds,
-            lease_seconds=settings.outbox_lease_seconds,
+    Each row: ``dedupe_key``, ``to_phone``, ``body``, and optionally ``medium`` ("sms" or
+    "call"), ``purpose``, ``customer_id``, ``batch``, ``time_zone``, ``legally_required``.
+    """
+    now = utcnow()
+    seen: set = set()
+    values: List[Dict[str, Any]] = []
+    for row in rows:
+        key = row["dedupe_key"]
+        if key in seen:
+            continue
+        seen.add(key)
+        values.append(
+            {
+                "dedupe_key": key,
+                "medium": _medium(row.get("medium", "sms")),
+                "to_phone": row["to_phone"],
+                "body": row["body"],
+                "purpose": row.get("purpose", "alert"),
+                "legally_required": bool(row.get("legally_required", False)),
+                "customer_id": row.get("customer_id"),
+                "batch": row.get("batch"),
+                "time_zone": row.get("time_zone"),
+                "status": "pending",
+                "attempts": 0,
+                "deferred": False,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
         )
-
-    def backoff(self, attempts: int) -> timedelta:
-        """The wait after the ``attempts``-th failed try."""
-        exponent = min(max(attempts - 1, 0), 30)
-        return timedelta(seconds=min(self.backoff_seconds * 2**exponent, self.max_backoff_seconds))
-
-    def stale_before(self, now: datetime) -> datetime:
-        """Claims made before this moment have lapsed."""
-        return now - timedelta(seconds=self.lease_seconds)
-
-
-@dataclass(frozen=True)
-class Claim:
-    """A worker's hold on one message since ``claimed_at``; only the newest claim finishes it."""
-
-    message_id: int
-    claimed_at: datetime
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """What one delivery did. ``outcome``: sent, opted_out, retry (again at ``retry_at``),
-    failed, or skipped (nothing to do here: finished, not due, or another worker's)."""
-
-    message_id: int
-    outcome: str
-    retry_at: Optional[datetime] = None
-    provider_sid: Optional[str] = None
-
-
-def _claimable(policy: DeliveryPolicy, now: datetime) -> ColumnElement:
-    return or_(
-        and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
-        and_(
-            OutboxMessage.status == "sending",
-            OutboxMessage.claimed_at <= policy.stale_before(now),
-            OutboxMessage.attempts < policy.max_attempts,
-        ),
+    statement = dialect_insert(session)(OutboxMessage.__table__).on_conflict_do_nothing(
+        index_elements=["dedupe_key"]
     )
+    added = 0
+    for start in range(0, len(values), INSERT_ROWS):
+        # One executemany per chunk: SQLite sums its rows; psycopg2 sends a chunk as one
+        # multi-row INSERT (execute_values, 1,000 rows a page), so its count is exact too.
+        added += session.execute(statement, values[start : start + INSERT_ROWS]).rowcount
+    return added
 
 
-def _update(sessions: sessionmaker, *where: Any, **values: Any) -> int:
-    """One conditional UPDATE in its own transaction; how many rows it changed."""
+def _medium(medium: str) -> str:
+    if medium not in MEDIA:
+        raise ValueError(f"an outbox message is a text or a call ({MEDIA}), not {medium!r}")
+    return medium
+
+
+# ---- a batch: what became of it, and stopping the rest ------------------------------------
+
+
+def cancel_batch(session: Session, batch: str, now: Optional[datetime] = None) -> int:
+    """Cancel every message of ``batch`` not sent yet (waiting, or deferred to the morning);
+    how many. Messages being sent right now, and those sent, stay as they are."""
+    return _cancel(session, now, OutboxMessage.batch == batch)
+
+
+def cancel_for(session: Session, dedupe_key: str, now: Optional[datetime] = None) -> bool:
+    """Cancel the message with this key if it is still waiting (its customer heard it another
+    way first); whether it was."""
+    return _cancel(session, now, OutboxMessage.dedupe_key == dedupe_key) == 1
+
+
+def _cancel(session: Session, now: Optional[datetime], *where: Any) -> int:
+    result = session.execute(
+        update(OutboxMessage)
+        .where(*where, OutboxMessage.status == "pending")
+        .values(status="cancelled", body="", finished_at=now or utcnow(), claim_token=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def batch_progress(session: Session, batch: str) -> Dict[str, int]:
+    """How far ``batch`` got, counted in one query: ``queued`` (waiting to go), ``deferred``
+    (held back by quiet hours), ``sending``, ``sent`` (no delivery report yet), ``delivered``
+    (the phone got the text, or the call was answered), ``failed`` (given up, or reported
+    undelivered, failed, busy, not answered), ``opted_out``, ``cancelled``, and ``total``."""
+    rows = session.execute(
+        select(
+            OutboxMessage.status,
+            OutboxMessage.deferred,
+            OutboxMessage.delivery_status,
+            func.count(),
+        )
+        .where(OutboxMessage.batch == batch)
+        .group_by(OutboxMessage.status, OutboxMessage.deferred, OutboxMessage.delivery_status)
+    ).all()
+    counts = dict.fromkeys(PROGRESS_KEYS, 0)
+    for status, deferred, delivery_status, count in rows:
+        counts[_stage_of(status, bool(deferred), delivery_status)] += count
+        counts["total"] += count
+    return counts
+
+
+def _stage_of(status: str, deferred: bool, delivery_status: Optional[str]) -> str:
+    if status == "pending":
+        return "deferred" if deferred else "queued"
+    if status == "sent":
+        if delivery_status in DELIVERED:
+            return "delivered"
+        if delivery_status in UNDELIVERED:
+            return "failed"
+        return "sent"
+    return status  # sending, failed, opted_out, cancelled
+
+
+# ---- calls: the script Twilio's webhook reads ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class CallScript:
+    """What an outbox call says, and to whom: the customer's locale and speech pace."""
+
+    message_id: int
+    body: str
+    locale: Optional[str]
+    speech_rate: str
+
+
+def call_script(sessions: sessionmaker, message_id: int) -> Optional[CallScript]:
+    """The script of outbox call ``message_id`` while it may still be heard; None for a text,
+    an unknown id, or a call whose script was cleared."""
+    with read_only(sessions)() as session:
+        row = session.execute(
+            select(OutboxMessage.body, OutboxMessage.medium, Customer.locale, Customer.speech_rate)
+            .outerjoin(Customer, Customer.id == OutboxMessage.customer_id)
+            .where(OutboxMessage.id == message_id)
+        ).first()
+    if row is None or row.medium != "call" or not row.body:
+        return None
+    return CallScript(message_id, row.body, row.locale, row.speech_rate or "normal")
+
+
+def forget_call_scripts(sessions: sessionmaker, now: datetime, older_than: timedelta) -> int:
+    """Clear the scripts of calls placed more than ``older_than`` ago whose last status never
+    came; how many. Looked for in a read (no write lock held for the search), then cleared."""
+    old = [
+        OutboxMessage.medium == "call",
+        OutboxMessage.status.in_(("sent", "failed", "opted_out", "cancelled")),
+        OutboxMessage.finished_at <= now - older_than,
+        OutboxMessage.body != "",
+    ]
+    with read_only(sessions)() as session:
+        ids = list(session.execute(select(OutboxMessage.id).where(*old)).scalars())
+    if not ids:
+        return 0
     with sessions() as session, session.begin():
         result = session.execute(
             update(OutboxMessage)
-            .where(*where)
-            .values(**values)
+            .where(OutboxMessage.id.in_(ids), *old)
+            .values(body="")
             .execution_options(synchronize_session=False)
         )
         return result.rowcount
-
-
-def claim(
-    sessions: sessionmaker,
-    message_id: int,
-    policy: DeliveryPolicy,
-    now: Optional[datetime] = None,
-) -> Optional[Claim]:
-    """Claim one message for sending (counting the try), or None if it is not claimable now:
-    finished, waiting for its next try, or held by a claim that has not lapsed."""
-    now = now or utcnow()
-    changed = _update(
-        sessions,
-        OutboxMessage.id == message_id,
-        _claimable(policy, now),
-        status="sending",
-        claimed_at=now,
-        attempts=OutboxMessage.attempts + 1,
-    )
-    return Claim(message_id, now) if changed == 1 else None
-
-
-def claim_due(
-    sessions: sessionmaker,
-    policy: DeliveryPolicy,
-    now: Optional[datetime] = None,
-    limit: int = 500,
-) -> List[Claim]:
-    """Claim every message due now, oldest first, each with its own conditional UPDATE (so two
-    sweeps at once claim each message once); first give up the messages whose worker died on
-    their last allowed try."""
-    now = now or utcnow()
-    given_up = _update(
-        sessions,
-        OutboxMessage.status == "sending",
-        OutboxMessage.claimed_at <= policy.stale_before(now),
-        OutboxMessage.attempts >= policy.max_attempts,
-        status="failed",
-        body="",
-        finished_at=now,
-        last_error="gave up: its worker stopped during the last try",
-    )
-    if given_up:
-        logger.warning("outbox: gave up %d message(s) whose worker stopped mid-send", given_up)
-    with sessions() as session:
-        due = session.execute(
-            select(OutboxMessage.id)
-            .where(_claimable(policy, now))
-            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-            .limit(limit)
-        ).scalars()
-        candidates = list(due)
-    claims = [claim(sessions, message_id, policy, now) for message_id in candidates]
-    return [held for held in claims if held is not None]
-
-
-def deliver(
-    sessions: sessionmaker,
-    transport: OutboundTransport,
-    message_id: int,
-    policy: DeliveryPolicy,
-    *,
-    claimed_at: Optional[datetime] = None,
-    call_url: Optional[Callable[[int], str]] = None,
-    now: Optional[datetime] = None,
-) -> Delivery:
-    """Send one message once, if it is this caller's to send.
-
-    Without ``claimed_at`` the message is claimed here; with it (a claim :func:`claim_due` made
-    and handed over) that claim is renewed, and nothing happens if it lapsed and was taken back.
-    A text goes through ``transport.send_sms``; a call (medium "call") rings the number with
-    its TwiML at ``call_url(message_id)``. Sent: ``sent`` with the provider's sid; the number
-    texted STOP: ``opted_out``; a ``TransportError`` (or any other error): the next try after
-    the backoff, or ``failed`` after ``policy.max_attempts`` tries. A call's TwiML must not
-    depend on the body: it is emptied once the call is placed.
-    """
-    clock: Callable[[], datetime] = (lambda: now) if now is not None else utcnow
-    start = clock()
-    if claimed_at is None:
-        held = claim(sessions, message_id, policy, start)
-    else:
-        renewed = _update(
-            sessions,
-            OutboxMessage.id == message_id,
-            OutboxMessage.status == "sending",
-            OutboxMessage.claimed_at == claimed_at,
-            claimed_at=start,
-        )
-        held = Claim(message_id, start) if renewed == 1 else None
-    if held is None:
-        return Delivery(message_id, "skipped")
-    with sessions() as session:
-        message = session.get(OutboxMessage, message_id)
-        to, medium, attempts = message.to_phone, message.medium, message.attempts
-        body, purpose, legally_required = message.body, message.purpose, message.legally_required
-    masked = mask_phone(to)
-    try:
-        if medium == "call":
-            if call_url is None:
-                raise TransportError("no call URL is configured for outbox calls")
-            sid: Optional[str] = transport.place_call(to, call_url(message_id))
-        else:
-            sid = transport.send_sms(to, body, purpose=purpose, legally_required=legally_required)
-    except Exception as error:  # noqa: BLE001 - any failure is a try that did not send
-        reason = str(error) if isinstance(error, TransportError) else type(error).__name__
-        return _failed_try(sessions, held, policy, attempts, reason, masked, clock())
-    status = "sent" if sid is not None else "opted_out"
-    if not _finish(sessions, held, status, clock(), provider_sid=sid):
-        logger.warning(
-            "outbox %d to %s: %s, but its claim lapsed during the send and was taken back "
-            "(it may be sent twice)",
-            message_id,
-            masked,
-            status,
-        )
-    else:
-        logger.info("outbox %d %s to %s: %s%s", message_id, medium, masked, status, _sid(sid))
-    return Delivery(message_id, status, provider_sid=sid)
-
-
-def _failed_try(
-    sessions: sessionmaker,
-    held: Claim,
-    policy: DeliveryPolicy,
-    attempts: int,
-    reason: str,
-    masked: str,
-    now: datetime,
-) -> Delivery:
-    reason = reason[:200]
-    if attempts >= policy.max_attempts:
-        _finish(sessions, held, "failed", now, last_error=reason)
-        logger.warning(
-            "outbox %d to %s: failed after %d tries (%s)", held.message_id, masked, attempts, reason
-        )
-        return Delivery(held.message_id, "failed")
-    retry_at = now + policy.backoff(attempts)
-    _update(
-        sessions,
-        *_held_by(held),
-        status="pending",
-        claimed_at=None,
-        next_attempt_at=retry_at,
-        last_error=reason,
-    )
-    logger.info(
-        "outbox %d to %s: try %d of %d failed (%s); next at %s",
-        held.message_id,
-        masked,
-        attempts,
-        policy.max_attempts,
-        reason,
-        retry_at.isoformat(timespec="seconds"),
-    )
-    return Delivery(held.message_id, "retry", retry_at=retry_at)
-
-
-def _held_by(held: Claim) -> tuple:
-    return (
-        OutboxMessage.id == held.message_id,
-        OutboxMessage.status == "sending",
-        OutboxMessage.claimed_at == held.claimed_at,
-    )
-
-
-def _finish(sessions: sessionmaker, held: Claim, status: str, now: datetime, **values: Any) -> bool:
-    """Mark the message finished (its body emptied), if ``held`` is still its claim."""
-    return (
-        _update(sessions, *_held_by(held), status=status, body="", finished_at=now, **values) == 1
-    )
-
-
-def _sid(sid: Optional[str]) -> str:
-    return f" ({sid})" if sid else ""

@@ -10,27 +10,36 @@ to move a live call on, e.g. out of a conference):
   (``assistant.messaging.fake_twilio``): ``ASSISTANT_TWILIO_API_BASE`` if set, else one started
   in-process.
 
-Numbers that texted STOP get nothing unless the message is legally required. Each text sent is
+Numbers that texted STOP get nothing unless the message is legally required; Twilio's own
+refusal of such a number (error 21610) is recorded as an opt-out too. Each text sent is
 recorded (sid, purpose, segments, encoding, status) in ``sms_messages``; its body never is, and
 is never logged.
+
+The outbox sends in bulk through the lower-level :class:`OutboxProvider` side of the same
+transport (``create_message``, ``create_call``, ``find_message``, ``find_call``): no database
+work per message (the outbox checks opt-outs and records texts a batch at a time). The client
+talks HTTP through :class:`~assistant.messaging.pooled_http.PooledHttpClient`: a urllib3 pool
+of kept-alive connections shared by the sending threads.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from datetime import datetime, timedelta
 from typing import Optional, Protocol, runtime_checkable
 
-from requests import RequestException
 from sqlalchemy.orm import sessionmaker
 from twilio.base.exceptions import TwilioException, TwilioRestException
-from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+from urllib3.exceptions import HTTPError as Urllib3Error
+from urllib3.exceptions import ReadTimeoutError
 
 from assistant.banking.phones import normalize_phone
 from assistant.db import utcnow
 from assistant.messaging.models import SmsMessage
 from assistant.messaging.opt_outs import OptOutStore
+from assistant.messaging.pooled_http import PooledHttpClient
 from assistant.messaging.sms_records import SmsRecords
 from assistant.messaging.sms_text import segment_info
 from assistant.settings import Settings
@@ -41,10 +50,53 @@ logger = logging.getLogger(__name__)
 LOOPBACK_ACCOUNT_SID = "AC" + "0" * 32
 SMS_STATUS_PATH = "/twilio/sms/status"
 VOICE_STATUS_PATH = "/twilio/voice/status"
+# Where Twilio fetches the TwiML of a call the outbox places (voice/voice_routes.py).
+OUTBOX_CALL_PATH = "/twilio/voice/outbox"
+# Twilio's answer for a number that texted STOP to the sending number.
+OPTED_OUT_CODE = 21610
+# A message the provider created after a claim, found by its listing: the clocks of the bank
+# and of Twilio may differ this much.
+CLOCK_SKEW = timedelta(seconds=5)
+FIND_LIMIT = 200  # at most this many of a number's messages (or calls) are looked through
 
 
 class TransportError(RuntimeError):
-    """Twilio (or the loopback) refused or could not be reached; nothing was sent."""
+    """Twilio (or the loopback) refused or could not be reached.
+
+    ``code``: Twilio's error code (21610, 21211...) when it answered one; ``status``: the HTTP
+    status it answered with. ``unsure``: no answer came (a read timeout), so the request may
+    have been accepted; otherwise nothing was sent.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        code: Optional[int] = None,
+        status: Optional[int] = None,
+        unsure: bool = False,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+        self.unsure = unsure
+
+
+@runtime_checkable
+class OutboxProvider(Protocol):
+    """What the outbox needs of Twilio: create a message or a call (the sid, or a
+    :class:`TransportError`), and find one it may have created before a worker died."""
+
+    def create_message(self, to: str, body: str, status_callback: str) -> str:
+        """POST Messages.json; the new message's sid."""
+
+    def create_call(self, to: str, twiml_url: str, status_callback: str) -> str:
+        """POST Calls.json; the new call's sid."""
+
+    def find_message(self, to: str, body: str, since: datetime) -> Optional[str]:
+        """The sid of a message to ``to`` with this ``body`` created at ``since`` or later."""
+
+    def find_call(self, to: str, since: datetime) -> Optional[str]:
+        """The sid of a call to ``to`` created at ``since`` or later."""
 
 
 @runtime_checkable
@@ -85,8 +137,14 @@ class TwilioTransport:
     """``OutboundTransport`` on ``twilio.rest.Client`` (to Twilio, or to the loopback fake)."""
 
     def __init__(
-        self, settings: Settings, session_factory: sessionmaker, timeout: float = 10.0
+        self,
+        settings: Settings,
+        session_factory: sessionmaker,
+        timeout: float = 10.0,
+        connections: Optional[int] = None,
     ) -> None:
+        """``connections``: kept-alive connections to the API (default: the outbox's sending
+        threads), shared by every thread that sends through this transport."""
         self.settings = settings
         self._sessions = session_factory
         self._opt_outs = OptOutStore(session_factory)
@@ -101,15 +159,15 @@ class TwilioTransport:
             raise ValueError("the loopback transport needs ASSISTANT_TWILIO_API_BASE")
         if not loopback and not (settings.twilio_account_sid and settings.twilio_auth_token):
             raise ValueError("Twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
-        self.client = Client(
-            account_sid(settings),
-            settings.twilio_token(),
-            http_client=TwilioHttpClient(timeout=timeout),
+        base = settings.twilio_api_base.rstrip("/") if loopback else "https://api.twilio.com"
+        self.http = PooledHttpClient(
+            base, timeout=timeout, connections=max(2, connections or settings.outbox_send_threads)
         )
+        self.client = Client(account_sid(settings), settings.twilio_token(), http_client=self.http)
         if loopback:
             # The real client and request path, only the host differs: the Api domain's base
             # URL (https://api.twilio.com) is what every v2010 resource URL is built from.
-            self.client.api.base_url = settings.twilio_api_base.rstrip("/")
+            self.client.api.base_url = base
             self.client.edge = self.client.region = None  # no *.twilio.com host rewriting
 
     @property
@@ -134,25 +192,19 @@ class TwilioTransport:
             return None
         shape = segment_info(body)
         try:
-            message = self.client.messages.create(
-                to=to,
-                from_=self.settings.twilio_number,
-                body=body,
-                status_callback=status_callback or self._default_callback(SMS_STATUS_PATH),
+            sid = self.create_message(
+                to, body, status_callback or self._default_callback(SMS_STATUS_PATH)
             )
-        except (TwilioException, RequestException) as error:
-            code = getattr(error, "code", None)
-            self._record(None, to, purpose, shape.segments, shape.encoding, "failed", code)
-            logger.warning(
-                "sms to %s failed (purpose %s): %s",
-                mask_phone(to),
-                purpose,
-                _describe(error),
-            )
-            raise TransportError(_describe(error)) from None
-        sid = str(message.sid)
+        except TransportError as error:
+            self._record(None, to, purpose, shape.segments, shape.encoding, "failed", error.code)
+            if error.code == OPTED_OUT_CODE:
+                self._opt_outs.opt_out(to)
+                logger.info("sms to %s not sent: opted out at Twilio (21610)", mask_phone(to))
+                return None
+            logger.warning("sms to %s failed (purpose %s): %s", mask_phone(to), purpose, error)
+            raise
         # Through SmsRecords: a delivery-status callback may already have created the row.
-        self._records.record_outbound(sid, to, purpose, shape, message.status or "queued")
+        self._records.record_outbound(sid, to, purpose, shape, "queued")
         logger.info(
             "sms %s to %s queued (purpose %s, %d segment(s), %s)",
             sid,
@@ -167,17 +219,73 @@ class TwilioTransport:
         """Ring ``to``; Twilio fetches the call's TwiML from ``twiml_url`` when answered."""
         to = normalize_phone(to)
         try:
+            sid = self.create_call(
+                to, twiml_url, status_callback or self._default_callback(VOICE_STATUS_PATH)
+            )
+        except TransportError as error:
+            logger.warning("call to %s failed: %s", mask_phone(to), error)
+            raise
+        logger.info("call %s to %s queued", sid, mask_phone(to))
+        return sid
+
+    # ---- the outbox's side (OutboxProvider): no database work, safe from many threads ----
+
+    def create_message(self, to: str, body: str, status_callback: str) -> str:
+        """POST Messages.json (From the bank's number); the sid, or a TransportError."""
+        try:
+            message = self.client.messages.create(
+                to=to, from_=self.settings.twilio_number, body=body, status_callback=status_callback
+            )
+        except (TwilioException, Urllib3Error) as error:
+            raise _transport_error(error) from None
+        return str(message.sid)
+
+    def create_call(self, to: str, twiml_url: str, status_callback: str) -> str:
+        """POST Calls.json: ring ``to``; when answered Twilio fetches ``twiml_url``."""
+        try:
             call = self.client.calls.create(
                 to=to,
                 from_=self.settings.twilio_number,
                 url=twiml_url,
-                status_callback=status_callback or self._default_callback(VOICE_STATUS_PATH),
+                status_callback=status_callback,
             )
-        except (TwilioException, RequestException) as error:
-            logger.warning("call to %s failed: %s", mask_phone(to), _describe(error))
-            raise TransportError(_describe(error)) from None
-        logger.info("call %s to %s queued", call.sid, mask_phone(to))
+        except (TwilioException, Urllib3Error) as error:
+            raise _transport_error(error) from None
         return str(call.sid)
+
+    def find_message(self, to: str, body: str, since: datetime) -> Optional[str]:
+        """GET Messages.json?To=..&From=..&DateSent>=<since's day>: the first message created
+        at ``since`` (less the clock skew) or later with exactly this body."""
+        try:
+            found = self.client.messages.list(
+                to=to,
+                from_=self.settings.twilio_number,
+                date_sent_after=since.strftime("%Y-%m-%d"),
+                limit=FIND_LIMIT,
+            )
+        except (TwilioException, Urllib3Error) as error:
+            raise _transport_error(error) from None
+        earliest = since - CLOCK_SKEW
+        matches = [
+            m for m in found if m.body == body and m.date_created and m.date_created >= earliest
+        ]
+        return str(min(matches, key=lambda m: m.date_created).sid) if matches else None
+
+    def find_call(self, to: str, since: datetime) -> Optional[str]:
+        """GET Calls.json?To=..&From=..&StartTime>=<since's day>: the first call created at
+        ``since`` (less the clock skew) or later."""
+        try:
+            found = self.client.calls.list(
+                to=to,
+                from_=self.settings.twilio_number,
+                start_time_after=since.strftime("%Y-%m-%d"),
+                limit=FIND_LIMIT,
+            )
+        except (TwilioException, Urllib3Error) as error:
+            raise _transport_error(error) from None
+        earliest = since - CLOCK_SKEW
+        matches = [c for c in found if c.date_created and c.date_created >= earliest]
+        return str(min(matches, key=lambda c: c.date_created).sid) if matches else None
 
     def update_call(
         self, call_sid: str, twiml_url: Optional[str] = None, status: Optional[str] = None
@@ -193,7 +301,7 @@ class TwilioTransport:
             raise ValueError("update_call needs a twiml_url or a status")
         try:
             self.client.calls(call_sid).update(**changes)
-        except (TwilioException, RequestException) as error:
+        except (TwilioException, Urllib3Error) as error:
             logger.warning("update of call %s failed: %s", call_sid, _describe(error))
             raise TransportError(_describe(error)) from None
         logger.info("call %s updated (%s)", call_sid, "status " + status if status else "url")
@@ -230,6 +338,15 @@ def _describe(error: Exception) -> str:
     if isinstance(error, TwilioRestException):
         return f"Twilio answered HTTP {error.status} (error {error.code})"
     return f"{type(error).__name__}: {error}"
+
+
+def _transport_error(error: Exception) -> TransportError:
+    """The client's exception as a TransportError: Twilio's code and HTTP status, or unsure
+    when the request went out and no answer came back."""
+    if isinstance(error, TwilioRestException):
+        code = int(error.code) if str(error.code or "").isdigit() else None
+        return TransportError(_describe(error), code=code, status=error.status)
+    return TransportError(_describe(error), unsure=isinstance(error, ReadTimeoutError))
 
 
 _embedded_lock = threading.Lock()

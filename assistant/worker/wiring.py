@@ -13,6 +13,7 @@ from sqlalchemy.orm import sessionmaker
 
 from assistant.bank import banking_service, safety_limits
 from assistant.db import session_factory
+from assistant.messaging.transport import OUTBOX_CALL_PATH
 from assistant.settings import Settings, get_settings
 from assistant.worker.app import DueJob, Worker
 from family.links.service import FamilyLinks
@@ -22,13 +23,17 @@ from fraud.cooling_off import CoolingOff
 
 
 def due_jobs(
-    settings: Settings, sessions: sessionmaker, wake: Optional[Callable[[int], None]] = None
+    settings: Settings,
+    sessions: sessionmaker,
+    wake: Optional[Callable[[int], None]] = None,
+    wake_all: Optional[Callable[[], None]] = None,
 ) -> List[DueJob]:
     """The jobs each sweep runs after handing due outbox messages to delivery (the sweep's own
-    part, in :class:`Worker`), one line each."""
+    part, in :class:`Worker`), one line each. ``wake(message_id)`` sends one message at once;
+    ``wake_all()`` everything due (after a warning's batch)."""
     banking = banking_service(sessions, settings)
     family = FamilyLinks(sessions, settings, wake=wake, banking=banking)
-    broadcasts = Broadcasts(sessions, settings, wake=wake)
+    broadcasts = Broadcasts(sessions, settings, wake=wake_all)
     cooling = CoolingOff(sessions, settings, banking, wake=wake)
     return [
         cooling.send_notices,  # a scam's cooling-off ending soon: the customer texted first
@@ -45,6 +50,12 @@ def due_jobs(
     ]
 
 
+def outbox_call_url(settings: Settings) -> Callable[[int], str]:
+    """Where Twilio fetches the TwiML of outbox call ``message_id`` (voice/voice_routes.py)."""
+    base = settings.twilio_base_url + OUTBOX_CALL_PATH
+    return lambda message_id: f"{base}/{message_id}"
+
+
 def build_worker(
     settings: Optional[Settings] = None, sessions: Optional[sessionmaker] = None
 ) -> Worker:
@@ -56,5 +67,13 @@ def build_worker(
     def wake(message_id: int) -> None:
         worker.deliver_soon(message_id)
 
-    worker = Worker(settings, sessions, due_jobs=due_jobs(settings, sessions, wake=wake))
+    def wake_all() -> None:
+        worker.deliver_due_soon()
+
+    worker = Worker(
+        settings,
+        sessions,
+        due_jobs=due_jobs(settings, sessions, wake=wake, wake_all=wake_all),
+        call_url=outbox_call_url(settings),
+    )
     return worker

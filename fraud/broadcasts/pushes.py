@@ -2,32 +2,27 @@
 "broadcast:<id>", keyed "broadcast:<id>:customer:<customer id>" (so a fan-out that runs twice,
 or resumes after a kill, queues each customer once).
 
-These few functions are the only place the broadcasts touch the outbox's rows. (The outbox's
-own bulk helpers, ``add_many``, ``cancel_batch``, ``batch_progress`` and ``cancel_for``, take
-their place when they exist; the behaviour is the same.)
+These few functions are the only place the broadcasts touch the outbox, through its bulk
+helpers (``add_many``, ``cancel_batch``, ``cancel_for``, ``batch_progress``).
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Dict, Iterable, List, Optional, Tuple
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assistant.messaging import outbox
+from assistant.messaging.delivery_status import UNDELIVERED
 from assistant.messaging.models import OutboxMessage
 
 PURPOSE = "broadcast"
-#: Twilio refuses every text to a number that texted STOP with this error: opted out.
-OPTED_OUT_ERROR = "21610"
-#: The provider's last word on a message that reached the phone (a call that was answered).
-DELIVERED = frozenset({"delivered", "read", "completed"})
-#: ... and on one that did not.
-UNDELIVERED = frozenset({"undelivered", "failed", "busy", "no-answer", "canceled"})
+#: The counts of a warning's progress.
+COUNTS = ("queued", "deferred", "sent", "delivered", "failed", "opted_out", "cancelled")
 _KEY = re.compile(r"^broadcast:(\d+):customer:(\d+)$")
 
 
@@ -57,94 +52,45 @@ class Push:
     time_zone: str
 
 
-def queue_pushes(session: Session, broadcast_id: int, pushes: Iterable[Push]) -> List[int]:
-    """Queue each push in ``session``'s transaction (a key queued already is kept as it is);
-    the outbox ids."""
-    ids: List[int] = []
-    for push in pushes:
-        message_id = outbox.add(
-            session,
-            dedupe_key=push_key(broadcast_id, push.customer_id),
-            to_phone=push.phone,
-            body=push.body,
-            purpose=PURPOSE,
-            customer_id=push.customer_id,
-            medium=push.medium,
-        )
-        message = session.get(OutboxMessage, message_id)
-        if message is not None and message.batch is None:
-            message.batch = batch_of(broadcast_id)
-            message.time_zone = push.time_zone
-        ids.append(message_id)
-    session.flush()
-    return ids
+def queue_pushes(session: Session, broadcast_id: int, pushes: Iterable[Push]) -> int:
+    """Queue each push in ``session``'s transaction in one bulk insert (a key queued already
+    is kept as it is); how many were new."""
+    return outbox.add_many(
+        session,
+        (
+            {
+                "dedupe_key": push_key(broadcast_id, push.customer_id),
+                "to_phone": push.phone,
+                "body": push.body,
+                "purpose": PURPOSE,
+                "customer_id": push.customer_id,
+                "medium": push.medium,
+                "batch": batch_of(broadcast_id),
+                "time_zone": push.time_zone,
+            }
+            for push in pushes
+        ),
+    )
 
 
 def cancel_unsent(session: Session, broadcast_id: int, now: datetime) -> int:
     """Cancel every push of the warning not sent yet (waiting, or deferred to the morning);
     one in the middle of its send is left to finish. How many were cancelled."""
-    return _cancel(session, now, OutboxMessage.batch == batch_of(broadcast_id))
+    return outbox.cancel_batch(session, batch_of(broadcast_id), now)
 
 
 def cancel_push(session: Session, broadcast_id: int, customer_id: int, now: datetime) -> bool:
     """Cancel one customer's push of the warning if it is not sent yet."""
-    key = push_key(broadcast_id, customer_id)
-    return _cancel(session, now, OutboxMessage.dedupe_key == key) > 0
-
-
-def _cancel(session: Session, now: datetime, *where: object) -> int:
-    result = session.execute(
-        update(OutboxMessage)
-        .where(*where, OutboxMessage.status == "pending")
-        .values(status="cancelled", body="", finished_at=now, claimed_at=None)
-        .execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount or 0)
+    return outbox.cancel_for(session, push_key(broadcast_id, customer_id), now)
 
 
 def push_counts(session: Session, broadcast_id: int) -> Dict[str, int]:
-    """The warning's pushes by where they are: queued, deferred, sent, delivered, failed,
-    opted_out, cancelled (each push in exactly one)."""
-    rows = session.execute(
-        select(
-            OutboxMessage.status,
-            OutboxMessage.deferred,
-            OutboxMessage.delivery_status,
-            OutboxMessage.error_code,
-            func.count(),
-        )
-        .where(OutboxMessage.batch == batch_of(broadcast_id))
-        .group_by(
-            OutboxMessage.status,
-            OutboxMessage.deferred,
-            OutboxMessage.delivery_status,
-            OutboxMessage.error_code,
-        )
-    ).all()
-    counts: Counter = Counter()
-    for status, deferred, delivery, error, number in rows:
-        counts[_where(status, bool(deferred), delivery, error)] += int(number)
-    return {
-        name: counts.get(name, 0)
-        for name in ("queued", "deferred", "sent", "delivered", "failed", "opted_out", "cancelled")
-    }
-
-
-def _where(status: str, deferred: bool, delivery: Optional[str], error: Optional[str]) -> str:
-    if status == "pending":
-        return "deferred" if deferred else "queued"
-    if status == "sending":
-        return "queued"
-    if status == "opted_out" or error == OPTED_OUT_ERROR:
-        return "opted_out"
-    if status in ("failed", "cancelled"):
-        return status
-    delivery = (delivery or "").lower()
-    if delivery in DELIVERED:
-        return "delivered"
-    if delivery in UNDELIVERED:
-        return "failed"
-    return "sent"
+    """The warning's pushes by where they are: queued (being sent included), deferred, sent,
+    delivered, failed, opted_out, cancelled (each push in exactly one)."""
+    progress = outbox.batch_progress(session, batch_of(broadcast_id))
+    counts = {name: progress.get(name, 0) for name in COUNTS}
+    counts["queued"] += progress.get("sending", 0)
+    return counts
 
 
 def pushed(session: Session, broadcast_ids: List[int], customer_id: int) -> set:

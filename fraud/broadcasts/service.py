@@ -1,11 +1,11 @@
 """Warning broadcasts (DESIGN.md section 8, issue 10 item 2): fraud-operations staff write a scam
 warning, publish it to an audience, and the bank tells each customer once.
 
-API: ``Broadcasts(sessions, settings, wake=None)``. ``staff`` is an
-:class:`assistant.identity.StaffView` (from ``IdentityService.verify_staff``); only roles fraud
-and admin may write or send (else :class:`NotAllowed`). ``now`` is optional everywhere (tests
-pin it). Views are frozen dataclasses (:mod:`fraud.broadcasts.views`); refusals are
-:class:`~fraud.broadcasts.errors.BroadcastError` with ``code`` and ``message`` (catalogued):
+API: ``Broadcasts(sessions, settings, wake=None)`` (``wake()``: deliver what is due now).
+``staff`` is an :class:`assistant.identity.StaffView` (from ``IdentityService.verify_staff``);
+only roles fraud and admin may write or send (else :class:`NotAllowed`). ``now`` is optional
+everywhere (tests pin it). Views are frozen dataclasses (:mod:`fraud.broadcasts.views`);
+refusals are :class:`~fraud.broadcasts.errors.BroadcastError` with ``code`` and ``message`` (catalogued):
 ``NotAllowed``, ``NotFound``, ``WrongState``, ``Invalid`` (``.problems``, each naming its field).
 
 Staff (each audited with actor "staff:<username>"):
@@ -74,7 +74,7 @@ from fraud.models import Broadcast, BroadcastHeard
 
 log = logging.getLogger(__name__)
 
-Wake = Callable[[int], None]
+Wake = Callable[[], None]
 #: Staff roles that may write and send warnings.
 ROLES = ("fraud", "admin")
 HOW = ("opener", "skipped", "asked", "pushed")
@@ -88,8 +88,8 @@ class Broadcasts:
     def __init__(
         self, sessions: sessionmaker, settings: Settings, wake: Optional[Wake] = None
     ) -> None:
-        """``wake(outbox_id)`` hands each text or call queued to the worker after its commit
-        (without it, the worker's sweep sends it within a minute)."""
+        """``wake()`` asks the worker to deliver what is due, after a batch of texts and calls
+        is committed (without it, the worker's sweep sends them within a minute)."""
         self.sessions = sessions
         self.readers = read_only(sessions)
         self.settings = settings
@@ -357,8 +357,7 @@ class Broadcasts:
     def _fan_out_batch(self, broadcast_id: int, now: datetime) -> Tuple[int, bool]:
         """Queue the next batch of the warning's customers after its cursor, in one
         transaction that holds the warning's row (a cancel waits for it, then cancels what it
-        queued); hand each message to ``wake`` after the commit. (How many queued, whether the
-        fan-out is over.)"""
+        queued); then ``wake`` the worker. (How many queued, whether the fan-out is over.)"""
         size = max(1, self.settings.broadcast_batch_size)
         with self.sessions() as session, session.begin():
             row = session.execute(
@@ -400,11 +399,11 @@ class Broadcasts:
             finished = len(customers) < size
             if finished:
                 row.fanned_out_at = now
-        for message_id in queued:
-            self._wake(message_id)
+        if queued:
+            self._wake()
         if finished:
             log.info("broadcast %d fanned out (last customer %d)", broadcast_id, row.fanout_cursor)
-        return len(queued), finished
+        return queued, finished
 
     # ---- customers -------------------------------------------------------------------------
 
@@ -563,13 +562,13 @@ class Broadcasts:
             raise NotFound(code, text(code, language=self.language, id=broadcast_id))
         return row
 
-    def _wake(self, message_id: int) -> None:
+    def _wake(self) -> None:
         if self.wake is None:
             return
         try:
-            self.wake(message_id)
-        except Exception as error:  # noqa: BLE001 - the worker's sweep sends it anyway
-            log.warning("outbox message %s not handed over: %s", message_id, type(error).__name__)
+            self.wake()
+        except Exception as error:  # noqa: BLE001 - the worker's sweep sends them anyway
+            log.warning("warning texts not handed over: %s", type(error).__name__)
 
 
 # ---- rows and views --------------------------------------------------------------------------
