@@ -5,8 +5,9 @@ API: ``Broadcasts(sessions, settings, wake=None)`` (``wake()``: deliver what is 
 ``staff`` is an :class:`assistant.identity.StaffView` (from ``IdentityService.verify_staff``);
 only roles fraud and admin may write or send (else :class:`NotAllowed`). ``now`` is optional
 everywhere (tests pin it). Views are frozen dataclasses (:mod:`fraud.broadcasts.views`);
-refusals are :class:`~fraud.broadcasts.errors.BroadcastError` with ``code`` and ``message`` (catalogued):
-``NotAllowed``, ``NotFound``, ``WrongState``, ``Invalid`` (``.problems``, each naming its field).
+refusals are :class:`~fraud.broadcasts.errors.BroadcastError` with ``code`` and ``message``
+(catalogued): ``NotAllowed``, ``NotFound``, ``WrongState``, ``Invalid`` (``.problems``, each
+naming its field).
 
 Staff (each audited with actor "staff:<username>"):
 - ``create(staff, draft) -> BroadcastView``: a draft (``Draft``: title, voice_text, sms_text,
