@@ -1,8 +1,10 @@
 """A warning fanned out to 100,000 customers through the loopback Twilio: how long queueing takes,
 how many texts a second one worker sends with the rate limit off, and the worker's memory.
 
-In a private home on SQLite: 100,000 texts are queued with ``outbox.add_many`` (5,000 rows a
-transaction, as a broadcast queues them), then one worker process (``python -m
+In a private home on SQLite: 100,000 customers who prefer texts are added, and fraud-operations
+staff publish a warning to everyone (``fraud.broadcasts``); its fan-out queues one text per
+customer (``Broadcasts.fan_out_due``, ``broadcast_batch_size`` customers a transaction, timed to
+the last customer), then one worker process (``python -m
 assistant.worker``, the default 2 job threads and 8 sending threads) delivers them to a loopback
 Twilio running as its own process (``python -m assistant.messaging.loopback --no-status``),
 through the real Twilio client. Timed: from the first text sent to the last, read from the
@@ -12,7 +14,7 @@ long the fan-out makes a customer's write wait.
 
 Target: at least 1,000 texts a second on a 2-core machine, so that only the provider's rate
 limit slows a real fan-out.
-Run: .venv/bin/python bench/outbox_fanout.py [--messages 100000]
+Run: .venv/bin/python bench/warning_fanout.py [--messages 100000]
 """
 
 from __future__ import annotations
@@ -35,38 +37,64 @@ from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.db import migrate, session_factory  # noqa: E402
-from assistant.messaging import outbox  # noqa: E402
+from assistant.db import migrate, session_factory, utcnow  # noqa: E402
+from assistant.identity import StaffView  # noqa: E402
 from assistant.messaging.fake_twilio import HEALTH_PATH  # noqa: E402
 from assistant.messaging.models import OutboxMessage  # noqa: E402
 from assistant.messaging.opt_outs import OptOutStore  # noqa: E402
+from assistant.models import Customer  # noqa: E402
 from assistant.processes import free_port, isolated_environment  # noqa: E402
 from assistant.settings import PROJECT_ROOT, Settings  # noqa: E402
+from fraud.broadcasts.audience import Audience  # noqa: E402
+from fraud.broadcasts.service import Broadcasts  # noqa: E402
+from fraud.broadcasts.views import Draft  # noqa: E402
 
 TARGET_PER_SECOND = 1000.0
-QUEUE_ROWS = 5000  # rows a transaction, as a broadcast queues them
+CUSTOMER_ROWS = 5000  # customers added a transaction
 WARNING = (
     "Kindly Bank: the bank and the police will never ask you to move money. Call 1-800-555-0199."
 )
+STAFF = StaffView(id=1, username="bench", role="fraud")
+
+
+def add_customers(settings: Settings, count: int) -> None:
+    """``count`` customers who prefer texts (no PIN: they only receive the warning)."""
+    sessions = session_factory(settings.bank_database_url)
+    for start in range(0, count, CUSTOMER_ROWS):
+        rows = [
+            {
+                "name": f"Customer {n}",
+                "phone": f"+1555{n:07d}",
+                "preferred_channel": "sms",
+                "region": ("Riverside", "Hill Valley")[n % 2],
+                "time_zone": "UTC",
+            }
+            for n in range(start, min(start + CUSTOMER_ROWS, count))
+        ]
+        with sessions() as session, session.begin():
+            session.execute(Customer.__table__.insert(), rows)
 
 
 def queue_warning(settings: Settings, count: int) -> float:
-    """Queue ``count`` texts; the seconds it took."""
+    """Publish a warning to everyone and fan it out to ``count`` texts; the seconds from the
+    publish to the last text queued."""
     sessions = session_factory(settings.bank_database_url)
+    broadcasts = Broadcasts(sessions, settings)
+    made = broadcasts.create(
+        STAFF,
+        Draft(
+            title="Safe account calls",
+            voice_text=WARNING,
+            sms_text=WARNING,
+            banner_text=WARNING,
+            opener_text=WARNING,
+            audience=Audience.of(everyone=True),
+        ),
+    )
     started = time.perf_counter()
-    for start in range(0, count, QUEUE_ROWS):
-        rows = [
-            {
-                "dedupe_key": f"broadcast:bench:{n}",
-                "to_phone": f"+1555{n:07d}",
-                "body": WARNING,
-                "purpose": "warning",
-                "batch": "broadcast:bench",
-            }
-            for n in range(start, min(start + QUEUE_ROWS, count))
-        ]
-        with sessions() as session, session.begin():
-            outbox.add_many(session, rows)
+    broadcasts.publish(STAFF, made.id)
+    while broadcasts.get(made.id).fanned_out_at is None:
+        broadcasts.fan_out_due(utcnow())
     return time.perf_counter() - started
 
 
@@ -139,7 +167,7 @@ def stop(process: subprocess.Popen) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--messages", type=int, default=100_000)
+    parser.add_argument("--messages", type=int, default=100_000, help="customers (one text each)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="kb-fanout-bench-") as directory:
@@ -153,11 +181,13 @@ def main() -> None:
             "ASSISTANT_TWILIO_TRANSPORT": "loopback",
             "ASSISTANT_TWILIO_API_BASE": f"http://127.0.0.1:{port}",
             "ASSISTANT_SMS_PER_SECOND": "0",
+            "ASSISTANT_QUIET_HOURS": "",
             "PYTHONPATH": str(PROJECT_ROOT),
         }
         os.environ.update(env)
         settings = Settings()
         migrate(settings.bank_database_url)
+        add_customers(settings, args.messages)
         enqueue_s = queue_warning(settings, args.messages)
 
         fake = start(
@@ -200,12 +230,12 @@ def main() -> None:
     assert first is not None
     rate = args.messages / (finished - first)
     print(
-        f"Outbox fan-out of {args.messages:,} texts through the loopback Twilio "
+        f"Warning fan-out to {args.messages:,} customers through the loopback Twilio "
         f"(SQLite, rate limit off, {os.cpu_count()} CPUs)"
     )
     print(
-        f"enqueue (add_many, {QUEUE_ROWS:,} a transaction): {enqueue_s:.2f} s "
-        f"({args.messages / enqueue_s:,.0f} rows/s)"
+        f"enqueue (publish to the last text queued, {settings.broadcast_batch_size} customers a "
+        f"transaction): {enqueue_s:.1f} s ({args.messages / enqueue_s:,.0f} customers/s)"
     )
     print(
         f"delivery: {finished - first:.1f} s from the first text to the last: {rate:,.0f} texts/s"
