@@ -40,6 +40,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT / "data" / "nlu.yml"
 DEFAULT_HELDOUT = ROOT / "tests" / "nlu_eval" / "heldout.yml"
+SCAM_HELDOUT = ROOT / "tests" / "nlu_eval" / "scam_signals.yml"
 
 # "[text](entity)" / "[text]{...}" annotations, in case training data ever carries them.
 _ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
@@ -302,7 +303,51 @@ def run_server(args: argparse.Namespace) -> float:
         print("\namount misses (expected -> got):")
         for text, want, got in amount_misses:
             print(f"  {text!r}: {want} -> {got}")
+    score_scam_signals(session, url, args.timeout)
     return acc
+
+
+def score_scam_signals(session: Any, url: str, timeout: float) -> None:
+    """The scam signals (``scam_signal`` entities) the server finds in the held-out scam set:
+    scam phrasings flagged, ordinary requests left clean, per-signal precision and recall."""
+    examples = yaml.safe_load(SCAM_HELDOUT.read_text(encoding="utf-8"))["examples"]
+    flagged = scams = clean = ordinary = exact = 0
+    hits: Counter = Counter()
+    wanted: Counter = Counter()
+    found_total: Counter = Counter()
+    misses = []
+    for ex in examples:
+        resp = session.post(url, json={"text": ex["text"]}, timeout=timeout)
+        resp.raise_for_status()
+        found = {
+            e["value"] for e in resp.json().get("entities") or [] if e["entity"] == "scam_signal"
+        }
+        want = set(ex["scam_signals"])
+        exact += found == want
+        if want:
+            scams += 1
+            flagged += bool(found)
+        else:
+            ordinary += 1
+            clean += not found
+        for name in want:
+            wanted[name] += 1
+            hits[name] += name in found
+        for name in found:
+            found_total[name] += 1
+        if found != want:
+            misses.append((ex["text"], sorted(want), sorted(found)))
+    print(f"\n== scam signals ({SCAM_HELDOUT.name}, {len(examples)} utterances never trained on)")
+    print(f"scam phrasings flagged: {flagged}/{scams}; ordinary requests clean: {clean}/{ordinary}")
+    precision = sum(hits.values()) / max(1, sum(found_total.values()))
+    recall = sum(hits.values()) / max(1, sum(wanted.values()))
+    print(f"per signal: precision {precision:.2f}, recall {recall:.2f}; exact set {exact}")
+    for name in sorted(wanted):
+        print(f"  {name:<22} {hits[name]}/{wanted[name]}")
+    if misses:
+        print("\nscam-signal misses (expected -> got):")
+        for text, want, got in misses:
+            print(f"  {text!r}: {want} -> {got}")
 
 
 # --------------------------------------------------------------------------- main
