@@ -155,53 +155,45 @@ class AccountWatch:
 
     def _burst(self, session: Session, event: AuditEvent) -> List[Message]:
         """Several payments within the window: one alert for the window's first payment."""
-        window = timedelta(minutes=self.settings.watch_burst_minutes)
-        ids = list(
-            session.execute(
-                select(AuditEvent.id)
-                .where(
-                    AuditEvent.customer_id == event.customer_id,
-                    AuditEvent.action == "payment",
-                    AuditEvent.at > event.at - window,
-                    AuditEvent.id <= event.id,
-                )
-                .order_by(AuditEvent.id)
-            ).scalars()
+        minutes = self.settings.watch_burst_minutes
+        return self._pattern(
+            session, event, minutes, self.settings.watch_burst_payments, "payment_burst"
         )
-        if len(ids) < self.settings.watch_burst_payments:
-            return []
-        key = f"payment_burst:{event.customer_id}:{ids[0]}"
-        if not self._raise(session, event, "payment_burst", key):
-            return []
-        values = {"count": len(ids), "minutes": self.settings.watch_burst_minutes}
-        return [
-            Message(f"alert:{key}", "watch_payment_burst", values),
-            Message(f"alert:{key}", "watch_payment_burst", values, True),
-        ]
 
     def _pin_failures(self, session: Session, event: AuditEvent) -> List[Message]:
+        """Several wrong PINs within the window: one alert for the window's first."""
         minutes = self.settings.watch_pin_failure_minutes
+        return self._pattern(
+            session, event, minutes, self.settings.watch_pin_failures, "pin_failures"
+        )
+
+    def _pattern(
+        self, session: Session, event: AuditEvent, minutes: int, count: int, rule: str
+    ) -> List[Message]:
+        """``count`` events like ``event`` (its action, its customer) within ``minutes`` up
+        to it: an alert ``rule`` to the customer and their helpers, raised once for the
+        window's first event."""
         ids = list(
             session.execute(
                 select(AuditEvent.id)
                 .where(
                     AuditEvent.customer_id == event.customer_id,
-                    AuditEvent.action == "pin_failed",
+                    AuditEvent.action == event.action,
                     AuditEvent.at > event.at - timedelta(minutes=minutes),
                     AuditEvent.id <= event.id,
                 )
                 .order_by(AuditEvent.id)
             ).scalars()
         )
-        if len(ids) < self.settings.watch_pin_failures:
+        if len(ids) < count:
             return []
-        key = f"pin_failures:{event.customer_id}:{ids[0]}"
-        if not self._raise(session, event, "pin_failures", key):
+        key = f"{rule}:{event.customer_id}:{ids[0]}"
+        if not self._raise(session, event, rule, key):
             return []
         values = {"count": len(ids), "minutes": minutes}
         return [
-            Message(f"alert:{key}", "watch_pin_failures", values),
-            Message(f"alert:{key}", "watch_pin_failures", values, True),
+            Message(f"alert:{key}", f"watch_{rule}", values),
+            Message(f"alert:{key}", f"watch_{rule}", values, True),
         ]
 
     def _card_tried(self, session: Session, event: AuditEvent) -> List[Message]:

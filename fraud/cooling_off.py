@@ -37,8 +37,7 @@ from assistant.models import Customer, HeldPayment, HoldCondition
 from assistant.money import Money, format_money
 from assistant.settings import Settings
 from assistant.texts import language_of, local_time, text
-from family.links import permissions as perms
-from family.links.models import Helper, HelperLink
+from family.links.alerts import alert_recipients
 from fraud.models import ScamIntervention
 from fraud.scams import UNUSUAL_PAYMENT
 
@@ -197,24 +196,10 @@ class CoolingOff:
         with self._write() as (session, woken):
             for hold, _ in self._waiting(session, *where):
                 customer = session.get(Customer, hold.customer_id)
-                links = session.execute(
-                    select(HelperLink, Helper)
-                    .join(Helper, Helper.id == HelperLink.helper_id)
-                    .where(
-                        HelperLink.customer_id == hold.customer_id,
-                        HelperLink.status == "active",
-                    )
-                ).all()
                 scam = self._scam_of(session, hold.id)
                 language = self._language(customer)
-                for link, helper in links:
-                    granted = link.permissions or {}
-                    if not (
-                        granted.get(perms.RECEIVE_ALERTS) is True
-                        or granted.get(perms.APPROVE_PAYMENTS) is True
-                    ):
-                        continue
-                    key = f"scam_alert:{hold.id}:{link.id}"
+                for helper in alert_recipients(session, hold.customer_id, approvers_too=True):
+                    key = f"scam_alert:{hold.id}:{helper.link_id}"
                     if outbox.queued(session, key):
                         continue
                     body = text(

@@ -46,9 +46,9 @@ def test_the_paused_receipt_warns_offers_a_person_and_a_cancel(
     web: WebApp, margaret: Browser
 ) -> None:
     # Three payments within the hour: the third pauses (several payments in a short time).
-    send(web, margaret, "Tom", "19")
-    send(web, margaret, "Tom", "20")
-    third = send(web, margaret, "Tom", "21")
+    send(web, margaret, "Tom", "29")
+    send(web, margaret, "Tom", "30")
+    third = send(web, margaret, "Tom", "31")
     (hold,) = web.bank.list_holds(web.customer_id())
     assert third == f"/send/done/{hold.reference}"
     page = margaret.get(third)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from family.links.context import helper_name
 from family.links.models import Helper, HelperLink
-from family.links.permissions import RECEIVE_ALERTS
+from family.links.permissions import APPROVE_PAYMENTS, RECEIVE_ALERTS
 
 
 @dataclass(frozen=True)
@@ -25,8 +25,12 @@ class AlertRecipient:
     name: str
 
 
-def alert_recipients(session: Session, customer_id: int) -> List[AlertRecipient]:
-    """The helpers who receive alerts about ``customer_id``, in link order."""
+def alert_recipients(
+    session: Session, customer_id: int, *, approvers_too: bool = False
+) -> List[AlertRecipient]:
+    """The helpers who receive alerts about ``customer_id`` (and, with ``approvers_too``,
+    those who may approve their payments), in link order."""
+    granting = {RECEIVE_ALERTS, APPROVE_PAYMENTS} if approvers_too else {RECEIVE_ALERTS}
     rows = session.execute(
         select(HelperLink, Helper)
         .join(Helper, Helper.id == HelperLink.helper_id)
@@ -36,5 +40,5 @@ def alert_recipients(session: Session, customer_id: int) -> List[AlertRecipient]
     return [
         AlertRecipient(link.id, helper.id, helper.phone, helper_name(session, link))
         for link, helper in rows
-        if (link.permissions or {}).get(RECEIVE_ALERTS) is True
+        if any((link.permissions or {}).get(name) is True for name in granting)
     ]

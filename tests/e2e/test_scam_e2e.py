@@ -159,7 +159,7 @@ def test_by_phone_a_safe_account_request_is_paused_and_yes_reaches_a_person(
     call.answer(digits=PIN)
     read_back = said(
         call.answer(
-            "send twenty five dollars to tom from checking the bank told me to keep my money safe"
+            "send forty dollars to tom from checking the bank told me to keep my money safe"
         )
     )
     assert "Tom" in read_back, read_back
