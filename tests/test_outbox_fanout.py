@@ -1,8 +1,9 @@
-"""A warning fanned out to 10,000 numbers by a real worker process (``python -m
-assistant.worker``) through the loopback Twilio, with numbers that texted STOP (at Twilio, and
-here), numbers where it is night now, and the worker killed (SIGKILL) in the middle of a batch
-Twilio had partly accepted, then started again: exactly one text per number that may get it,
-none to the opted-out, the night ones deferred (not sent, counted deferred)."""
+"""A warning published to 10,000 customers (``fraud.broadcasts``), fanned out and delivered by
+a real worker process (``python -m assistant.worker``) through the loopback Twilio, with numbers
+that texted STOP (at Twilio, and here), customers where it is night now, and the worker killed
+(SIGKILL) in the middle of a batch Twilio had partly accepted, then started again: exactly one
+text per customer who may get it, none to the opted-out, the night ones deferred (not sent,
+counted deferred)."""
 
 from __future__ import annotations
 
@@ -21,22 +22,26 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
 from assistant.db import dispose, migrate, session_factory, utcnow
+from assistant.identity import StaffView
 from assistant.messaging import outbox
 from assistant.messaging.fake_twilio import FakeTwilio
 from assistant.messaging.models import OutboxMessage
 from assistant.messaging.opt_outs import OptOutStore
 from assistant.messaging.quiet_hours import QuietHours
+from assistant.models import Customer
 from assistant.processes import isolated_environment
-from assistant.settings import PROJECT_ROOT
+from assistant.settings import PROJECT_ROOT, Settings
+from fraud.broadcasts.audience import Audience
+from fraud.broadcasts.service import Broadcasts
+from fraud.broadcasts.views import Draft
 from tests.outbox_support import SID, TOKEN, wait_until
 
-BATCH = "broadcast:fan-out"
 WARNING = "Kindly Bank: a caller asking you to move money to a safe account is a scammer."
+STAFF = StaffView(id=1, username="fraudops", role="fraud")
 CUSTOMERS = 10_000
 OPTED_OUT_AT_TWILIO = range(0, 10_000, 50)  # 200 numbers Twilio refuses (21610)
 OPTED_OUT_HERE = range(25, 10_000, 100)  # 100 numbers that texted STOP to the bank
-NIGHT = range(1, 10_000, 20)  # 500 numbers where it is night now
-DAY = range(2, 10_000, 20)  # 500 numbers in a zone where it is day
+NIGHT = range(1, 10_000, 20)  # 500 customers where it is night now (the rest: day)
 LEASE_SECONDS = 3
 
 
@@ -134,22 +139,7 @@ def test_a_fan_out_survives_a_killed_worker_and_reaches_each_number_exactly_once
 ) -> None:
     started = time.monotonic()
     sessions = session_factory(bank_url)
-    night_zone, day_zone = zones_for_now()
-    rows = []
-    for n in range(CUSTOMERS):
-        zone = night_zone if n in NIGHT else day_zone if n in DAY else None
-        rows.append(
-            {
-                "dedupe_key": f"{BATCH}:{n}",
-                "to_phone": number(n),
-                "body": WARNING,
-                "purpose": "warning",
-                "batch": BATCH,
-                "time_zone": zone,
-            }
-        )
-    with sessions() as session, session.begin():
-        assert outbox.add_many(session, rows) == CUSTOMERS
+    batch = publish_to_everyone(sessions, Settings(home=tmp_path, database_url=bank_url))
     stops = OptOutStore(sessions)
     for n in OPTED_OUT_HERE:
         stops.opt_out(number(n))
@@ -197,7 +187,7 @@ def test_a_fan_out_survives_a_killed_worker_and_reaches_each_number_exactly_once
     assert {phone: received[phone] for phone in eligible} == dict.fromkeys(eligible, 1)
     assert sum(received.values()) == len(eligible)  # nothing to the opted-out or the night
     with sessions() as session:
-        progress = outbox.batch_progress(session, BATCH)
+        progress = outbox.batch_progress(session, batch)
     assert progress == {
         "queued": 0,
         "deferred": len(NIGHT),
@@ -214,6 +204,42 @@ def test_a_fan_out_survives_a_killed_worker_and_reaches_each_number_exactly_once
         f"\nfan-out of {CUSTOMERS}: killed with {len(in_flight)} in flight "
         f"({len(taken_not_written)} already at Twilio); {time.monotonic() - started:.1f} s"
     )
+
+
+def publish_to_everyone(sessions: sessionmaker, settings: Settings) -> str:
+    """10,000 customers who prefer texts (the night ones in a zone where it is night now),
+    and a warning to everyone, fanned out as the worker's due job does; its outbox batch."""
+    night_zone, day_zone = zones_for_now()
+    customers = [
+        {
+            "name": f"Customer {n}",
+            "phone": number(n),
+            "preferred_channel": "sms",
+            "time_zone": night_zone if n in NIGHT else day_zone,
+        }
+        for n in range(CUSTOMERS)
+    ]
+    with sessions() as session, session.begin():
+        session.execute(Customer.__table__.insert(), customers)
+    broadcasts = Broadcasts(sessions, settings)
+    made = broadcasts.create(
+        STAFF,
+        Draft(
+            title="Safe account calls",
+            voice_text=WARNING,
+            sms_text=WARNING,
+            banner_text=WARNING,
+            opener_text=WARNING,
+            audience=Audience.of(everyone=True),
+        ),
+    )
+    broadcasts.publish(STAFF, made.id)
+    while broadcasts.get(made.id).fanned_out_at is None:
+        broadcasts.fan_out_due()
+    with sessions() as session:
+        queued = session.execute(select(func.count()).select_from(OutboxMessage)).scalar_one()
+    assert queued == CUSTOMERS  # one text per customer
+    return f"broadcast:{made.id}"
 
 
 def _due_left(sessions: sessionmaker) -> int:
