@@ -146,11 +146,14 @@ class AccountWatch:
             messages.extend(self._card_tried(session, event))
         elif event.action in NOTICES:
             values = {"helper": str(detail.get("helper_name") or detail.get("helper") or "")}
+            key = NOTICES[event.action]
             if event.action == "limit_loosening_requested":
                 values = {"when": _moment(detail.get("effective_at"))}
+                if detail.get("reason") == "no_approver":  # not asked for: the last approver went
+                    key = "watch_cosign_ending"
             elif not values["helper"] and detail.get("helper_id") is not None:
                 values["helper"] = _helper_name(session, detail)
-            messages.append(Message(f"watch:{event.id}", NOTICES[event.action], values))
+            messages.append(Message(f"watch:{event.id}", key, values))
         return messages
 
     def _burst(self, session: Session, event: AuditEvent) -> List[Message]:

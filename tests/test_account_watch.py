@@ -223,3 +223,20 @@ def test_an_upgraded_bank_is_not_told_about_its_past(tmp_path: Path) -> None:
     command.upgrade(config, "head")
     with sessions() as session:
         assert session.get(JobCursor, "account_watch").position == 3
+
+
+def test_losing_the_last_approver_is_told_as_such_not_as_a_request(
+    demo_bank: LedgerBankingService,
+    demo_sessions: sessionmaker,
+    watch: AccountWatch,
+    margaret_id: int,
+) -> None:
+    from family.links.service import FamilyLinks
+
+    links = FamilyLinks(demo_sessions, watch.settings, banking=demo_bank)
+    linda = links.list_helpers(margaret_id)[0]
+    assert links.remove_helper(margaret_id, linda.link_id, "voice")
+    settled_scan(watch)
+    bodies = [m.body for m in outbox(demo_sessions, MARGARET_PHONE)]
+    assert any("no longer have a helper who can approve" in body for body in bodies), bodies
+    assert not any("Someone asked to loosen" in body for body in bodies), bodies

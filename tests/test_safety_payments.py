@@ -332,6 +332,21 @@ def test_removing_a_helper_who_could_not_approve_changes_no_limit(
     assert _waiting_cosign(demo_sessions, margaret_id) == []
 
 
+def test_a_new_approver_during_the_delay_keeps_the_cosign_amount(
+    bank, family, demo_sessions, margaret_id, payees
+) -> None:
+    linda = family.links.list_helpers(margaret_id)[0]
+    assert family.links.remove_helper(margaret_id, linda.link_id, "voice")
+    assert _waiting_cosign(demo_sessions, margaret_id) == [(None, "pending")]
+    sam = family.helper_of(margaret_id, "Sam")  # only alerts: the end still waits
+    assert _waiting_cosign(demo_sessions, margaret_id) == [(None, "pending")]
+    family.links.set_permission(margaret_id, sam.accepted.link_id, APPROVE_PAYMENTS, True)
+    assert _waiting_cosign(demo_sessions, margaret_id) == [(None, "cancelled")]
+    assert SafetyLimits(demo_sessions).apply_due(utcnow() + DAY) == 0
+    receipt = bank.pay_payee(margaret_id, "checking", payees["Tom"], Money(30000), "n1")
+    assert receipt.hold_conditions == (COSIGN,)  # Sam's approval, as before Linda went
+
+
 def test_another_approver_left_keeps_the_cosign_as_it_is(
     bank, family, demo_sessions, margaret_id, payees
 ) -> None:

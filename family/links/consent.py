@@ -16,7 +16,11 @@ from assistant.banking.payees import AMBIGUITY_MARGIN, MATCH_THRESHOLD, words
 from assistant.models import Customer, HeldPayment
 from family.links import permissions as perms
 from family.links.context import Context, helper_name, tell_customer, tell_helper
-from family.links.cosign import is_approver, keep_cosign_for_delay
+from family.links.cosign import (
+    is_approver,
+    keep_cosign_for_delay,
+    keep_cosign_for_new_approver,
+)
 from family.links.invitations import LINKED
 from family.links.models import Helper, HelperInvitation, HelperLink
 from family.links.views import HelperInfo, PendingHelper
@@ -194,6 +198,8 @@ class Consent:
                 customer_id,
                 {"link_id": link.id, "helper_id": link.helper_id, "channel": channel},
             )
+            if yes and is_approver(link):
+                keep_cosign_for_new_approver(session, customer_id, now)
             if yes:
                 tell_helper(
                     writer,
@@ -240,6 +246,8 @@ class Consent:
             )
             if was_approver and not is_approver(link):
                 self._keep_cosign(session, customer_id, channel)
+            elif is_approver(link) and not was_approver and link.status == "active":
+                keep_cosign_for_new_approver(session, customer_id, self._ctx.now(None))
         return True
 
     def _keep_cosign(

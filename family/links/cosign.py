@@ -19,8 +19,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from assistant.banking.audit import add_audit
 from assistant.banking.holds import COOLING_OFF, COSIGN, PAY_PAYEE, ConditionSpec, PaymentRequest
-from assistant.banking.limits import COSIGN_ABOVE, in_effect, waiting_changes
+from assistant.banking.limits import CANCELLED, COSIGN_ABOVE, in_effect, waiting_changes
 from assistant.banking.safety import keep_for_delay, lock_customer
 from family.links.models import HelperLink
 from family.links.permissions import APPROVE_PAYMENTS
@@ -94,3 +95,26 @@ def keep_cosign_for_delay(
         session, customer_id, COSIGN_ABOVE, "system", channel, now, hours, NO_APPROVER
     )
     return kept is not None
+
+
+def keep_cosign_for_new_approver(session: Session, customer_id: int, now: datetime) -> bool:
+    """A helper who may approve is back (confirmed, or given the approval): the co-sign
+    amount the system was about to end for want of an approver stays. True when a waiting
+    end was cancelled (audited)."""
+    session.flush()
+    lock_customer(session, customer_id)
+    ending = [
+        change
+        for change in waiting_changes(session, customer_id, now, COSIGN_ABOVE)
+        if change.actor == "system" and change.value_minor is None
+    ]
+    for change in ending:
+        change.state = CANCELLED
+        add_audit(
+            session,
+            "system",
+            "limit_loosening_cancelled",
+            customer_id,
+            {"name": COSIGN_ABOVE, "reason": "approver_again"},
+        )
+    return bool(ending)
