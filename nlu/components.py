@@ -120,6 +120,68 @@ class _WithOptions:
         return cls(config)
 
 
+class _TrainedModel:
+    """For a component that trains one model (``MODEL``: a class with ``save(directory)`` and
+    ``load(directory)``) and keeps it in its resource: the constructor, Rasa's ``create`` and
+    ``load`` hooks, ``persist`` and the package it needs, once."""
+
+    MODEL: Any = None
+
+    @staticmethod
+    def required_packages() -> List[str]:
+        """Python packages this component needs."""
+        return ["sklearn"]
+
+    def __init__(
+        self,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: Any = None,
+    ) -> None:
+        """Creates the component (untrained unless ``model`` is given)."""
+        self._config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self._model = model
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> Any:
+        """Creates an untrained component."""
+        return cls(config, model_storage, resource)
+
+    def persist(self) -> None:
+        """Writes the trained model into this component's resource."""
+        if self._model is None:
+            return
+        with self._model_storage.write_to(self._resource) as directory:
+            self._model.save(directory)
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> Any:
+        """Loads a trained component (an untrained one if nothing was persisted)."""
+        try:
+            with model_storage.read_from(resource) as directory:
+                model = cls.MODEL.load(directory)
+        except (ValueError, FileNotFoundError) as error:
+            logger.warning("Could not load %s: %s", cls.__name__, error)
+            model = None
+        return cls(config, model_storage, resource, model)
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class TextNormalizer(_WithoutOptions, GraphComponent):
     """Rewrites the message text with :func:`nlu.normalize.normalize`; put it first.
@@ -289,42 +351,15 @@ def _snap_to_tokens(text: str, entities: List[Dict[str, Any]]) -> List[Dict[str,
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class TfidfIntentClassifier(GraphComponent, IntentClassifier):
+class TfidfIntentClassifier(_TrainedModel, GraphComponent, IntentClassifier):
     """Intent classifier: TF-IDF word + char n-grams into a calibrated linear SVM."""
+
+    MODEL = IntentModel
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
         """``C`` of the SVM, ``ranking_length`` (0 = all), folds for calibration."""
         return {"C": 1.0, "ranking_length": 10, "calibration_folds": 5, "random_state": 42}
-
-    @staticmethod
-    def required_packages() -> List[str]:
-        """Python packages this component needs."""
-        return ["sklearn"]
-
-    def __init__(
-        self,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        model: Optional[IntentModel] = None,
-    ) -> None:
-        """Creates the classifier (untrained unless ``model`` is given)."""
-        self._config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
-        self._model = model
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> TfidfIntentClassifier:
-        """Creates an untrained classifier."""
-        return cls(config, model_storage, resource)
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
@@ -362,31 +397,6 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             )
         return messages
 
-    def persist(self) -> None:
-        """Writes the trained model into this component's resource (see :meth:`train`)."""
-        if self._model is None:
-            return
-        with self._model_storage.write_to(self._resource) as directory:
-            self._model.save(directory)
-
-    @classmethod
-    def load(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> TfidfIntentClassifier:
-        """Loads a trained classifier (an untrained one if nothing was persisted)."""
-        try:
-            with model_storage.read_from(resource) as directory:
-                model = IntentModel.load(directory)
-        except (ValueError, FileNotFoundError) as error:
-            logger.warning("Could not load %s: %s", cls.__name__, error)
-            model = None
-        return cls(config, model_storage, resource, model)
-
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class ValueAnswerClassifier(_WithoutOptions, GraphComponent, IntentClassifier):
@@ -414,46 +424,19 @@ class ValueAnswerClassifier(_WithoutOptions, GraphComponent, IntentClassifier):
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
-class ScamSignalClassifier(GraphComponent, EntityExtractorMixin):
+class ScamSignalClassifier(_TrainedModel, GraphComponent, EntityExtractorMixin):
     """Adds one ``scam_signal`` entity (no span: it is the message's, not a word's) for each
     scam signal the message carries (:mod:`nlu.scam_signals`), with its probability as the
     confidence. Trained on the ``scam_signals`` metadata of annotated examples
     (``metadata: {scam_signals: [relative_in_trouble]}``); every other example is a negative.
     """
 
+    MODEL = ScamSignalModel
+
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
         """``C`` of each logistic regression and the probability a signal needs."""
         return {"C": 4.0, "threshold": 0.5}
-
-    @staticmethod
-    def required_packages() -> List[str]:
-        """Python packages this component needs."""
-        return ["sklearn"]
-
-    def __init__(
-        self,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        model: Optional[ScamSignalModel] = None,
-    ) -> None:
-        """Creates the component (untrained unless ``model`` is given)."""
-        self._config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
-        self._model = model
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> ScamSignalClassifier:
-        """Creates an untrained component."""
-        return cls(config, model_storage, resource)
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
@@ -467,8 +450,7 @@ class ScamSignalClassifier(GraphComponent, EntityExtractorMixin):
         self._model = ScamSignalModel(
             c=float(self._config["C"]), threshold=float(self._config["threshold"])
         ).fit([e.get(TEXT) for e in examples], labels)
-        with self._model_storage.write_to(self._resource) as directory:
-            self._model.save(directory)
+        self.persist()
         return self._resource
 
     def process(self, messages: List[Message]) -> List[Message]:
@@ -492,21 +474,3 @@ class ScamSignalClassifier(GraphComponent, EntityExtractorMixin):
             )
             message.set(ENTITIES, message.get(ENTITIES, []) + entities, add_to_output=True)
         return messages
-
-    @classmethod
-    def load(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> ScamSignalClassifier:
-        """Loads a trained component (an untrained one if nothing was persisted)."""
-        try:
-            with model_storage.read_from(resource) as directory:
-                model = ScamSignalModel.load(directory)
-        except (ValueError, FileNotFoundError) as error:
-            logger.warning("Could not load %s: %s", cls.__name__, error)
-            model = None
-        return cls(config, model_storage, resource, model)
