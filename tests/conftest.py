@@ -22,6 +22,7 @@ from assistant.models import Account, Posting
 from assistant.schema import metadata
 
 PG_ENV = "TEST_POSTGRES_URL"
+REDIS_ENV = "TEST_REDIS_URL"
 
 
 # ---- PostgreSQL helpers ----------------------------------------------------------------
@@ -47,6 +48,16 @@ def pg_truncate_all(url: str) -> None:
             conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     finally:
         engine.dispose()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The Redis the production configuration is tested on; skipped, with the reason, on a
+    machine without one (CI sets it where Redis answers)."""
+    url = os.environ.get(REDIS_ENV)
+    if not url:
+        pytest.skip(f"{REDIS_ENV} is not set (e.g. redis://127.0.0.1:6379/0)")
+    return url
 
 
 @pytest.fixture(scope="session")

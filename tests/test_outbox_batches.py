@@ -5,7 +5,6 @@ lapsed claims looked for at Twilio before any resend, and a batch's progress and
 
 from __future__ import annotations
 
-import os
 import time as clock
 import uuid
 from collections import Counter
@@ -444,10 +443,8 @@ def test_the_threads_of_a_worker_share_its_limit() -> None:
 
 
 @pytest.mark.redis
-def test_workers_on_one_redis_share_one_limit() -> None:
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        pytest.skip("TEST_REDIS_URL is not set (e.g. redis://127.0.0.1:6379/0)")
+def test_workers_on_one_redis_share_one_limit(redis_url: str) -> None:
+    url = redis_url
     scope = f"test-{uuid.uuid4().hex[:8]}"
     workers = [RedisRateLimiter(url, {"sms": 50}, scope) for _ in range(2)]
     started = clock.monotonic()

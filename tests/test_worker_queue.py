@@ -3,7 +3,6 @@ thread delivers what is queued, retries on time, and every sweep hands a due mes
 
 from __future__ import annotations
 
-import os
 import threading
 import uuid
 from collections.abc import Iterator
@@ -32,8 +31,6 @@ from tests.outbox_support import (
     wait_until,
 )
 
-REDIS_ENV = "TEST_REDIS_URL"
-
 
 @pytest.fixture
 def fake() -> Iterator[FakeTwilio]:
@@ -46,10 +43,7 @@ def queue_url(request: pytest.FixtureRequest) -> str:
     """The queue on SQLite in the home folder, and again on Redis (when it is configured)."""
     if request.param == "sqlite":
         return ""
-    url = os.environ.get(REDIS_ENV)
-    if not url:
-        pytest.skip(f"{REDIS_ENV} is not set (e.g. redis://127.0.0.1:6379/0)")
-    return url
+    return request.getfixturevalue("redis_url")
 
 
 def make_worker(settings: Settings, sessions: sessionmaker, **kwargs) -> Worker:  # noqa: ANN003
